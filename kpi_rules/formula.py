@@ -1,0 +1,418 @@
+"""Policy formulas: parse once, allow-list the syntax, evaluate safely.
+
+The only module that imports simpleeval. A formula is checked against a
+small allow-list of Python expression nodes before it is ever evaluated;
+at run time the evaluator works on numbers only, turns every arithmetic
+accident into a `FormulaError` and treats `None` as a missing value.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import simpleeval
+
+from .problems import KpiRulesError
+
+MAX_LENGTH = 2000
+MAX_DEPTH = 40
+MAX_POWER_EXPONENT = 100
+
+BASE_FUNCTIONS = frozenset({"min", "max", "abs", "round", "clamp", "safe_div", "coalesce"})
+AGGREGATE_FUNCTIONS = frozenset({"sum", "mean", "min", "max", "count", "median"})
+SUGGESTION_FUNCTIONS = frozenset({"score", "actual", "achievement"})
+NUMERIC_FUNCTIONS = frozenset({"min", "max", "abs", "round", "clamp", "safe_div"}) | AGGREGATE_FUNCTIONS
+
+_ALLOWED_NODES: dict[type, str] = {
+    ast.Expression: "expression", ast.BinOp: "operator", ast.UnaryOp: "operator",
+    ast.BoolOp: "and/or", ast.Compare: "comparison", ast.IfExp: "x if c else y",
+    ast.Call: "function call", ast.Name: "name", ast.Constant: "constant",
+    ast.Load: "", ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
+    ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**", ast.USub: "-", ast.UAdd: "+",
+    ast.Not: "not", ast.And: "and", ast.Or: "or", ast.Eq: "==", ast.NotEq: "!=",
+    ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+}
+_CONSTRUCT_NAMES: dict[type, str] = {
+    ast.Attribute: "attribute access (`a.b`)", ast.Subscript: "subscripts (`a[0]`)",
+    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions", ast.Lambda: "lambdas", ast.NamedExpr: "assignments (`:=`)",
+    ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dictionaries", ast.Set: "sets",
+    ast.JoinedStr: "f-strings", ast.Starred: "`*` unpacking", ast.Await: "await",
+    ast.Yield: "yield", ast.YieldFrom: "yield", ast.BitAnd: "`&`", ast.BitOr: "`|`",
+    ast.BitXor: "`^`", ast.LShift: "`<<`", ast.RShift: "`>>`", ast.Invert: "`~`",
+    ast.MatMult: "`@`", ast.In: "`in`", ast.NotIn: "`not in`", ast.Is: "`is`", ast.IsNot: "`is not`",
+}
+
+
+@dataclass(frozen=True)
+class FormulaIssue:
+    """A static problem inside a formula; `offset` is the 0-based character column."""
+
+    code: str
+    name: str
+    message: str
+    offset: int
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed, allow-listed formula. Evaluate it with an `Evaluator`."""
+
+    source: str
+    node: ast.expr
+    names: frozenset[str]
+    calls: frozenset[str]
+    string_args: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    name_offsets: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def is_constant(self) -> bool:
+        return isinstance(self.node, ast.Constant)
+
+
+class FormulaError(KpiRulesError):
+    """A formula could not give a value for this row.
+
+    `kind` is one of: missing (it read a missing value), div_zero,
+    overflow, type (a value of the wrong type), domain.
+    """
+
+    def __init__(self, kind: str, detail: str) -> None:
+        self.kind = kind
+        self.detail = detail
+        super().__init__(detail)
+
+
+def _char_offset(source: str, byte_offset: int) -> int:
+    """ast gives UTF-8 byte offsets; HR counts characters."""
+    return len(source.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+
+
+class _Checker(ast.NodeVisitor):
+    def __init__(self, source: str, functions: frozenset[str]) -> None:
+        self.source = source
+        self.functions = functions
+        self.issues: list[FormulaIssue] = []
+        self.names: set[str] = set()
+        self.calls: set[str] = set()
+        self.name_offsets: dict[str, int] = {}
+        self.string_args: dict[str, set[str]] = {}
+        self.depth = 0
+
+    def offset(self, node: ast.AST) -> int:
+        return _char_offset(self.source, getattr(node, "col_offset", 0))
+
+    def issue(self, node: ast.AST, code: str, name: str, message: str, hint: str | None = None) -> None:
+        self.issues.append(FormulaIssue(code, name, message, self.offset(node), hint))
+
+    def generic_visit(self, node: ast.AST) -> None:
+        kind = type(node)
+        if kind not in _ALLOWED_NODES:
+            what = _CONSTRUCT_NAMES.get(kind, kind.__name__)
+            self.issue(node, "KR103", "formula-construct", f"{what}: not allowed in a formula",
+                       "formulas use numbers, names, + - * / // % **, comparisons, and/or/not, "
+                       "`x if c else y` and the listed functions")
+            return
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.issue(node, "KR119", "formula-limits", f"the formula is nested more than {MAX_DEPTH} levels deep")
+            self.depth -= 1
+            return
+        super().generic_visit(node)
+        self.depth -= 1
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self.names.add(node.id)
+        self.name_offsets.setdefault(node.id, self.offset(node))
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if not isinstance(node.value, (int, float, str)) or node.value is None:
+            self.issue(node, "KR103", "formula-construct", f"the constant `{node.value!r}` is not allowed")
+        elif isinstance(node.value, float) and not math.isfinite(node.value):
+            self.issue(node, "KR119", "formula-limits", "this number is too large")
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        if isinstance(node.op, ast.Pow):
+            exponent = node.right
+            if isinstance(exponent, ast.UnaryOp) and isinstance(exponent.operand, ast.Constant):
+                exponent = exponent.operand
+            if isinstance(exponent, ast.Constant) and isinstance(exponent.value, (int, float)) \
+                    and abs(exponent.value) > MAX_POWER_EXPONENT:
+                self.issue(node.right, "KR119", "formula-limits",
+                           f"the exponent {exponent.value} is too large (at most {MAX_POWER_EXPONENT})")
+        for operand in (node.left, node.right):
+            self._number_needed(operand, "an arithmetic operator")
+        self.generic_visit(node)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
+        if not isinstance(node.op, ast.Not):
+            self._number_needed(node.operand, "a sign")
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if not isinstance(node.func, ast.Name):
+            self.generic_visit(node.func)
+            return
+        fname = node.func.id
+        self.calls.add(fname)
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            self.issue(node, "KR103", "formula-construct",
+                       f"`{fname}(...)` takes plain arguments, without `name=` or `*`")
+        if fname not in self.functions:
+            from .suggest import did_you_mean
+
+            self.issue(node.func, "KR105", "unknown-function", f"`{fname}` is not a function you can use here",
+                       did_you_mean(fname, self.functions, "available: " + ", ".join(sorted(self.functions))))
+        if fname in SUGGESTION_FUNCTIONS:
+            self._indicator_argument(node, fname)
+        else:
+            for arg in node.args:
+                if fname in NUMERIC_FUNCTIONS:
+                    self._number_needed(arg, f"`{fname}`")
+                self.visit(arg)
+
+    def _indicator_argument(self, node: ast.Call, fname: str) -> None:
+        arg = node.args[0] if len(node.args) == 1 else None
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            self.issue(node, "KR118", "formula-type",
+                       f"`{fname}` takes one indicator id in quotes, like {fname}('revenue')")
+            return
+        self.string_args.setdefault(fname, set()).add(arg.value)
+
+    def _number_needed(self, node: ast.AST, where: str) -> None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            self.issue(node, "KR118", "formula-type", f"the text {node.value!r} is used where {where} needs a number",
+                       "only comparisons (==, !=) may use text")
+
+
+def parse(source: str | int | float, functions: Iterable[str] = BASE_FUNCTIONS) -> tuple[Formula | None, list[FormulaIssue]]:
+    """Parse and allow-list a formula. Returns the formula, or None and the issues."""
+    if isinstance(source, bool):
+        return None, [FormulaIssue("KR118", "formula-type", "a formula must be an expression, not true/false", 0)]
+    text = repr(source) if isinstance(source, (int, float)) else str(source)
+    if len(text) > MAX_LENGTH:
+        return None, [FormulaIssue("KR119", "formula-limits",
+                                   f"the formula is {len(text)} characters long (at most {MAX_LENGTH})", 0)]
+    # A YAML block scalar may span lines: keep offsets, drop the line breaks.
+    flat = text.replace("\r", " ").replace("\n", " ")
+    lead = len(flat) - len(flat.lstrip())
+    if not flat.strip():
+        return None, [FormulaIssue("KR102", "formula-syntax", "the formula is empty", 0)]
+    try:
+        tree = ast.parse(flat.strip(), mode="eval")
+    except SyntaxError as exc:
+        offset = max((exc.offset or 1) - 1, 0) + lead
+        return None, [FormulaIssue("KR102", "formula-syntax", f"the formula cannot be read: {exc.msg}", offset,
+                                   "a formula is one expression, like `paid_users / registrations`")]
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return None, [FormulaIssue("KR119", "formula-limits", f"the formula is too complex: {exc}", 0)]
+    checker = _Checker(flat.strip(), frozenset(functions))
+    checker.visit(tree)
+    issues = [FormulaIssue(i.code, i.name, i.message, i.offset + lead, i.hint) for i in checker.issues]
+    if issues:
+        return None, issues
+    return Formula(
+        source=text,
+        node=tree.body,
+        names=frozenset(checker.names),
+        calls=frozenset(checker.calls),
+        string_args={k: frozenset(v) for k, v in checker.string_args.items()},
+        name_offsets={k: v + lead for k, v in checker.name_offsets.items()},
+    ), []
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def _num(value: Any) -> float | int:
+    if value is None:
+        raise FormulaError("missing", "a value it reads is missing")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FormulaError("type", f"{value!r} is not a number")
+    return value
+
+
+def _checked(result: float | int) -> float | int:
+    if isinstance(result, float) and not math.isfinite(result):
+        raise FormulaError("overflow", "the result is too large")
+    return result
+
+
+def _div(a: Any, b: Any) -> float:
+    a, b = _num(a), _num(b)
+    if b == 0:
+        raise FormulaError("div_zero", "division by zero")
+    return _checked(a / b)
+
+
+def _floordiv(a: Any, b: Any) -> float | int:
+    a, b = _num(a), _num(b)
+    if b == 0:
+        raise FormulaError("div_zero", "division by zero")
+    return _checked(a // b)
+
+
+def _mod(a: Any, b: Any) -> float | int:
+    a, b = _num(a), _num(b)
+    if b == 0:
+        raise FormulaError("div_zero", "division by zero")
+    return _checked(a % b)
+
+
+def _pow(a: Any, b: Any) -> float:
+    a, b = float(_num(a)), float(_num(b))
+    try:
+        result = a**b
+    except OverflowError as exc:
+        raise FormulaError("overflow", "the result is too large") from exc
+    except ZeroDivisionError as exc:
+        raise FormulaError("div_zero", "zero to a negative power") from exc
+    if isinstance(result, complex):
+        raise FormulaError("domain", "a negative number to a fractional power")
+    return _checked(result)
+
+
+def _arith(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def apply(a: Any, b: Any) -> Any:
+        return _checked(op(_num(a), _num(b)))
+
+    return apply
+
+
+def _compare(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def apply(a: Any, b: Any) -> bool:
+        if a is None or b is None:
+            raise FormulaError("missing", "a value it compares is missing")
+        if isinstance(a, str) != isinstance(b, str):
+            if op in (operator.eq, operator.ne):
+                return op is operator.ne
+            raise FormulaError("type", f"cannot compare {a!r} with {b!r}")
+        return op(a, b)
+
+    return apply
+
+
+def _not(a: Any) -> bool:
+    if a is None:
+        raise FormulaError("missing", "a value it reads is missing")
+    return not a
+
+
+def round_half_up(value: float, decimals: int = 0) -> float:
+    """Decimal rounding, so 2.675 -> 2.68 whatever binary floats say."""
+    quantum = Decimal(1).scaleb(-int(decimals))
+    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def _round(value: Any, decimals: Any = 0) -> float:
+    return round_half_up(_num(value), int(_num(decimals)))
+
+
+def _clamp(value: Any, lo: Any, hi: Any) -> float | int:
+    return min(max(_num(value), _num(lo)), _num(hi))
+
+
+def _safe_div(a: Any, b: Any, default: Any = 0) -> Any:
+    if b is None or a is None:
+        return default
+    return default if _num(b) == 0 else _checked(_num(a) / _num(b))
+
+
+def _coalesce(*values: Any) -> Any:
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def _present(values: Any) -> list[float | int]:
+    if not isinstance(values, list):
+        raise FormulaError("type", "an aggregate needs a column of the team's rows")
+    return [_num(v) for v in values if v is not None]
+
+
+def _agg_min(*args: Any) -> Any:
+    if len(args) == 1 and isinstance(args[0], list):
+        present = _present(args[0])
+        if not present:
+            raise FormulaError("missing", "no team member has a value")
+        return min(present)
+    return min(_num(a) for a in args)
+
+
+def _agg_max(*args: Any) -> Any:
+    if len(args) == 1 and isinstance(args[0], list):
+        present = _present(args[0])
+        if not present:
+            raise FormulaError("missing", "no team member has a value")
+        return max(present)
+    return max(_num(a) for a in args)
+
+
+def _sum(values: Any) -> float | int:
+    return _checked(math.fsum(_present(values)))
+
+
+def _mean(values: Any) -> float:
+    present = _present(values)
+    if not present:
+        raise FormulaError("missing", "no team member has a value")
+    return _checked(math.fsum(present) / len(present))
+
+
+def _median(values: Any) -> float:
+    present = sorted(_present(values))
+    if not present:
+        raise FormulaError("missing", "no team member has a value")
+    mid = len(present) // 2
+    return present[mid] if len(present) % 2 else (present[mid - 1] + present[mid]) / 2
+
+
+def _count(values: Any) -> int:
+    return len(_present(values))
+
+
+OPERATORS: dict[type, Callable[..., Any]] = {
+    ast.Add: _arith(operator.add), ast.Sub: _arith(operator.sub), ast.Mult: _arith(operator.mul),
+    ast.Div: _div, ast.FloorDiv: _floordiv, ast.Mod: _mod, ast.Pow: _pow,
+    ast.USub: lambda a: -_num(a), ast.UAdd: lambda a: +_num(a), ast.Not: _not,
+    ast.Eq: _compare(operator.eq), ast.NotEq: _compare(operator.ne), ast.Lt: _compare(operator.lt),
+    ast.LtE: _compare(operator.le), ast.Gt: _compare(operator.gt), ast.GtE: _compare(operator.ge),
+}
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "min": _agg_min, "max": _agg_max, "abs": lambda a: abs(_num(a)), "round": _round,
+    "clamp": _clamp, "safe_div": _safe_div, "coalesce": _coalesce,
+    "sum": _sum, "mean": _mean, "median": _median, "count": _count,
+}
+
+
+class Evaluator(simpleeval.SimpleEval):  # type: ignore[misc]
+    """simpleeval with our operators, no attributes or subscripts, and typed errors."""
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None) -> None:
+        super().__init__(operators=dict(OPERATORS), functions=dict(functions or FUNCTIONS), names={})
+        for kind in (ast.Attribute, ast.Subscript, ast.Index, ast.Slice, ast.JoinedStr,
+                     ast.FormattedValue, ast.Assign, ast.AugAssign, ast.Import, ast.keyword):
+            self.nodes.pop(kind, None)
+
+    def evaluate(self, formula: Formula, names: Mapping[str, Any]) -> Any:
+        self.names = names
+        try:
+            return self.eval(formula.source, previously_parsed=formula.node)
+        except FormulaError:
+            raise
+        except simpleeval.NameNotDefined as exc:
+            raise FormulaError("missing", f"`{exc.name}` has no value") from exc
+        except (ZeroDivisionError,) as exc:
+            raise FormulaError("div_zero", "division by zero") from exc
+        except (OverflowError, MemoryError, RecursionError) as exc:
+            raise FormulaError("overflow", "the result is too large") from exc
+        except (TypeError, ValueError, simpleeval.InvalidExpression) as exc:
+            raise FormulaError("type", str(exc)) from exc

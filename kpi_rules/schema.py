@@ -1,0 +1,152 @@
+"""Shape checks: the policy against `schemas/policy.schema.json`.
+
+jsonschema's errors are precise but written for programmers; each one is
+turned into a Problem in plain words, placed on the key or value it is
+about, with a "did you mean" hint where a name is close to a known one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from .loader import SourceMap
+from .problems import JsonPath, Problem, format_path
+from .resources import load_schema
+from .suggest import did_you_mean
+
+_TYPE_WORDS = {
+    "object": "a mapping (`key: value` lines)", "array": "a list (`- item` lines)",
+    "string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
+    "null": "empty",
+}
+_validator: Draft202012Validator | None = None
+
+
+def validator() -> Draft202012Validator:
+    global _validator
+    if _validator is None:
+        _validator = Draft202012Validator(load_schema("policy.schema.json"))
+    return _validator
+
+
+def _words(kind: Any) -> str:
+    kinds = kind if isinstance(kind, list) else [kind]
+    return " or ".join(_TYPE_WORDS.get(k, str(k)) for k in kinds)
+
+
+def _actual_words(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "nothing"
+
+
+def _field(path: JsonPath) -> str:
+    return f"`{format_path(path)}`" if path else "the policy"
+
+
+def _leaves(error: ValidationError) -> Iterator[ValidationError]:
+    """For oneOf/anyOf, the branch that matches best, recursively."""
+    if error.context:
+        chosen = best_match(error.context)
+        if chosen is not None and chosen is not error:
+            yield from _leaves(chosen)
+            return
+    yield error
+
+
+def _known_keys(schema: dict[str, Any]) -> list[str]:
+    return list(schema.get("properties", {}))
+
+
+def _problems_for(error: ValidationError, source: SourceMap) -> Iterator[Problem]:
+    path: JsonPath = tuple(error.absolute_path)
+    keyword = error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    file = source.file
+
+    def at(where: JsonPath, code: str, name: str, message: str, hint: str | None = None, key: bool = False) -> Problem:
+        mark = source.key(where) if key else source.value(where)
+        return Problem(file, mark.line, mark.col, code, message, name=name, path=where, hint=hint)
+
+    if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+        known = _known_keys(schema)
+        patterns = schema.get("patternProperties", {})
+        for key in error.instance:
+            if key in known or patterns:
+                continue
+            where = path + (key,)
+            hint = did_you_mean(key, known, "allowed here: " + ", ".join(known) if known else None)
+            yield at(where, "KR010", "unknown-field", f"`{key}` is not a field of {_field(path)}", hint, key=True)
+        return
+    if keyword == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
+        yield at(path, "KR011", "missing-field", f"{_field(path)} needs the field `{missing}`",
+                 (schema.get("properties", {}).get(missing, {}) or {}).get("description"), key=True)
+        return
+    if keyword == "propertyNames":
+        bad = error.instance
+        yield at(path + (str(bad),), "KR013", "invalid-value",
+                 f"`{bad}` is not a valid name in {_field(path)}",
+                 "names use letters, digits and `_`, and start with a letter", key=True)
+        return
+    if keyword == "type":
+        hint = None
+        if isinstance(error.instance, (int, float)) and "string" in str(error.validator_value):
+            hint = f'put it in quotes: "{error.instance}"'
+        yield at(path, "KR012", "wrong-type",
+                 f"{_field(path)} must be {_words(error.validator_value)}, not {_actual_words(error.instance)}", hint)
+        return
+    if keyword in ("enum", "const"):
+        allowed = error.validator_value if keyword == "enum" else [error.validator_value]
+        hint = did_you_mean(str(error.instance), [str(a) for a in allowed])
+        choices = ", ".join(f"`{a}`" for a in allowed)
+        yield at(path, "KR013", "invalid-value",
+                 f"{_field(path)} must be {'one of ' if len(allowed) > 1 else ''}{choices}, not {_actual_words(error.instance)}",
+                 hint)
+        return
+    if keyword in ("minProperties", "minItems") and not error.instance:
+        yield at(path, "KR011", "missing-field", f"{_field(path)} is empty", schema.get("description"))
+        return
+    if keyword in ("oneOf", "anyOf", "not", "maxProperties") and schema.get("description"):
+        yield at(path, "KR013", "invalid-value", f"{_field(path)} is not valid here", schema["description"])
+        return
+    description = schema.get("description")
+    yield at(path, "KR013", "invalid-value",
+             f"{_field(path)}: {_actual_words(error.instance)} is not allowed ({_constraint(keyword, error.validator_value)})",
+             description)
+
+
+def _constraint(keyword: str, value: Any) -> str:
+    words = {
+        "minimum": f"at least {value}", "maximum": f"at most {value}",
+        "exclusiveMinimum": f"more than {value}", "exclusiveMaximum": f"less than {value}",
+        "pattern": "not in the expected form", "minLength": "too short", "maxLength": "too long",
+        "minItems": f"needs at least {value} entries", "maxItems": f"at most {value} entries",
+        "maxProperties": f"at most {value} entries", "uniqueItems": "entries must be different",
+    }
+    return words.get(keyword, f"fails `{keyword}`")
+
+
+def check_shape(data: Any, source: SourceMap) -> list[Problem]:
+    """Schema problems, one per place, best first."""
+    if data is None:
+        return [Problem(source.file, 1, 1, "KR011", "the file is empty: a policy needs apiVersion, kind, metadata, ...",
+                        name="missing-field", hint="start from `kpi-rules init` or policies/ops-department.yaml")]
+    problems: dict[tuple[JsonPath, str], Problem] = {}
+    for error in validator().iter_errors(data):
+        for leaf in _leaves(error):
+            for problem in _problems_for(leaf, source):
+                problems.setdefault((problem.path, problem.message), problem)
+    return sorted(problems.values())
