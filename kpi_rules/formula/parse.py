@@ -1,24 +1,19 @@
-"""Policy formulas: parse once, allow-list the syntax, evaluate safely.
+"""Parse a policy formula once and allow-list its syntax.
 
-The only module that imports simpleeval. A formula is checked against a
-small allow-list of Python expression nodes before it is ever evaluated;
-at run time the evaluator works on numbers only, turns every arithmetic
-accident into a `FormulaError` and treats `None` as a missing value.
+A formula is checked against a small allow-list of Python expression nodes
+before it is ever evaluated: anything that could reach Python internals
+(attributes, subscripts, comprehensions, lambdas...) is refused here, with
+the column where it starts.
 """
 
 from __future__ import annotations
 
 import ast
 import math
-import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-import simpleeval
-
-from .problems import KpiRulesError
+from ..suggest import did_you_mean
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
@@ -75,19 +70,6 @@ class Formula:
     @property
     def is_constant(self) -> bool:
         return isinstance(self.node, ast.Constant)
-
-
-class FormulaError(KpiRulesError):
-    """A formula could not give a value for this row.
-
-    `kind` is one of: missing (it read a missing value), div_zero,
-    overflow, type (a value of the wrong type), domain.
-    """
-
-    def __init__(self, kind: str, detail: str) -> None:
-        self.kind = kind
-        self.detail = detail
-        super().__init__(detail)
 
 
 def _char_offset(source: str, byte_offset: int) -> int:
@@ -166,8 +148,6 @@ class _Checker(ast.NodeVisitor):
             self.issue(node, "KR103", "formula-construct",
                        f"`{fname}(...)` takes plain arguments, without `name=` or `*`")
         if fname not in self.functions:
-            from .suggest import did_you_mean
-
             self.issue(node.func, "KR105", "unknown-function", f"`{fname}` is not a function you can use here",
                        did_you_mean(fname, self.functions, "available: " + ", ".join(sorted(self.functions))))
         if fname in SUGGESTION_FUNCTIONS:
@@ -226,193 +206,3 @@ def parse(source: str | int | float, functions: Iterable[str] = BASE_FUNCTIONS) 
         string_args={k: frozenset(v) for k, v in checker.string_args.items()},
         name_offsets={k: v + lead for k, v in checker.name_offsets.items()},
     ), []
-
-
-# ---------------------------------------------------------------- evaluation
-
-
-def _num(value: Any) -> float | int:
-    if value is None:
-        raise FormulaError("missing", "a value it reads is missing")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise FormulaError("type", f"{value!r} is not a number")
-    return value
-
-
-def _checked(result: float | int) -> float | int:
-    if isinstance(result, float) and not math.isfinite(result):
-        raise FormulaError("overflow", "the result is too large")
-    return result
-
-
-def _div(a: Any, b: Any) -> float:
-    a, b = _num(a), _num(b)
-    if b == 0:
-        raise FormulaError("div_zero", "division by zero")
-    return _checked(a / b)
-
-
-def _floordiv(a: Any, b: Any) -> float | int:
-    a, b = _num(a), _num(b)
-    if b == 0:
-        raise FormulaError("div_zero", "division by zero")
-    return _checked(a // b)
-
-
-def _mod(a: Any, b: Any) -> float | int:
-    a, b = _num(a), _num(b)
-    if b == 0:
-        raise FormulaError("div_zero", "division by zero")
-    return _checked(a % b)
-
-
-def _pow(a: Any, b: Any) -> float:
-    a, b = float(_num(a)), float(_num(b))
-    try:
-        result = a**b
-    except OverflowError as exc:
-        raise FormulaError("overflow", "the result is too large") from exc
-    except ZeroDivisionError as exc:
-        raise FormulaError("div_zero", "zero to a negative power") from exc
-    if isinstance(result, complex):
-        raise FormulaError("domain", "a negative number to a fractional power")
-    return _checked(result)
-
-
-def _arith(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    def apply(a: Any, b: Any) -> Any:
-        return _checked(op(_num(a), _num(b)))
-
-    return apply
-
-
-def _compare(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    def apply(a: Any, b: Any) -> bool:
-        if a is None or b is None:
-            raise FormulaError("missing", "a value it compares is missing")
-        if isinstance(a, str) != isinstance(b, str):
-            if op in (operator.eq, operator.ne):
-                return op is operator.ne
-            raise FormulaError("type", f"cannot compare {a!r} with {b!r}")
-        return op(a, b)
-
-    return apply
-
-
-def _not(a: Any) -> bool:
-    if a is None:
-        raise FormulaError("missing", "a value it reads is missing")
-    return not a
-
-
-def round_half_up(value: float, decimals: int = 0) -> float:
-    """Decimal rounding, so 2.675 -> 2.68 whatever binary floats say."""
-    quantum = Decimal(1).scaleb(-int(decimals))
-    return float(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
-
-
-def _round(value: Any, decimals: Any = 0) -> float:
-    return round_half_up(_num(value), int(_num(decimals)))
-
-
-def _clamp(value: Any, lo: Any, hi: Any) -> float | int:
-    return min(max(_num(value), _num(lo)), _num(hi))
-
-
-def _safe_div(a: Any, b: Any, default: Any = 0) -> Any:
-    if b is None or a is None:
-        return default
-    return default if _num(b) == 0 else _checked(_num(a) / _num(b))
-
-
-def _coalesce(*values: Any) -> Any:
-    for value in values:
-        if value is not None:
-            return value
-    return None
-
-
-def _present(values: Any) -> list[float | int]:
-    if not isinstance(values, list):
-        raise FormulaError("type", "an aggregate needs a column of the team's rows")
-    return [_num(v) for v in values if v is not None]
-
-
-def _agg_min(*args: Any) -> Any:
-    if len(args) == 1 and isinstance(args[0], list):
-        present = _present(args[0])
-        if not present:
-            raise FormulaError("missing", "no team member has a value")
-        return min(present)
-    return min(_num(a) for a in args)
-
-
-def _agg_max(*args: Any) -> Any:
-    if len(args) == 1 and isinstance(args[0], list):
-        present = _present(args[0])
-        if not present:
-            raise FormulaError("missing", "no team member has a value")
-        return max(present)
-    return max(_num(a) for a in args)
-
-
-def _sum(values: Any) -> float | int:
-    return _checked(math.fsum(_present(values)))
-
-
-def _mean(values: Any) -> float:
-    present = _present(values)
-    if not present:
-        raise FormulaError("missing", "no team member has a value")
-    return _checked(math.fsum(present) / len(present))
-
-
-def _median(values: Any) -> float:
-    present = sorted(_present(values))
-    if not present:
-        raise FormulaError("missing", "no team member has a value")
-    mid = len(present) // 2
-    return present[mid] if len(present) % 2 else (present[mid - 1] + present[mid]) / 2
-
-
-def _count(values: Any) -> int:
-    return len(_present(values))
-
-
-OPERATORS: dict[type, Callable[..., Any]] = {
-    ast.Add: _arith(operator.add), ast.Sub: _arith(operator.sub), ast.Mult: _arith(operator.mul),
-    ast.Div: _div, ast.FloorDiv: _floordiv, ast.Mod: _mod, ast.Pow: _pow,
-    ast.USub: lambda a: -_num(a), ast.UAdd: lambda a: +_num(a), ast.Not: _not,
-    ast.Eq: _compare(operator.eq), ast.NotEq: _compare(operator.ne), ast.Lt: _compare(operator.lt),
-    ast.LtE: _compare(operator.le), ast.Gt: _compare(operator.gt), ast.GtE: _compare(operator.ge),
-}
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "min": _agg_min, "max": _agg_max, "abs": lambda a: abs(_num(a)), "round": _round,
-    "clamp": _clamp, "safe_div": _safe_div, "coalesce": _coalesce,
-    "sum": _sum, "mean": _mean, "median": _median, "count": _count,
-}
-
-
-class Evaluator(simpleeval.SimpleEval):  # type: ignore[misc]
-    """simpleeval with our operators, no attributes or subscripts, and typed errors."""
-
-    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None) -> None:
-        super().__init__(operators=dict(OPERATORS), functions=dict(functions or FUNCTIONS), names={})
-        for kind in (ast.Attribute, ast.Subscript, ast.Index, ast.Slice, ast.JoinedStr,
-                     ast.FormattedValue, ast.Assign, ast.AugAssign, ast.Import, ast.keyword):
-            self.nodes.pop(kind, None)
-
-    def evaluate(self, formula: Formula, names: Mapping[str, Any]) -> Any:
-        self.names = names
-        try:
-            return self.eval(formula.source, previously_parsed=formula.node)
-        except FormulaError:
-            raise
-        except simpleeval.NameNotDefined as exc:
-            raise FormulaError("missing", f"`{exc.name}` has no value") from exc
-        except (ZeroDivisionError,) as exc:
-            raise FormulaError("div_zero", "division by zero") from exc
-        except (OverflowError, MemoryError, RecursionError) as exc:
-            raise FormulaError("overflow", "the result is too large") from exc
-        except (TypeError, ValueError, simpleeval.InvalidExpression) as exc:
-            raise FormulaError("type", str(exc)) from exc

@@ -1,0 +1,49 @@
+"""Decimal rounding of binary floats, one value or a whole column.
+
+Rounding is defined on the shortest decimal that reads back as the float
+(its `repr`): 2.675 is "2.675", so half-up gives 2.68 even though the
+binary value is 2.67499999999999982236431605997495353221893310546875.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
+FloatArray = npt.NDArray[np.float64]
+
+
+def round_decimal(value: float, decimals: int = 2, mode: str = "half_up") -> float:
+    if value != value or value in (float("inf"), float("-inf")):
+        return value
+    quantum = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(float(value))).quantize(quantum, rounding=MODES[mode])) + 0.0  # no -0.0
+
+
+def round_array(values: FloatArray, decimals: int = 2, mode: str = "half_up") -> FloatArray:
+    """The same as `round_decimal` on every element, at numpy speed.
+
+    Only values whose scaled fraction sits near .5 (where binary noise could
+    decide) or that are very large take the exact Decimal path.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    factor = 10.0**decimals
+    with np.errstate(all="ignore"):
+        scaled = values * factor
+        magnitude = np.abs(scaled)
+        fraction = magnitude - np.floor(magnitude)
+        if mode == "half_up":
+            rounded = np.sign(scaled) * np.floor(magnitude + 0.5)
+        else:
+            rounded = np.round(scaled)
+        out = rounded / factor
+    finite = np.isfinite(values)
+    exact = finite & ((np.abs(fraction - 0.5) < 1e-6) | (magnitude > 1e9))
+    out[~finite] = values[~finite]
+    for i in np.flatnonzero(exact):
+        out[i] = round_decimal(float(values[i]), decimals, mode)
+    out[out == 0] = 0.0  # no -0.0 in reports
+    return out
