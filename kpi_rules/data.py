@@ -1,0 +1,200 @@
+"""Typed rows: raw cells checked against the policy's `inputs`.
+
+A bad cell makes its row an error naming the column and the line; every
+other row goes on. Numbers become float64 columns with NaN for "absent",
+so the engine can work on whole columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .model import Input, Policy
+from .periods import PeriodError, parse_period
+from .readers import RawTable
+from .suggest import did_you_mean
+
+RESERVED = ("employee_id", "role", "name", "team", "period")
+_TRUE = {"true", "yes", "y", "1", "是", "t"}
+_FALSE = {"false", "no", "n", "0", "否", "f"}
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class Table:
+    """Typed rows of one data file. `errors[i]` lists why row i cannot be rated."""
+
+    file: str
+    sha256: str
+    lines: list[int]
+    text: dict[str, npt.NDArray[Any]]  # reserved columns and string inputs, object arrays (None: absent)
+    numbers: dict[str, FloatArray]  # number/integer/boolean inputs (NaN: absent)
+    errors: list[list[str]]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.lines)
+
+    def column(self, name: str) -> Any:
+        return self.numbers[name] if name in self.numbers else self.text[name]
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _text(cells: list[Any]) -> npt.NDArray[Any]:
+    out = np.empty(len(cells), dtype=object)
+    for i, cell in enumerate(cells):
+        if _blank(cell):
+            out[i] = None
+        elif isinstance(cell, float) and cell.is_integer():
+            out[i] = str(int(cell))
+        else:
+            out[i] = str(cell).strip()
+    return out
+
+
+def _one_number(cell: Any) -> float | str:
+    """The number in a cell, or why there is none."""
+    if isinstance(cell, bool):
+        return "true/false is not a number"
+    if isinstance(cell, (int, float)):
+        value = float(cell)
+    else:
+        text = str(cell).strip()
+        try:
+            value = float(text)
+        except ValueError:
+            hint = " (write numbers without thousands separators)" if "," in text else ""
+            hint = " (write 2.5% as 0.025)" if text.endswith("%") else hint
+            return f"{text!r} is not a number{hint}"
+    if value != value or value in (float("inf"), float("-inf")):
+        return f"{cell!r} is not a finite number"
+    return value
+
+
+def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
+    obj = np.array(cells, dtype=object)
+    blank = np.array([_blank(c) for c in cells], dtype=bool)
+    bad: dict[int, str] = {}
+    try:
+        if any(type(c) is bool for c in cells):
+            raise ValueError
+        values = np.where(blank, "nan", obj).astype(np.float64)
+        suspicious = ~blank & ~np.isfinite(values)
+    except (ValueError, TypeError):
+        values = np.full(len(cells), np.nan)
+        suspicious = ~blank
+    for i in np.flatnonzero(suspicious):
+        parsed = _one_number(cells[i])
+        if isinstance(parsed, str):
+            bad[int(i)] = parsed
+            values[i] = np.nan
+        else:
+            values[i] = parsed
+    return values, bad
+
+
+def _booleans(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
+    values = np.full(len(cells), np.nan)
+    bad: dict[int, str] = {}
+    for i, cell in enumerate(cells):
+        if _blank(cell):
+            continue
+        word = str(cell).strip().lower()
+        if isinstance(cell, bool) or word in _TRUE | _FALSE:
+            values[i] = 1.0 if (cell is True or word in _TRUE) else 0.0
+        else:
+            bad[i] = f"{cell!r} is not true/false"
+    return values, bad
+
+
+def _typed(spec: Input, cells: list[Any]) -> tuple[Any, dict[int, str]]:
+    if spec.type == "string":
+        return _text(cells), {}
+    if spec.type == "boolean":
+        return _booleans(cells)
+    values, bad = _numbers(cells)
+    checks = []
+    if spec.type == "integer":
+        checks.append((values != np.floor(values), "is not a whole number"))
+    if spec.min is not None:
+        checks.append((values < spec.min, f"is below the minimum {spec.min:g}"))
+    if spec.max is not None:
+        checks.append((values > spec.max, f"is above the maximum {spec.max:g}"))
+    for mask, words in checks:
+        for i in np.flatnonzero(mask & ~np.isnan(values)):
+            bad.setdefault(int(i), f"{values[i]:g} {words}")
+            values[i] = np.nan
+    return values, bad
+
+
+def _default(spec: Input) -> Any:
+    if spec.type == "boolean":
+        return 1.0 if spec.default else 0.0
+    return spec.default
+
+
+def type_table(policy: Policy, raw: RawTable) -> Table:
+    n = raw.n
+    errors: list[list[str]] = [list(raw.row_errors.get(i, [])) for i in range(n)]
+    notes: list[str] = []
+    header = set(raw.header)
+
+    def fail(i: int, message: str) -> None:
+        errors[i].append(f"{message} (line {raw.lines[i]})")
+
+    text = {name: _text(raw.columns.get(name, [None] * n)) for name in RESERVED}
+    numbers: dict[str, FloatArray] = {}
+    for name, spec in policy.inputs.items():
+        if name not in header:
+            hint = did_you_mean(name, raw.header)
+            if spec.required:
+                notes.append(f"the required column `{name}` is not in the file" + (f"; {hint}" if hint else ""))
+        values, bad = _typed(spec, raw.columns.get(name, [None] * n))
+        for i, reason in bad.items():
+            fail(i, f"column `{name}`: {reason}")
+        absent = np.equal(values, None) if values.dtype == object else np.isnan(values)
+        absent[list(bad)] = False
+        if spec.default is not None:
+            values[absent] = _default(spec)
+        elif spec.required:
+            for i in np.flatnonzero(absent):
+                fail(int(i), f"column `{name}` is empty but required")
+        (text if spec.type == "string" else numbers)[name] = values
+    required = ["employee_id", "role"] + (["team"] if policy.team else [])
+    for name in required:
+        if name not in header:
+            notes.append(f"the required column `{name}` is not in the file")
+        for i in np.flatnonzero(np.equal(text[name], None)):
+            fail(int(i), f"column `{name}` is empty but required")
+    _check_roles(policy, text["role"], fail)
+    _check_periods(policy, text["period"], fail)
+    return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, notes)
+
+
+def _check_roles(policy: Policy, roles: npt.NDArray[Any], fail: Any) -> None:
+    for i, role in enumerate(roles):
+        if role is not None and role not in policy.roles:
+            hint = did_you_mean(role, policy.roles)
+            fail(i, f"unknown role `{role}`" + (f"; {hint}" if hint else f"; roles: {', '.join(policy.roles)}"))
+
+
+def _check_periods(policy: Policy, periods: npt.NDArray[Any], fail: Any) -> None:
+    for i, text in enumerate(periods):
+        if text is None:
+            continue
+        try:
+            period = parse_period(text)
+        except PeriodError as exc:
+            fail(i, f"column `period`: {exc}")
+            continue
+        periods[i] = str(period)
+        if period.kind != policy.period:
+            fail(i, f"column `period`: {period} is a {period.kind}, but this policy appraises each {policy.period}")

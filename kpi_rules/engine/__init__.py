@@ -1,0 +1,109 @@
+"""The engine: a compiled policy and typed rows in, results out. No I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..data import Table
+from ..formula import ColumnEvaluator
+from ..model import Policy
+from ..periods import Period, PeriodError, parse_period, within
+from ..problems import KpiRulesError
+from ..results import PeriodResult
+from .period import evaluate_period
+from .rollup import rollup_result
+
+
+class PeriodChoiceError(KpiRulesError):
+    """The period asked for (or found in the data) cannot be evaluated."""
+
+
+@dataclass
+class Evaluation:
+    policy: Policy
+    table: Table
+    period: str
+    kind: str  # "period" | "rollup"
+    result: PeriodResult
+    other_periods: dict[str, int] = field(default_factory=dict)
+
+
+def _row_periods(table: Table) -> list[Period | None]:
+    out: list[Period | None] = []
+    for text in table.text["period"]:
+        try:
+            out.append(parse_period(text) if text is not None else None)
+        except PeriodError:
+            out.append(None)
+    return out
+
+
+def choose_period(policy: Policy, table: Table, asked: str | None) -> Period:
+    if asked is not None:
+        try:
+            return parse_period(asked)
+        except PeriodError as exc:
+            raise PeriodChoiceError(str(exc)) from exc
+    found = sorted({p for p in _row_periods(table) if p is not None})
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise PeriodChoiceError("the data has no `period` column: choose the period with --period, e.g. 2024-Q2")
+    raise PeriodChoiceError(f"the data holds {len(found)} periods ({', '.join(map(str, found))}); "
+                            "choose one with --period")
+
+
+def _mark_duplicates(table: Table, rows: list[int], periods: list[Period | None], default: Period) -> None:
+    seen: dict[tuple[Any, str], list[int]] = {}
+    for r in rows:
+        if table.text["employee_id"][r] is None:
+            continue
+        key = (table.text["employee_id"][r], str(periods[r] or default))
+        seen.setdefault(key, []).append(r)
+    for (emp, per), group in seen.items():
+        if len(group) > 1:
+            lines = ", ".join(str(table.lines[r]) for r in group)
+            for r in group:
+                table.errors[r].append(f"duplicate row for employee {emp} in {per} (lines {lines})")
+
+
+def evaluate(policy: Policy, table: Table, period: str | None = None) -> Evaluation:
+    """Evaluate one cycle period, or the roll-up period built from its cycle periods."""
+    target = choose_period(policy, table, period)
+    if not within(target, policy.effective_from, policy.effective_to):
+        until = policy.effective_to or "open end"
+        raise PeriodChoiceError(f"{target} is outside the policy's effective dates "
+                                f"({policy.effective_from} to {until})")
+    periods = _row_periods(table)
+    evaluator = ColumnEvaluator()
+    if target.kind == policy.period:
+        picked = [r for r in range(table.n) if periods[r] in (None, target)]
+        _mark_duplicates(table, picked, periods, target)
+        result = evaluate_period(policy, table, np.array(picked, dtype=np.intp), str(target), evaluator)
+        kind = "period"
+        inside = set(picked)
+    elif policy.rollup is not None and target.kind == policy.rollup.period:
+        cycle = sorted({p for p in periods if p is not None and target.contains(p) and p.kind == policy.period})
+        picked = [r for r in range(table.n) if periods[r] is None or target.contains(periods[r])]
+        _mark_duplicates(table, picked, periods, target)
+        unplaced = [r for r in picked if periods[r] is None]
+        parts = []
+        for p in cycle:
+            rows = [r for r in picked if periods[r] == p]
+            parts.append(evaluate_period(policy, table, np.array(rows, dtype=np.intp), str(p), evaluator))
+        if unplaced:
+            parts.append(evaluate_period(policy, table, np.array(unplaced, dtype=np.intp), str(target), evaluator))
+        result = rollup_result(policy, str(target), parts)
+        kind = "rollup"
+        inside = set(picked)
+    else:
+        review = f" and a {policy.rollup.period} review" if policy.rollup else ""
+        raise PeriodChoiceError(f"{target} is a {target.kind}; this policy appraises each {policy.period}{review}")
+    others: dict[str, int] = {}
+    for r in range(table.n):
+        if r not in inside:
+            others[str(periods[r])] = others.get(str(periods[r]), 0) + 1
+    return Evaluation(policy, table, str(target), kind, result, others)

@@ -1,0 +1,102 @@
+"""Grades from rounded finals, and forced distribution (POLICY_FORMAT 2.10)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..model import Distribution, Grade
+from ..results import shown
+from .scoring import FloatArray, at_least
+
+
+def grade_of(grades: tuple[Grade, ...], finals: FloatArray) -> npt.NDArray[Any]:
+    """Top-down, first match wins, `min` inclusive (with the 1e-9 tolerance)."""
+    out = np.full(finals.shape, None, dtype=object)
+    open_rows = ~np.isnan(finals)
+    for g in grades:
+        hit = open_rows if g.min is None else open_rows & at_least(finals, g.min)
+        out[hit] = g.grade
+        open_rows &= ~hit
+    return out
+
+
+def allowed_count(n: int, share: float) -> int:
+    """At most floor(n x share), but at least 1 (unless the quota is 0%)."""
+    allowed = math.floor(n * share + 1e-9)
+    return max(1, allowed) if share > 0 else 0
+
+
+def required_count(n: int, share: float) -> int:
+    return math.ceil(n * share - 1e-9)
+
+
+def distribute(dist: Distribution, grades: tuple[Grade, ...], scope_keys: npt.NDArray[Any], finals: FloatArray,
+               grade: npt.NDArray[Any], vetoed: npt.NDArray[np.bool_], rated: npt.NDArray[np.bool_],
+               employee_ids: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], dict[str, Any], dict[int, str]]:
+    """New grades, the distribution report, and a reason for each moved row."""
+    order = [g.grade for g in grades]
+    result = grade.copy()
+    reasons: dict[int, str] = {}
+    groups_report = []
+    keys = scope_keys if dist.scope == "team" else np.full(len(finals), "all", dtype=object)
+    for key in sorted({str(k) for k, r in zip(keys, rated) if r and k is not None}):
+        members = [i for i in np.flatnonzero(rated) if keys[i] == key]
+        groups_report.append(_group(dist, order, key, members, finals, result, vetoed, employee_ids, reasons))
+    return result, {"scope": dist.scope, "mode": dist.mode, "min_group_size": dist.min_group_size,
+                    "groups": groups_report}, reasons
+
+
+def _group(dist: Distribution, order: list[str], key: str, members: list[int], finals: FloatArray,
+           result: npt.NDArray[Any], vetoed: npt.NDArray[np.bool_], ids: npt.NDArray[Any],
+           reasons: dict[int, str]) -> dict[str, Any]:
+    n = len(members)
+    report: dict[str, Any] = {"group": key, "size": n, "exempt": n < dist.min_group_size, "quotas": {}, "moves": []}
+    if report["exempt"]:
+        return report
+    current = {i: result[i] for i in members}
+    for position, name in enumerate(order):
+        quota = dist.quotas.get(name)
+        if quota is None or quota.max is None:
+            continue
+        holders = sorted((i for i in members if current[i] == name and not vetoed[i]), key=lambda i: -finals[i])
+        allowed = allowed_count(n, quota.max)
+        entry = {"max": shown(quota.max, 6), "allowed": allowed, "holders": len(holders), "moved": 0}
+        report["quotas"][name] = entry
+        if len(holders) <= allowed or position == len(order) - 1:
+            entry["over"] = len(holders) > allowed
+            continue
+        cut = finals[holders[allowed]]
+        tie = allowed > 0 and finals[holders[allowed - 1]] == cut
+        below = order[position + 1]
+        for i in holders:
+            if finals[i] > cut:
+                continue
+            current[i] = below
+            entry["moved"] += 1
+            report["moves"].append({"employee_id": ids[i], "from": name, "to": below,
+                                    "final": shown(finals[i], 6), "tied_at_cut": bool(tie and finals[i] == cut)})
+            why = f"forced distribution: at most {allowed} of {n} may hold {name}"
+            reasons[i] = why + (f"; tied at {shown(cut, 6)} with others at the cut, all moved down together"
+                                if tie and finals[i] == cut else "")
+    for name, quota in dist.quotas.items():
+        if quota.min is None:
+            continue
+        have = sum(1 for i in members if current[i] == name)
+        need = required_count(n, quota.min)
+        report["quotas"].setdefault(name, {}).update(
+            {"min": shown(quota.min, 6), "required": need, "actual": have, "met": have >= need})
+    if dist.mode == "enforce":
+        for i in members:
+            result[i] = current[i]
+    else:
+        report["would_move"] = report.pop("moves")
+        report["moves"] = []
+        reasons_in_check = {m["employee_id"] for m in report["would_move"]}
+        for i in members:
+            if ids[i] in reasons_in_check:
+                reasons.pop(i, None)
+    return report

@@ -1,0 +1,149 @@
+"""One appraisal period: rows in, every column of the results out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..data import Table
+from ..formula import ColumnEvaluator
+from ..model import Policy
+from ..results import IndicatorColumns, PeriodResult
+from ..rounding import round_array
+from .adjust import apply_adjustments, apply_vetoes, suggestions_for
+from .grading import distribute, grade_of
+from .plans import score_plans
+from .team import evaluate_team, team_rows
+
+
+def _new_result(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str) -> PeriodResult:
+    reasons = [list(table.errors[r]) for r in rows]
+    status = np.array(["error" if r else "rated" for r in reasons], dtype=object)
+    text = {k: v[rows] for k, v in table.text.items()}
+    return PeriodResult(
+        period=period, lines=[table.lines[r] for r in rows], employee_id=text["employee_id"], name=text["name"],
+        role=text["role"], team=text["team"], row_period=text["period"], status=status, reasons=reasons,
+        decimals=policy.decimals)
+
+
+def _eligibility(policy: Policy, res: PeriodResult, env: dict[str, Any], ev: ColumnEvaluator) -> None:
+    if policy.eligibility is None:
+        return
+    values = ev.evaluate(policy.eligibility, env, res.n).values
+    for i in np.flatnonzero((values != 1.0) & (res.status == "rated")):
+        res.status[i] = "not_rated"
+        reason = policy.eligibility_reason or "not eligible in this period"
+        if np.isnan(values[i]):
+            reason += " (eligibility could not be decided: a value it reads is missing)"
+        res.reasons[i].append(reason)
+
+
+def _actuals(policy: Policy, env: dict[str, Any], n: int, ev: ColumnEvaluator) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every indicator's actual value, in dependency order; an input of the same name wins."""
+    actuals, fails = {}, {}
+    for ind in policy.indicators:
+        outcome = ev.evaluate(ind.formula, env, n)
+        actuals[ind.id], fails[ind.id] = outcome.values, outcome.fail
+        if ind.id not in policy.inputs:
+            env[ind.id] = outcome.values
+    return actuals, fails
+
+
+def _role_scores(policy: Policy, res: PeriodResult, actuals: dict[str, Any], fails: dict[str, Any],
+                 ev: ColumnEvaluator) -> None:
+    n = res.n
+    cols: dict[str, IndicatorColumns] = {}
+    for ind in policy.indicators:
+        nan = np.full(n, np.nan)
+        cols[ind.id] = IndicatorColumns(
+            ind.id, ind.label, ind.group, ind.unit, np.zeros(n, dtype=bool), actuals[ind.id], nan.copy(),
+            nan.copy(), nan.copy(), nan.copy(), nan.copy(), np.zeros(n), np.zeros(n), np.zeros(n),
+            np.zeros(n, dtype=np.int8), np.full(n, None, dtype=object), np.full(n, -1, dtype=np.int8))
+    res.individual = np.full(n, np.nan)
+    active = res.status == "rated"
+    for role in policy.roles.values():
+        mask = np.flatnonzero((res.role == role.id) & active)
+        if not len(mask):
+            continue
+        scores = score_plans(role.plans, [actuals[p.indicator][mask] for p in role.plans],
+                             [fails[p.indicator][mask] for p in role.plans], ev)
+        for k, plan in enumerate(role.plans):
+            c, s = cols[plan.indicator], scores.scored[k]
+            c.applies[mask] = True
+            c.target[mask], c.floor[mask], c.stretch[mask] = (np.nan if v is None else v
+                                                             for v in (plan.target, plan.floor, plan.stretch))
+            c.achievement[mask], c.score[mask], c.fail[mask], c.step[mask] = s.achievement, s.score, s.fail, s.step
+            c.weight[mask], c.effective_weight[mask] = plan.weight, scores.effective_weight[k]
+            c.weighted[mask], c.treatment[mask] = scores.weighted[k], scores.treatment[k]
+            for j in np.flatnonzero(scores.treatment[k] == "error"):
+                res.reasons[mask[j]].append(f"indicator `{plan.indicator}` has no value and the policy treats "
+                                            "missing values as errors")
+        res.individual[mask] = scores.total
+        res.status[mask[scores.errors]] = "error"
+        for j in np.flatnonzero(np.isnan(scores.total) & ~scores.errors):
+            res.status[mask[j]] = "not_rated"
+            res.reasons[mask[j]].append("no indicator has a value (all were excluded as missing)")
+    res.indicators = cols
+
+
+def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str,
+                    ev: ColumnEvaluator) -> PeriodResult:
+    res = _new_result(policy, table, rows, period)
+    n = res.n
+    env: dict[str, Any] = {k: v[rows] for k, v in table.text.items()}
+    env.update({k: v[rows] for k, v in table.numbers.items()})
+    _eligibility(policy, res, env, ev)
+    actuals, fails = _actuals(policy, env, n, ev)
+    _role_scores(policy, res, actuals, fails, ev)
+    rated = res.status == "rated"
+    res.team_score, res.coefficient_team = np.full(n, np.nan), np.ones(n)
+    total = res.individual.copy()
+    if policy.team:
+        team = evaluate_team(policy.team, env.get(policy.team.key, res.team), res.status != "error", env, ev)
+        res.team_score = team.for_rows(team.score)
+        members = np.bincount(team.index[(team.index >= 0) & rated], minlength=len(team.names))
+        res.teams = team_rows(policy.team, team, members)
+        unavailable = rated & np.isnan(res.team_score)
+        for i in np.flatnonzero(unavailable):
+            res.reasons[i].append("the team score could not be computed; the team part is left out")
+        if policy.team.blend is not None:
+            b = policy.team.blend
+            total = np.where(unavailable, total, (1 - b) * total + b * res.team_score)
+        else:
+            res.coefficient_team = np.where(unavailable, 1.0, team.for_rows(team.coefficient))
+    res.bonus, res.bonuses = apply_adjustments(policy.bonuses, policy.bonus_cap, "bonus", env, n, ev,
+                                               res.reasons, rated)
+    res.deduction, res.deductions = apply_adjustments(policy.deductions, policy.deduction_cap, "deduction", env, n,
+                                                      ev, res.reasons, rated)
+    raw_final = (total + res.bonus - res.deduction) * res.coefficient_team
+    res.final = round_array(np.where(rated, raw_final, np.nan), policy.decimals, policy.rounding_mode)
+    res.veto, forced = apply_vetoes(policy.vetoes, env, n, ev, res.reasons, rated)
+    res.grade = grade_of(policy.grades, res.final)
+    res.grade = np.where(np.equal(forced, None), res.grade, forced)
+    res.grade_before_distribution = res.grade.copy()
+    if policy.distribution:
+        res.grade, res.distribution, moved = distribute(
+            policy.distribution, policy.grades, res.team, res.final, res.grade, ~np.equal(res.veto, None), rated,
+            res.employee_id)
+        for i, why in moved.items():
+            res.reasons[i].append(why)
+    coefficients = {g.grade: g.coefficient for g in policy.grades}
+    res.pay_coefficient = np.array([coefficients.get(g, np.nan) for g in res.grade], dtype=np.float64)
+    _suggest(policy, res, env, actuals, ev)
+    return res
+
+
+def _suggest(policy: Policy, res: PeriodResult, env: dict[str, Any], actuals: dict[str, Any],
+             ev: ColumnEvaluator) -> None:
+    env = dict(env, final=res.final, grade=res.grade, individual=res.individual, team_score=res.team_score,
+               bonus=res.bonus, deduction=res.deduction)
+    cols = res.indicators
+
+    def column(attr: str) -> Any:
+        return lambda ind_id: getattr(cols[ind_id], attr) if ind_id in cols else np.full(res.n, np.nan)
+
+    lookups = {"score": column("score"), "actual": lambda i: actuals.get(i, np.full(res.n, np.nan)),
+               "achievement": column("achievement")}
+    res.suggestions = suggestions_for(policy.suggestions, env, res.n, ev, lookups, res.status == "rated")

@@ -1,0 +1,90 @@
+"""The roll-up review (e.g. the annual review from four quarters), POLICY_FORMAT 2.9."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..model import Policy
+from ..periods import parse_period
+from ..results import PeriodResult, shown
+from ..rounding import round_array
+from .grading import distribute, grade_of
+
+
+def _combine(policy: Policy, finals: list[tuple[str, float]]) -> float:
+    rollup = policy.rollup
+    assert rollup is not None
+    if rollup.method == "last":
+        return finals[-1][1]
+    if rollup.method == "weighted":
+        weights = [rollup.weights.get(parse_period(p).label, 0.0) for p, _ in finals]
+        if sum(weights) == 0:
+            return float("nan")
+        return sum(w * f for w, (_, f) in zip(weights, finals)) / sum(weights)
+    return sum(f for _, f in finals) / len(finals)
+
+
+def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> PeriodResult:
+    """One entry per employee, from the period results in chronological order."""
+    assert policy.rollup is not None
+    entries: dict[Any, list[tuple[PeriodResult, int]]] = {}
+    for part in parts:
+        for i in range(part.n):
+            key = part.employee_id[i] if part.employee_id[i] is not None else ("line", part.period, part.lines[i])
+            entries.setdefault(key, []).append((part, i))
+    n = len(entries)
+    obj = lambda: np.full(n, None, dtype=object)  # noqa: E731
+    res = PeriodResult(period=period, lines=[], employee_id=obj(), name=obj(), role=obj(), team=obj(),
+                       row_period=np.full(n, period, dtype=object), status=np.full(n, "rated", dtype=object),
+                       reasons=[[] for _ in range(n)], decimals=policy.decimals)
+    raw = np.full(n, np.nan)
+    res.veto = obj()
+    forced = obj()
+    for k, (key, rows) in enumerate(entries.items()):
+        last_part, last_i = rows[-1]
+        res.lines.append(rows[0][0].lines[rows[0][1]])
+        res.employee_id[k] = last_part.employee_id[last_i]
+        res.name[k], res.role[k], res.team[k] = (last_part.name[last_i], last_part.role[last_i],
+                                                  last_part.team[last_i])
+        finals, breakdown = [], {}
+        for part, i in rows:
+            status = part.status[i]
+            breakdown[part.period] = {"status": status, "line": part.lines[i],
+                                      "final": shown(part.final[i], policy.decimals) if status == "rated" else None,
+                                      "grade": part.grade[i] if status == "rated" else None}
+            if status == "rated":
+                finals.append((part.period, float(part.final[i])))
+                if part.veto[i] is not None and res.veto[k] is None:
+                    res.veto[k], forced[k] = part.veto[i], policy.grade(part.grade_before_distribution[i]).grade
+            else:
+                why = "; ".join(part.reasons[i]) or status
+                res.reasons[k].append(f"{part.period} (line {part.lines[i]}): {status.replace('_', ' ')}: {why}")
+        res.periods.append(breakdown)
+        if key[0] == "line" if isinstance(key, tuple) else False:
+            res.status[k] = "error"
+            continue
+        if len(finals) < policy.rollup.min_periods:
+            res.status[k] = "not_rated"
+            res.reasons[k].append(f"rated in {len(finals)} period(s); the review needs at least "
+                                  f"{policy.rollup.min_periods}")
+            continue
+        raw[k] = _combine(policy, finals)
+    rated = res.status == "rated"
+    res.final = round_array(np.where(rated, raw, np.nan), policy.decimals, policy.rounding_mode)
+    res.grade = grade_of(policy.grades, res.final)
+    res.grade = np.where(np.equal(forced, None), res.grade, forced)
+    res.grade_before_distribution = res.grade.copy()
+    if policy.distribution:
+        res.grade, res.distribution, moved = distribute(policy.distribution, policy.grades, res.team, res.final,
+                                                        res.grade, ~np.equal(res.veto, None), rated, res.employee_id)
+        for i, why in moved.items():
+            res.reasons[i].append(why)
+    coefficients = {g.grade: g.coefficient for g in policy.grades}
+    res.pay_coefficient = np.array([coefficients.get(g, np.nan) for g in res.grade], dtype=np.float64)
+    nan = np.full(n, np.nan)
+    res.individual, res.team_score, res.bonus, res.deduction, res.coefficient_team = nan, nan, nan, nan, nan
+    res.bonuses = res.deductions = [[] for _ in range(n)]
+    res.suggestions = [[] for _ in range(n)]
+    return res

@@ -1,0 +1,83 @@
+"""Team indicators: aggregates over a team's rows, a team score, and how it
+enters each member's total (blend or coefficient). POLICY_FORMAT 2.7."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..formula import ColumnEvaluator, Groups
+from ..model import Team
+from ..results import shown
+from .plans import PlanScores, score_plans
+from .scoring import FloatArray, at_least
+
+
+@dataclass
+class TeamOutcome:
+    names: list[str]
+    index: npt.NDArray[np.intp]  # row -> team, -1 when the row has no team or is an error
+    score: FloatArray  # per team
+    coefficient: FloatArray  # per team (1.0 without coefficient steps)
+    actuals: dict[str, FloatArray]  # per team indicator, per team
+    plans: PlanScores
+
+    def for_rows(self, values: FloatArray) -> FloatArray:
+        return np.where(self.index >= 0, values[np.maximum(self.index, 0)], np.nan)
+
+
+def coefficient_for(team: Team, scores: FloatArray) -> FloatArray:
+    out = np.full(scores.shape, np.nan)
+    open_rows = ~np.isnan(scores)
+    for step in team.coefficient:
+        hit = open_rows if step.min is None else open_rows & at_least(scores, step.min)
+        out[hit] = step.value
+        open_rows &= ~hit
+    return out
+
+
+def evaluate_team(team: Team, key: npt.NDArray[Any], counted: npt.NDArray[np.bool_], env: Mapping[str, Any],
+                  evaluator: ColumnEvaluator) -> TeamOutcome:
+    """`counted` marks the rows that take part (not errors, with a team)."""
+    names = sorted({str(k) for k, c in zip(key, counted) if c and k is not None})
+    lookup = {name: i for i, name in enumerate(names)}
+    index = np.array([lookup.get(k, -1) if c else -1 for k, c in zip(key, counted)], dtype=np.intp)
+    groups = Groups(index, len(names))
+    actuals, fails = [], []
+    for ti in team.indicators:
+        outcome = evaluator.evaluate(ti.formula, env, len(names), groups=groups)
+        actuals.append(outcome.values)
+        fails.append(outcome.fail)
+    plans = score_plans([ti.plan for ti in team.indicators], actuals, fails, evaluator)
+    coefficient = coefficient_for(team, plans.total) if team.coefficient else np.ones(len(names))
+    return TeamOutcome(names, index, plans.total, coefficient,
+                       {ti.id: a for ti, a in zip(team.indicators, actuals)}, plans)
+
+
+def team_rows(team: Team, outcome: TeamOutcome, members: npt.NDArray[np.intp]) -> list[dict[str, Any]]:
+    """The `teams` section of the results: one entry per team."""
+    out = []
+    for g, name in enumerate(outcome.names):
+        indicators = {}
+        for k, ti in enumerate(team.indicators):
+            s = outcome.plans.scored[k]
+            flags = [] if s.fail[g] == 0 else ["missing"]
+            if outcome.plans.treatment[k][g]:
+                flags.append(str(outcome.plans.treatment[k][g]))
+            indicators[ti.id] = {
+                "actual": shown(outcome.actuals[ti.id][g]), "target": ti.plan.target,
+                "achievement": shown(s.achievement[g]), "score": shown(s.score[g]),
+                "weight": shown(outcome.plans.effective_weight[k][g], 6),
+                "weighted": shown(outcome.plans.weighted[k][g]), "flags": flags,
+            }
+        out.append({
+            "team": name, "members": int(members[g]), "indicators": indicators,
+            "team_score": shown(outcome.score[g], 2),
+            "coefficient": shown(outcome.coefficient[g]) if team.coefficient else None,
+            "blend": team.blend,
+        })
+    return out
