@@ -1,0 +1,222 @@
+"""The whole calculation for one employee, in plain words, in the policy's locale.
+
+Built from the evaluation's columns, so it shows exactly what the engine
+computed; an HR analyst can redo every sum from it by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .engine import Evaluation
+from .formula import Formula
+from .messages import messages
+from .model import Plan, Policy
+from .problems import KpiRulesError
+from .results import FLAG_WORDS, PeriodResult, shown
+
+
+class EmployeeNotFound(KpiRulesError):
+    """No row for this employee in the evaluated period."""
+
+
+def _n(value: Any, decimals: int = 4) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    s = shown(float(value), decimals)
+    return "—" if s is None else f"{s:,}" if abs(s) >= 10000 else str(s)
+
+
+def _pct(fraction: float) -> str:
+    return f"{_n(fraction * 100, 6)}%"
+
+
+class _Explainer:
+    def __init__(self, ev: Evaluation, index: int) -> None:
+        self.ev, self.policy, self.res, self.i = ev, ev.policy, ev.result, index
+        self.m = messages(ev.policy.locale)
+        self.lines: list[str] = []
+
+    def say(self, key: str, **values: Any) -> None:
+        self.lines.append(self.m[key].format(**values))
+
+    def row_values(self) -> dict[str, Any]:
+        """The input row behind this result (inputs and reserved columns)."""
+        table, emp, period = self.ev.table, self.res.employee_id[self.i], self.res.row_period[self.i]
+        for r in range(table.n):
+            if table.text["employee_id"][r] == emp and table.text["period"][r] in (period, None):
+                values = {k: v[r] for k, v in table.text.items()}
+                values.update({k: v[r] for k, v in table.numbers.items()})
+                return values
+        return {}
+
+    def run(self) -> list[str]:
+        res, i = self.res, self.i
+        role = self.policy.roles.get(res.role[i])
+        self.say("heading", name=res.name[i] or "", employee_id=res.employee_id[i],
+                 role=role.label if role else res.role[i], team=res.team[i] or "—", period=res.row_period[i])
+        self.say("status", status=self.m[f"status.{res.status[i]}"])
+        if self.ev.kind == "rollup":
+            self.rollup()
+        elif res.status[i] == "rated" and role is not None:
+            self.indicators(role.plans)
+            self.total()
+        for reason in res.reasons[i]:
+            self.say("reason", reason=reason)
+        if res.status[i] == "rated":
+            self.grade()
+        return self.lines
+
+    def reads(self, formula: Formula, values: dict[str, Any]) -> str:
+        parts = []
+        for name in sorted(formula.names):
+            value = values.get(name)
+            if value is None and name in self.res.indicators:
+                value = self.res.indicators[name].actual[self.i]
+            parts.append(f"{name} = {_n(value) if not isinstance(value, float) or value == value else '—'}")
+        return ", ".join(parts)
+
+    def indicators(self, plans: tuple[Plan, ...]) -> None:
+        values = self.row_values()
+        self.lines.append("")
+        self.lines.append(self.m["indicators"])
+        terms = []
+        for n, plan in enumerate(plans, start=1):
+            col = self.res.indicators[plan.indicator]
+            i = self.i
+            ind = self.policy.indicator(plan.indicator)
+            self.say("indicator", n=n, label=plan.label, id=plan.indicator, weight=_pct(col.effective_weight[i]))
+            self.say("formula", formula=ind.formula.source, actual=_n(col.actual[i]))
+            if ind.formula.names - {ind.id} or ind.formula.source != ind.id:
+                self.say("reads", values=self.reads(ind.formula, values))
+            if col.fail[i]:
+                flags = FLAG_WORDS.get(int(col.fail[i]), "missing")
+                self.say("missing", flags=flags, treatment=self.m[f"treat.{col.treatment[i]}"])
+                if col.treatment[i] == "excluded":
+                    continue
+            else:
+                self.score_lines(plan, col.actual[i], col.achievement[i], col.score[i], int(col.step[i]))
+            self.say("points", weight=_pct(col.effective_weight[i]), score=_n(col.score[i] if not col.fail[i] else 0),
+                     weighted=_n(col.weighted[i]))
+            terms.append(_n(col.weighted[i]))
+        self.say("individual", terms=" + ".join(terms), value=_n(self.res.individual[self.i]))
+
+    def score_lines(self, plan: Plan, actual: float, ach: float, score: float, step: int) -> None:
+        scale = plan.scale
+        if plan.target is not None:
+            key = "achievement.lower" if plan.direction == "lower" else "achievement.higher"
+            cap = self.m["achievement.cap"].format(cap=_n(scale.cap)) if scale.cap is not None else ""
+            self.lines.append(self.m[key].format(actual=_n(actual), target=_n(plan.target), value=_n(ach)) + cap)
+        pts = scale.points
+        if scale.type == "bands":
+            band = scale.bands[step]
+            x = ach if scale.basis == "achievement" else actual
+            basis = "achievement" if scale.basis == "achievement" else "value"
+            if band.min is None:
+                self.say("band.last", score=_n(score))
+            else:
+                self.say("band", basis=basis, x=_n(x), min=_n(band.min), score=_n(score))
+        elif scale.type == "linear":
+            words = dict(floor=_n(plan.floor), target=_n(plan.target), stretch=_n(plan.stretch), actual=_n(actual),
+                         p_floor=_n(pts.get("floor")), p_target=_n(pts.get("target")),
+                         p_stretch=_n(pts.get("stretch")), score=_n(score), ach=_n(ach))
+            if plan.floor is None or plan.stretch is None:
+                self.say("linear.simple", **words)
+            else:
+                self.say(["linear.below", "linear.rise", "linear.stretch", "linear.cap"][step], **words)
+        elif scale.formula is not None:
+            self.say("formula.scale", formula=scale.formula.source, score=_n(score))
+
+    def total(self) -> None:
+        res, i, team = self.res, self.i, self.policy.team
+        self.lines.append("")
+        total = res.individual[i]
+        if team is not None and not np.isnan(res.team_score[i]):
+            self.say("team.score", team=res.team[i], score=_n(res.team_score[i]))
+            if team.blend is not None:
+                total = (1 - team.blend) * res.individual[i] + team.blend * res.team_score[i]
+                self.say("team.blend", b=_pct(team.blend), individual=_n(res.individual[i]),
+                         team=_n(res.team_score[i]), value=_n(total))
+            else:
+                self.say("team.coefficient", score=_n(res.team_score[i]), value=_n(res.coefficient_team[i]))
+        values = self.row_values()
+        self.adjustments("bonus", self.policy.bonuses, res.bonuses[i], self.policy.bonus_cap, values)
+        self.adjustments("deduction", self.policy.deductions, res.deductions[i], self.policy.deduction_cap, values)
+        raw = (total + res.bonus[i] - res.deduction[i]) * res.coefficient_team[i]
+        words = dict(total=_n(total), bonus=_n(res.bonus[i]), deduction=_n(res.deduction[i]),
+                     coefficient=_n(res.coefficient_team[i]), raw=_n(raw, 6))
+        self.say("final.coefficient" if team is not None and team.coefficient else "final.plain", **words)
+        self.say("rounding", mode=self.policy.rounding_mode, decimals=self.policy.decimals,
+                 value=_n(res.final[i], self.policy.decimals))
+
+    def adjustments(self, kind: str, items: Any, fired: list[str], cap: float | None, values: dict[str, Any]) -> None:
+        for item in items:
+            when = f"{item.when.source} ({self.reads(item.when, values)})"
+            if item.id in fired:
+                points = _n(self.evaluate(item.points, values))
+                if item.points.names:
+                    points = f"{item.points.source} = {points}"
+                self.say(kind, id=item.id, label=item.label, when=when, points=points)
+            else:
+                self.say("not.fired", kind=self.m[f"{kind}.kind"], id=item.id, label=item.label, when=when)
+        if cap is not None and items:
+            self.say("cap", kind=self.m[f"{kind}.kind"], cap=_n(cap))
+
+    def evaluate(self, formula: Formula, values: dict[str, Any]) -> float:
+        """One formula for this one row (a batch of one)."""
+        from .formula import ColumnEvaluator
+
+        names = {k: np.array([v], dtype=object if isinstance(v, str) or v is None else np.float64)
+                 for k, v in values.items()}
+        names.update({k: c.actual[self.i:self.i + 1] for k, c in self.res.indicators.items() if k not in names})
+        return float(ColumnEvaluator().evaluate(formula, names, 1).values[0])
+
+    def grade(self) -> None:
+        res, i = self.res, self.i
+        before, after = res.grade_before_distribution[i], res.grade[i]
+        if res.veto[i] is not None:
+            veto = next(v for v in self.policy.vetoes if v.id == res.veto[i])
+            self.say("veto", id=veto.id, label=veto.label, grade=veto.grade)
+        else:
+            g = self.policy.grade(before)
+            key = "grade" if g.min is not None else "grade.last"
+            self.say(key, grade=g.grade, label=g.label, final=_n(res.final[i], self.policy.decimals), min=_n(g.min))
+        if before != after:
+            why = next((r for r in res.reasons[i] if "distribution" in r), "")
+            self.say("distribution", before=before, after=after, why=why)
+        self.say("pay", value=_n(res.pay_coefficient[i]))
+        if res.suggestions and res.suggestions[i]:
+            self.lines.append("")
+            self.lines.append(self.m["suggestions"])
+            self.lines.extend(f"  - {s}" for s in res.suggestions[i])
+
+    def rollup(self) -> None:
+        rollup = self.policy.rollup
+        assert rollup is not None
+        self.lines.append("")
+        self.say("rollup", period=self.res.period, method=rollup.method)
+        for period, part in self.res.periods[self.i].items():
+            final = f", {part['final']} ({part['grade']})" if part["final"] is not None else ""
+            self.say("rollup.period", period=period, status=self.m[f"status.{part['status']}"], final=final)
+        if self.res.status[self.i] == "rated":
+            self.say("rounding", mode=self.policy.rounding_mode, decimals=self.policy.decimals,
+                     value=_n(self.res.final[self.i], self.policy.decimals))
+
+
+def explain(ev: Evaluation, employee_id: str) -> list[str]:
+    matches = [i for i in range(ev.result.n) if ev.result.employee_id[i] == employee_id]
+    if not matches:
+        known = [str(e) for e in ev.result.employee_id if e is not None]
+        from .suggest import did_you_mean
+
+        hint = did_you_mean(employee_id, known)
+        raise EmployeeNotFound(f"no row for employee {employee_id} in {ev.period}" + (f"; {hint}" if hint else ""))
+    out: list[str] = []
+    for i in matches:
+        out.extend(_Explainer(ev, i).run())
+        out.append("")
+    return out
