@@ -39,6 +39,14 @@ class RawTable:
     def n(self) -> int:
         return len(self.lines)
 
+    def rename(self, mapping: dict[str, str]) -> None:
+        """Use the file's column HEADER as NAME, for each NAME -> HEADER in `mapping`."""
+        for name, header in mapping.items():
+            if header not in self.columns:
+                raise DataFileError(f"{self.file}: --column {name}={header}: there is no column `{header}`")
+            self.columns[name] = self.columns.pop(header)
+            self.header[self.header.index(header)] = name
+
 
 def decode_text(raw: bytes, file: str, encoding: str | None) -> tuple[str, str]:
     """Text and the encoding used: UTF-8 (BOM or not), else GB18030 (Chinese Excel)."""

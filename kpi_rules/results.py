@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .rounding import round_decimal
+from .rounding import round_array, round_decimal
 
 FloatArray = npt.NDArray[np.float64]
 SHOWN_DECIMALS = 4  # intermediate values (actuals, achievements, scores) in the output
@@ -28,6 +28,17 @@ def shown(value: float, decimals: int = SHOWN_DECIMALS) -> float | int | None:
         return None
     rounded = round_decimal(float(value), decimals)
     return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
+
+
+def shown_column(values: FloatArray, decimals: int = SHOWN_DECIMALS) -> list[float | int | None]:
+    """`shown` for a whole column, at numpy speed."""
+    out: list[Any] = round_array(np.asarray(values, dtype=np.float64), decimals).tolist()
+    for i, v in enumerate(out):
+        if v != v:
+            out[i] = None
+        elif v.is_integer() and abs(v) < 2**53:
+            out[i] = int(v)
+    return out
 
 
 @dataclass
@@ -52,18 +63,26 @@ class IndicatorColumns:
     treatment: npt.NDArray[Any]  # None | "zero" | "excluded" | "error"
     step: npt.NDArray[np.int8]
 
+    def rows(self) -> list[dict[str, Any]]:
+        """The section-3 view of this indicator for every row (None where it does not apply)."""
+        actual, target, achievement, score, weighted = (
+            shown_column(v) for v in (self.actual, self.target, self.achievement, self.score, self.weighted))
+        weight = shown_column(self.effective_weight, 6)
+        fails, treatments, applies = self.fail.tolist(), self.treatment.tolist(), self.applies.tolist()
+        out: list[dict[str, Any]] = []
+        for i in range(len(applies)):
+            if not applies[i]:
+                out.append({})
+                continue
+            flags = [FLAG_WORDS.get(fails[i], "missing")] if fails[i] else []
+            if treatments[i]:
+                flags.append(treatments[i])
+            out.append({"actual": actual[i], "target": target[i], "achievement": achievement[i], "score": score[i],
+                        "weight": weight[i], "weighted": weighted[i], "flags": flags})
+        return out
+
     def row(self, i: int) -> dict[str, Any]:
-        flags = []
-        if self.fail[i]:
-            flags.append(FLAG_WORDS.get(int(self.fail[i]), "missing"))
-        if self.treatment[i]:
-            flags.append(str(self.treatment[i]))
-        return {
-            "actual": shown(self.actual[i]), "target": shown(self.target[i]),
-            "achievement": shown(self.achievement[i]), "score": shown(self.score[i]),
-            "weight": shown(self.effective_weight[i], 6), "weighted": shown(self.weighted[i]),
-            "flags": flags,
-        }
+        return self.rows()[i]
 
 
 @dataclass
@@ -102,33 +121,42 @@ class PeriodResult:
     def n(self) -> int:
         return len(self.lines)
 
-    def _num(self, values: FloatArray, i: int) -> float | int | None:
-        return shown(values[i], self.decimals) if len(values) else None
-
     def employee(self, i: int) -> dict[str, Any]:
-        rated = self.status[i] == "rated"
-        out: dict[str, Any] = {
-            "employee_id": self.employee_id[i], "name": self.name[i], "role": self.role[i],
-            "team": self.team[i], "period": self.row_period[i] or self.period, "status": self.status[i],
-            "line": self.lines[i],
-            "indicators": {k: c.row(i) for k, c in self.indicators.items() if c.applies[i]} if rated else {},
-            "individual": self._num(self.individual, i) if rated else None,
-            "team_score": self._num(self.team_score, i) if rated else None,
-            "bonus": self._num(self.bonus, i) if rated else None,
-            "deduction": self._num(self.deduction, i) if rated else None,
-            "coefficient_team": self._num(self.coefficient_team, i) if rated else None,
-            "final": self._num(self.final, i) if rated else None,
-            "grade": self.grade[i] if rated else None,
-            "grade_before_distribution": self.grade_before_distribution[i] if rated else None,
-            "pay_coefficient": self._num(self.pay_coefficient, i) if rated else None,
-            "bonuses": self.bonuses[i] if rated else [],
-            "deductions": self.deductions[i] if rated else [],
-            "veto": self.veto[i] if rated else None,
-            "reasons": self.reasons[i],
-            "suggestions": self.suggestions[i] if rated and self.suggestions else [],
-        }
-        if self.periods:
-            out["periods"] = self.periods[i]
+        return self.employees()[i]
+
+    def employees(self) -> list[dict[str, Any]]:
+        """Every row in the section-3 shape, built column by column (fast for 1M rows)."""
+        cached: list[dict[str, Any]] | None = getattr(self, "_employees", None)
+        if cached is not None:
+            return cached
+        n, d = self.n, self.decimals
+        status = self.status.tolist()
+        nums = {name: shown_column(getattr(self, name), d) if len(getattr(self, name)) else [None] * n
+                for name in ("individual", "team_score", "bonus", "deduction", "coefficient_team", "final",
+                             "pay_coefficient")}
+        indicators = {k: c.rows() for k, c in self.indicators.items()}
+        ids, names, roles, teams = (a.tolist() for a in (self.employee_id, self.name, self.role, self.team))
+        periods, grades, before, vetoes = (a.tolist() for a in (
+            self.row_period, self.grade, self.grade_before_distribution, self.veto))
+        out = []
+        for i in range(n):
+            rated = status[i] == "rated"
+            row: dict[str, Any] = {
+                "employee_id": ids[i], "name": names[i], "role": roles[i], "team": teams[i],
+                "period": periods[i] or self.period, "status": status[i], "line": self.lines[i],
+                "indicators": {k: rows[i] for k, rows in indicators.items() if rows[i]} if rated else {},
+                "grade": grades[i] if rated else None,
+                "grade_before_distribution": before[i] if rated else None,
+                "bonuses": self.bonuses[i] if rated else [], "deductions": self.deductions[i] if rated else [],
+                "veto": vetoes[i] if rated else None, "reasons": self.reasons[i],
+                "suggestions": self.suggestions[i] if rated and self.suggestions else [],
+            }
+            for name, values in nums.items():
+                row[name] = values[i] if rated else None
+            if self.periods:
+                row["periods"] = self.periods[i]
+            out.append(row)
+        self._employees = out
         return out
 
     def summary(self) -> dict[str, Any]:
