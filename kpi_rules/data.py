@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .model import Input, Policy
+from .perf import no_gc_pauses
 from .periods import PeriodError, parse_period
 from .readers import RawTable
 from .suggest import did_you_mean
@@ -50,13 +51,8 @@ def _blank(cell: Any) -> bool:
 
 def _text(cells: list[Any]) -> npt.NDArray[Any]:
     out = np.empty(len(cells), dtype=object)
-    for i, cell in enumerate(cells):
-        if _blank(cell):
-            out[i] = None
-        elif isinstance(cell, float) and cell.is_integer():
-            out[i] = str(int(cell))
-        else:
-            out[i] = str(cell).strip()
+    out[:] = [None if cell is None else str(int(cell)) if isinstance(cell, float) and cell.is_integer()
+              else (str(cell).strip() or None) for cell in cells]
     return out
 
 
@@ -80,8 +76,9 @@ def _one_number(cell: Any) -> float | str:
 
 
 def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
-    obj = np.array(cells, dtype=object)
-    blank = np.array([_blank(c) for c in cells], dtype=bool)
+    obj = np.empty(len(cells), dtype=object)
+    obj[:] = cells
+    blank = np.equal(obj, None) | np.equal(obj, "")
     bad: dict[int, str] = {}
     try:
         if any(type(c) is bool for c in cells):
@@ -92,6 +89,8 @@ def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
         values = np.full(len(cells), np.nan)
         suspicious = ~blank
     for i in np.flatnonzero(suspicious):
+        if _blank(cells[i]):
+            continue  # a cell of spaces is empty
         parsed = _one_number(cells[i])
         if isinstance(parsed, str):
             bad[int(i)] = parsed
@@ -142,6 +141,12 @@ def _default(spec: Input) -> Any:
 
 
 def type_table(policy: Policy, raw: RawTable) -> Table:
+    """Type every cell of `raw` against the policy's inputs; bad cells become row errors."""
+    with no_gc_pauses():
+        return _type_table(policy, raw)
+
+
+def _type_table(policy: Policy, raw: RawTable) -> Table:
     n = raw.n
     errors: list[list[str]] = [list(raw.row_errors.get(i, [])) for i in range(n)]
     notes: list[str] = []

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .engine import Evaluation
+from .perf import no_gc_pauses
 
 CSV_FIELDS = ["employee_id", "name", "role", "team", "period", "status", "individual", "team_score", "bonus",
               "deduction", "coefficient_team", "final", "grade", "grade_before_distribution", "pay_coefficient",
@@ -39,6 +40,11 @@ def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
 
 
 def to_json(ev: Evaluation) -> str:
+    with no_gc_pauses():
+        return _to_json(ev)
+
+
+def _to_json(ev: Evaluation) -> str:
     """Sorted keys, one employee per line: byte-identical for identical input, diffable, and
     written by json's C encoder (an indented dump would be ten times slower)."""
     doc = evaluation_to_dict(ev)

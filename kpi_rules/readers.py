@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .perf import no_gc_pauses
 from .problems import KpiRulesError
 
 ENCODINGS = ("utf-8", "gb18030")
@@ -191,6 +192,7 @@ def read_table(path: str | Path, encoding: str | None = None, sheet: str | None 
                ".yaml": read_yaml, ".yml": read_yaml}
     if suffix not in readers:
         raise DataFileError(f"{path}: unknown data format {suffix!r}; use .csv, .json, .jsonl, .yaml or .xlsx")
-    table = readers[suffix](text, str(path), digest)
+    with no_gc_pauses():
+        table = readers[suffix](text, str(path), digest)
     table.encoding = used
     return table

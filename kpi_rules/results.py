@@ -32,13 +32,12 @@ def shown(value: float, decimals: int = SHOWN_DECIMALS) -> float | int | None:
 
 def shown_column(values: FloatArray, decimals: int = SHOWN_DECIMALS) -> list[float | int | None]:
     """`shown` for a whole column, at numpy speed."""
-    out: list[Any] = round_array(np.asarray(values, dtype=np.float64), decimals).tolist()
-    for i, v in enumerate(out):
-        if v != v:
-            out[i] = None
-        elif v.is_integer() and abs(v) < 2**53:
-            out[i] = int(v)
-    return out
+    rounded = round_array(np.asarray(values, dtype=np.float64), decimals)
+    out = rounded.astype(object)
+    whole = np.isfinite(rounded) & (rounded == np.floor(rounded)) & (np.abs(rounded) < 2**53)
+    out[whole] = rounded[whole].astype(np.int64).astype(object)
+    out[np.isnan(rounded)] = None
+    return out.tolist()  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -64,22 +63,17 @@ class IndicatorColumns:
     step: npt.NDArray[np.int8]
 
     def rows(self) -> list[dict[str, Any]]:
-        """The section-3 view of this indicator for every row (None where it does not apply)."""
-        actual, target, achievement, score, weighted = (
-            shown_column(v) for v in (self.actual, self.target, self.achievement, self.score, self.weighted))
-        weight = shown_column(self.effective_weight, 6)
-        fails, treatments, applies = self.fail.tolist(), self.treatment.tolist(), self.applies.tolist()
-        out: list[dict[str, Any]] = []
-        for i in range(len(applies)):
-            if not applies[i]:
-                out.append({})
-                continue
-            flags = [FLAG_WORDS.get(fails[i], "missing")] if fails[i] else []
-            if treatments[i]:
-                flags.append(treatments[i])
-            out.append({"actual": actual[i], "target": target[i], "achievement": achievement[i], "score": score[i],
-                        "weight": weight[i], "weighted": weighted[i], "flags": flags})
-        return out
+        """The section-3 view of this indicator for every row ({} where it does not apply)."""
+        columns = [shown_column(v) for v in (self.actual, self.target, self.achievement, self.score)]
+        columns += [shown_column(self.effective_weight, 6), shown_column(self.weighted)]
+        no_flags: list[str] = []
+        flags: list[list[str]] = [no_flags] * len(self.applies)
+        for i in np.flatnonzero(self.fail.astype(bool) | ~np.equal(self.treatment, None)):
+            words = [FLAG_WORDS.get(int(self.fail[i]), "missing")] if self.fail[i] else []
+            flags[i] = words + ([str(self.treatment[i])] if self.treatment[i] else [])
+        keys = ("actual", "target", "achievement", "score", "weight", "weighted", "flags")
+        return [dict(zip(keys, values)) if applies else {}
+                for applies, *values in zip(self.applies.tolist(), *columns, flags)]
 
     def row(self, i: int) -> dict[str, Any]:
         return self.rows()[i]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from ..data import Table
 from ..formula import ColumnEvaluator
 from ..model import Policy
+from ..perf import no_gc_pauses
 from ..periods import Period, PeriodError, parse_period, within
 from ..problems import KpiRulesError
 from ..results import PeriodResult
@@ -57,26 +59,37 @@ def choose_period(policy: Policy, table: Table, asked: str | None) -> Period:
 
 
 def _mark_duplicates(table: Table, rows: list[int], periods: list[Period | None], default: Period) -> None:
-    seen: dict[tuple[Any, str], list[int]] = {}
-    for r in rows:
-        if table.text["employee_id"][r] is None:
-            continue
-        key = (table.text["employee_id"][r], str(periods[r] or default))
-        seen.setdefault(key, []).append(r)
-    for (emp, per), group in seen.items():
-        if len(group) > 1:
-            lines = ", ".join(str(table.lines[r]) for r in group)
-            for r in group:
-                table.errors[r].append(f"duplicate row for employee {emp} in {per} (lines {lines})")
+    ids = table.text["employee_id"]
+    labels = {p: str(p) for p in set(periods)}
+    fallback = str(default)
+    keys = [(ids[r], labels[periods[r]] if periods[r] is not None else fallback) for r in rows]
+    counts = Counter(keys)
+    if all(c == 1 for c in counts.values()):
+        return
+    groups: dict[tuple[Any, str], list[int]] = {}
+    for r, key in zip(rows, keys):
+        if counts[key] > 1 and key[0] is not None:
+            groups.setdefault(key, []).append(r)
+    for (emp, per), group in groups.items():
+        lines = ", ".join(str(table.lines[r]) for r in group)
+        for r in group:
+            table.errors[r].append(f"duplicate row for employee {emp} in {per} (lines {lines})")
 
 
 def evaluate(policy: Policy, table: Table, period: str | None = None) -> Evaluation:
     """Evaluate one cycle period, or the roll-up period built from its cycle periods."""
+    with no_gc_pauses():
+        return _evaluate(policy, table, period)
+
+
+def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
     target = choose_period(policy, table, period)
     if not within(target, policy.effective_from, policy.effective_to):
         until = policy.effective_to or "open end"
         raise PeriodChoiceError(f"{target} is outside the policy's effective dates "
                                 f"({policy.effective_from} to {until})")
+    # Duplicate reasons are added per evaluation: work on a copy, so the caller's table is unchanged.
+    table = replace(table, errors=[list(e) for e in table.errors])
     periods = _row_periods(table)
     evaluator = ColumnEvaluator()
     if target.kind == policy.period:
@@ -86,7 +99,9 @@ def evaluate(policy: Policy, table: Table, period: str | None = None) -> Evaluat
         kind = "period"
         inside = set(picked)
     elif policy.rollup is not None and target.kind == policy.rollup.period:
-        cycle = sorted({p for p in periods if p is not None and target.contains(p) and p.kind == policy.period})
+        # Rows of another kind inside the review (a month in a quarterly policy) are errors already;
+        # they get a part of their own so that they appear in the results instead of vanishing.
+        cycle = sorted({p for p in periods if p is not None and target.contains(p)})
         picked = [r for r in range(table.n) if periods[r] is None or target.contains(periods[r])]
         _mark_duplicates(table, picked, periods, target)
         unplaced = [r for r in picked if periods[r] is None]
