@@ -59,9 +59,11 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: P
             ("/", os.sep)) else out
         write_atomic(target, text)
         click.echo(f"wrote {target}", err=True)
-    click.echo(f"{evaluation.period}: {summary['rows']} rows: {summary['rated']} rated, "
-               f"{summary['not_rated']} not rated, {summary['error']} errors", err=True)
-    sys.exit(1 if summary["error"] else 0)
+    what = "employees" if evaluation.kind == "rollup" else "rows"
+    click.echo(f"{evaluation.period}: {summary['rows']} {what}: {summary['rated']} rated, "
+               f"{summary['not_rated']} not rated, {summary['error']} errors; "
+               f"{evaluation.error_rows} input rows with errors", err=True)
+    sys.exit(1 if evaluation.error_rows else 0)
 
 
 def _column_map(columns: tuple[str, ...]) -> dict[str, str]:

@@ -32,6 +32,13 @@ class Evaluation:
     result: PeriodResult
     other_periods: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def error_rows(self) -> int:
+        """Input rows in scope that are errors (in a roll-up, rows of its periods)."""
+        if self.kind == "rollup":
+            return sum(1 for periods in self.result.periods for p in periods.values() if p["status"] == "error")
+        return int((self.result.status == "error").sum())
+
 
 def _row_periods(table: Table) -> list[Period | None]:
     out: list[Period | None] = []

@@ -64,10 +64,10 @@ def _group(dist: Distribution, order: list[str], key: str, members: list[int], f
             continue
         holders = sorted((i for i in members if current[i] == name and not vetoed[i]), key=lambda i: -finals[i])
         allowed = allowed_count(n, quota.max)
-        entry = {"max": shown(quota.max, 6), "allowed": allowed, "holders": len(holders), "moved": 0}
+        entry = {"max": shown(quota.max, 6), "allowed": allowed, "holders": len(holders), "moved": 0,
+                 "over": len(holders) > allowed}
         report["quotas"][name] = entry
         if len(holders) <= allowed or position == len(order) - 1:
-            entry["over"] = len(holders) > allowed
             continue
         cut = finals[holders[allowed]]
         tie = allowed > 0 and finals[holders[allowed - 1]] == cut
@@ -92,11 +92,14 @@ def _group(dist: Distribution, order: list[str], key: str, members: list[int], f
     if dist.mode == "enforce":
         for i in members:
             result[i] = current[i]
-    else:
-        report["would_move"] = report.pop("moves")
-        report["moves"] = []
-        reasons_in_check = {m["employee_id"] for m in report["would_move"]}
-        for i in members:
-            if ids[i] in reasons_in_check:
-                reasons.pop(i, None)
+        return report
+    # mode check: report what enforcing would do, change nobody's grade.
+    report["would_move"] = report.pop("moves")
+    report["moves"] = []
+    for entry in report["quotas"].values():
+        if "moved" in entry:
+            entry["would_move"] = entry.pop("moved")
+            entry["moved"] = 0
+    for i in members:
+        reasons.pop(i, None)
     return report

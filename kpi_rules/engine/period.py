@@ -122,6 +122,8 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
     res.veto, forced = apply_vetoes(policy.vetoes, env, n, ev, res.reasons, rated)
     res.grade = grade_of(policy.grades, res.final)
     res.grade = np.where(np.equal(forced, None), res.grade, forced)
+    for i in np.flatnonzero(~np.equal(res.veto, None) & rated):
+        res.reasons[i].append(f"veto `{res.veto[i]}` sets the grade to {forced[i]}, whatever the score")
     res.grade_before_distribution = res.grade.copy()
     if policy.distribution:
         res.grade, res.distribution, moved = distribute(

@@ -51,13 +51,15 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
         finals, breakdown = [], {}
         for part, i in rows:
             status = part.status[i]
-            breakdown[part.period] = {"status": status, "line": part.lines[i],
+            label = part.period if part.period not in breakdown else f"{part.period} (line {part.lines[i]})"
+            breakdown[label] = {"status": status, "line": part.lines[i],
                                       "final": shown(part.final[i], policy.decimals) if status == "rated" else None,
                                       "grade": part.grade[i] if status == "rated" else None}
             if status == "rated":
                 finals.append((part.period, float(part.final[i])))
                 if part.veto[i] is not None and res.veto[k] is None:
                     res.veto[k], forced[k] = part.veto[i], policy.grade(part.grade_before_distribution[i]).grade
+                    res.reasons[k].append(f"veto `{part.veto[i]}` in {part.period} sets the grade to {forced[k]}")
             else:
                 why = "; ".join(part.reasons[i]) or status
                 res.reasons[k].append(f"{part.period} (line {part.lines[i]}): {status.replace('_', ' ')}: {why}")
@@ -71,6 +73,9 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
                                   f"{policy.rollup.min_periods}")
             continue
         raw[k] = _combine(policy, finals)
+        if np.isnan(raw[k]):
+            res.status[k] = "not_rated"
+            res.reasons[k].append("rated only in periods whose roll-up weight is 0%")
     rated = res.status == "rated"
     res.final = round_array(np.where(rated, raw, np.nan), policy.decimals, policy.rounding_mode)
     res.grade = grade_of(policy.grades, res.final)

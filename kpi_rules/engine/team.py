@@ -27,6 +27,8 @@ class TeamOutcome:
     plans: PlanScores
 
     def for_rows(self, values: FloatArray) -> FloatArray:
+        if not len(values):  # no team has a counted row (every row is an error)
+            return np.full(self.index.shape, np.nan)
         return np.where(self.index >= 0, values[np.maximum(self.index, 0)], np.nan)
 
 
