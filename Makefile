@@ -13,9 +13,15 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
-## make demo: set up, then validate the bundled example policies
+## make demo: set up, validate the example policies, evaluate the example data into reports/
+# evaluate exits 1 when some input rows are errors; the example data has one on purpose.
 demo: $(BIN)/.installed
 	$(BIN)/kpi-rules validate policies/
+	@for period in 2024-Q2 2024; do \
+	  $(BIN)/kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv \
+	    --period $$period --out reports/ ; test $$? -le 1 || exit 1; \
+	done
+	$(BIN)/kpi-rules explain policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 --employee E001
 
 ## make test: the whole test suite
 test: $(BIN)/.installed

@@ -28,13 +28,13 @@ FORMATS = {"json": (to_json, "json"), "csv": (to_csv, "csv")}
 @click.option("--period", help="The period to evaluate, e.g. 2024-Q2; a roll-up period (2024) gives the annual review.")
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="json", show_default=True,
               help="Output format.")
-@click.option("--out", "out", type=click.Path(path_type=Path),
+@click.option("--out", "out", type=click.Path(),
               help="Write here instead of standard output: a file, or a folder (then <policy>-<period>.<format>).")
 @click.option("--encoding", help="Text encoding of a CSV file (default: UTF-8, else GB18030 as Chinese Excel saves).")
 @click.option("--sheet", help="Sheet of an .xlsx file (default: the first).")
 @click.option("--column", "columns", multiple=True, metavar="NAME=HEADER",
               help="Read column NAME from the file's column HEADER, e.g. --column employee_id=工号 (repeatable).")
-def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: Path | None,
+def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: str | None,
              encoding: str | None, sheet: str | None, columns: tuple[str, ...]) -> None:
     """Score a period's data: indicators, totals, grades, with reasons for every row.
 
@@ -55,8 +55,8 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: P
     if out is None:
         click.echo(text, nl=False)
     else:
-        target = out / f"{evaluation.policy.id}-{evaluation.period}.{ext}" if out.is_dir() or str(out).endswith(
-            ("/", os.sep)) else out
+        folder = out.endswith(("/", os.sep)) or Path(out).is_dir()
+        target = Path(out) / f"{evaluation.policy.id}-{evaluation.period}.{ext}" if folder else Path(out)
         write_atomic(target, text)
         click.echo(f"wrote {target}", err=True)
     what = "employees" if evaluation.kind == "rollup" else "rows"
