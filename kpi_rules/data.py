@@ -61,11 +61,16 @@ def _one_number(cell: Any) -> float | str:
     if isinstance(cell, bool):
         return "true/false is not a number"
     if isinstance(cell, (int, float)):
-        value = float(cell)
+        try:
+            value = float(cell)
+        except OverflowError:
+            return "the number is too large"
     else:
         text = str(cell).strip()
         try:
             value = float(text)
+        except OverflowError:
+            return f"{text[:20]}... is too large"
         except ValueError:
             hint = " (write numbers without thousands separators)" if "," in text else ""
             hint = " (write 2.5% as 0.025)" if text.endswith("%") else hint
@@ -85,7 +90,7 @@ def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
             raise ValueError
         values = np.where(blank, "nan", obj).astype(np.float64)
         suspicious = ~blank & ~np.isfinite(values)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         values = np.full(len(cells), np.nan)
         suspicious = ~blank
     for i in np.flatnonzero(suspicious):
@@ -114,6 +119,12 @@ def _booleans(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
     return values, bad
 
 
+def _show(value: float) -> str:
+    """A number as written: 1000001 (not 1e+06, which reads as equal to a maximum of 1000000), 0.5."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+
+
 def _typed(spec: Input, cells: list[Any]) -> tuple[Any, dict[int, str]]:
     if spec.type == "string":
         return _text(cells), {}
@@ -124,12 +135,12 @@ def _typed(spec: Input, cells: list[Any]) -> tuple[Any, dict[int, str]]:
     if spec.type == "integer":
         checks.append((values != np.floor(values), "is not a whole number"))
     if spec.min is not None:
-        checks.append((values < spec.min, f"is below the minimum {spec.min:g}"))
+        checks.append((values < spec.min, f"is below the minimum {_show(spec.min)}"))
     if spec.max is not None:
-        checks.append((values > spec.max, f"is above the maximum {spec.max:g}"))
+        checks.append((values > spec.max, f"is above the maximum {_show(spec.max)}"))
     for mask, words in checks:
         for i in np.flatnonzero(mask & ~np.isnan(values)):
-            bad.setdefault(int(i), f"{values[i]:g} {words}")
+            bad.setdefault(int(i), f"{_show(values[i])} {words}")
             values[i] = np.nan
     return values, bad
 

@@ -10,6 +10,7 @@ and key stands so that every later step can point at `file:line:col`.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from .problems import JsonPath, Problem
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000  # after alias expansion; a real policy has a few thousand
+MAX_DEPTH = 200  # nesting of lists and mappings; a real policy needs about 6
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STANDARD_TAGS = {
@@ -90,7 +92,7 @@ def decode(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
         return None, [
             _problem(file, Mark(line, col), "KR004", "encoding",
                      f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02X} cannot be read)",
@@ -102,11 +104,20 @@ def _mark(node_mark: Any) -> Mark:
     return Mark(node_mark.line + 1, node_mark.column + 1)
 
 
+class _Refused(Exception):
+    """The document's structure is refused before it is built (too deep, a loop)."""
+
+    def __init__(self, mark: Mark, message: str, hint: str) -> None:
+        self.mark, self.message, self.hint = mark, message, hint
+
+
 def _expanded_size(text: str) -> int:
     """Node count after alias expansion, computed from the event stream.
 
     Stops counting as soon as the limit is passed, so a billion-laughs
-    document costs no more than reading its events once.
+    document costs no more than reading its events once. Raises _Refused
+    where lists and mappings nest deeper than MAX_DEPTH, or where an alias
+    refers to a list or mapping that contains it (a loop).
     """
     sizes: dict[str, int] = {}
     stack: list[list[Any]] = []  # [anchor, size]
@@ -114,12 +125,20 @@ def _expanded_size(text: str) -> int:
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             stack.append([event.anchor, 1])
+            if len(stack) > MAX_DEPTH:
+                raise _Refused(_mark(event.start_mark),
+                               f"lists and mappings are nested more than {MAX_DEPTH} levels deep here",
+                               "a policy needs only a few levels; check the brackets and the indentation")
             continue
         if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             anchor, size = stack.pop()
         elif isinstance(event, yaml.ScalarEvent):
             anchor, size = event.anchor, 1
         elif isinstance(event, yaml.AliasEvent):
+            if any(entry[0] == event.anchor for entry in stack):
+                raise _Refused(_mark(event.start_mark),
+                               f"`*{event.anchor}` refers to the list or mapping that contains it (a loop)",
+                               "an alias can only repeat a value that is complete before it")
             anchor, size = None, sizes.get(event.anchor or "", 1)
         else:
             continue
@@ -155,9 +174,23 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         self.source.styles[path] = node.style or ""
-        value = _constructor.construct_object(node)
+        try:
+            value = _constructor.construct_object(node)
+        except (ValueError, KeyError, AttributeError, TypeError, IndexError, OverflowError):
+            # An impossible date (2024-02-30) or `!!int abc`: keep the text, so the
+            # schema and the checks say what is wrong instead of a crash.
+            value = str(node.value)
+        finally:
+            # The shared constructor would otherwise keep every node of every file.
+            _constructor.constructed_objects.pop(node, None)
+            _constructor.recursive_objects.pop(node, None)
         if isinstance(value, (_dt.date, _dt.datetime)):
             return value.isoformat()
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problems.append(_problem(
+                self.file, _mark(node.start_mark), "KR013", "invalid-value",
+                f"`{node.value}` is not a number a policy can use", "write an ordinary number, like 100 or 0.5"))
+            return None
         return value
 
     def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[str, Any]:
@@ -181,7 +214,7 @@ class _Builder:
                     f"`{key}` is defined twice in this mapping (first at line {first.line})",
                     "YAML would silently keep only the last one; remove or rename one of them"))
                 continue
-            self.source.keys[child] = _mark(key_node.start_mark)
+            self.source.keys.setdefault(child, _mark(key_node.start_mark))
             out[key] = self.build(value_node, child)
         for source_node in merged:
             for key, value in self._mapping(source_node, path).items():
@@ -208,6 +241,8 @@ def load_text(text: str, file: str) -> Loaded:
                 f"the document expands to more than {MAX_NODES:,} values (too many aliases)",
                 "a policy does not need this many `*alias` references; write the values out")])
         node = yaml.compose(text, Loader=_Loader)
+    except _Refused as exc:
+        return Loaded(file, None, source, [_problem(file, exc.mark, "KR003", "yaml-limits", exc.message, exc.hint)])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = _mark(mark) if mark is not None else Mark(1, 1)
@@ -222,7 +257,9 @@ def load_text(text: str, file: str) -> Loaded:
         return Loaded(file, None, source, [])
     builder = _Builder(file, source)
     data = builder.build(node, ())
-    return Loaded(file, data, source, builder.problems)
+    # A node reached again through an alias would repeat its problems: report each once.
+    unique = list(dict.fromkeys(builder.problems))
+    return Loaded(file, data, source, unique)
 
 
 def load_bytes(raw: bytes, file: str) -> Loaded:

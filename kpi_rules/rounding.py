@@ -19,8 +19,14 @@ FloatArray = npt.NDArray[np.float64]
 def round_decimal(value: float, decimals: int = 2, mode: str = "half_up") -> float:
     if value != value or value in (float("inf"), float("-inf")):
         return value
+    exact = Decimal(repr(float(value)))
+    exponent = exact.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -decimals:
+        # No digits beyond those kept: nothing to round. This is also every float of 1e16 or more,
+        # which quantize would refuse (decimal.InvalidOperation: more digits than its precision).
+        return float(value) + 0.0
     quantum = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(float(value))).quantize(quantum, rounding=MODES[mode])) + 0.0  # no -0.0
+    return float(exact.quantize(quantum, rounding=MODES[mode])) + 0.0  # no -0.0
 
 
 def round_array(values: FloatArray, decimals: int = 2, mode: str = "half_up") -> FloatArray:

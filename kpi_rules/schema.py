@@ -1,4 +1,5 @@
-"""Shape checks: the policy against `schemas/policy.schema.json`.
+"""Shape checks: a document against its JSON schema (a policy against
+`schemas/policy.schema.json`, a policy test file against `testcases.schema.json`).
 
 jsonschema's errors are precise but written for programmers; each one is
 turned into a Problem in plain words, placed on the key or value it is
@@ -23,14 +24,14 @@ _TYPE_WORDS = {
     "string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
     "null": "empty",
 }
-_validator: Draft202012Validator | None = None
+POLICY_SCHEMA = "policy.schema.json"
+_validators: dict[str, Draft202012Validator] = {}
 
 
-def validator() -> Draft202012Validator:
-    global _validator
-    if _validator is None:
-        _validator = Draft202012Validator(load_schema("policy.schema.json"))
-    return _validator
+def validator(schema: str = POLICY_SCHEMA) -> Draft202012Validator:
+    if schema not in _validators:
+        _validators[schema] = Draft202012Validator(load_schema(schema))
+    return _validators[schema]
 
 
 def _words(kind: Any) -> str:
@@ -52,8 +53,8 @@ def _actual_words(value: Any) -> str:
     return "nothing"
 
 
-def _field(path: JsonPath) -> str:
-    return f"`{format_path(path)}`" if path else "the policy"
+def _field(path: JsonPath, document: str = "the policy") -> str:
+    return f"`{format_path(path)}`" if path else document
 
 
 def _leaves(error: ValidationError) -> Iterator[ValidationError]:
@@ -70,11 +71,14 @@ def _known_keys(schema: dict[str, Any]) -> list[str]:
     return list(schema.get("properties", {}))
 
 
-def _problems_for(error: ValidationError, source: SourceMap) -> Iterator[Problem]:
+def _problems_for(error: ValidationError, source: SourceMap, document: str = "the policy") -> Iterator[Problem]:
     path: JsonPath = tuple(error.absolute_path)
     keyword = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
     file = source.file
+
+    def name_of(where: JsonPath) -> str:
+        return _field(where, document)
 
     def at(where: JsonPath, code: str, name: str, message: str, hint: str | None = None, key: bool = False) -> Problem:
         mark = source.key(where) if key else source.value(where)
@@ -88,17 +92,17 @@ def _problems_for(error: ValidationError, source: SourceMap) -> Iterator[Problem
                 continue
             where = path + (key,)
             hint = did_you_mean(key, known, "allowed here: " + ", ".join(known) if known else None)
-            yield at(where, "KR010", "unknown-field", f"`{key}` is not a field of {_field(path)}", hint, key=True)
+            yield at(where, "KR010", "unknown-field", f"`{key}` is not a field of {name_of(path)}", hint, key=True)
         return
     if keyword == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(error.validator_value)
-        yield at(path, "KR011", "missing-field", f"{_field(path)} needs the field `{missing}`",
+        yield at(path, "KR011", "missing-field", f"{name_of(path)} needs the field `{missing}`",
                  (schema.get("properties", {}).get(missing, {}) or {}).get("description"), key=True)
         return
     if keyword == "propertyNames":
         bad = error.instance
         yield at(path + (str(bad),), "KR013", "invalid-value",
-                 f"`{bad}` is not a valid name in {_field(path)}",
+                 f"`{bad}` is not a valid name in {name_of(path)}",
                  "names use letters, digits and `_`, and start with a letter", key=True)
         return
     if keyword == "type":
@@ -106,26 +110,26 @@ def _problems_for(error: ValidationError, source: SourceMap) -> Iterator[Problem
         if isinstance(error.instance, (int, float)) and "string" in str(error.validator_value):
             hint = f'put it in quotes: "{error.instance}"'
         yield at(path, "KR012", "wrong-type",
-                 f"{_field(path)} must be {_words(error.validator_value)}, not {_actual_words(error.instance)}", hint)
+                 f"{name_of(path)} must be {_words(error.validator_value)}, not {_actual_words(error.instance)}", hint)
         return
     if keyword in ("enum", "const"):
         allowed = error.validator_value if keyword == "enum" else [error.validator_value]
         hint = did_you_mean(str(error.instance), [str(a) for a in allowed])
         choices = ", ".join(f"`{a}`" for a in allowed)
         yield at(path, "KR013", "invalid-value",
-                 f"{_field(path)} must be {'one of ' if len(allowed) > 1 else ''}{choices}, not {_actual_words(error.instance)}",
-                 hint)
+                 f"{name_of(path)} must be {'one of ' if len(allowed) > 1 else ''}{choices}, "
+                 f"not {_actual_words(error.instance)}", hint)
         return
     if keyword in ("minProperties", "minItems") and not error.instance:
-        yield at(path, "KR011", "missing-field", f"{_field(path)} is empty", schema.get("description"))
+        yield at(path, "KR011", "missing-field", f"{name_of(path)} is empty", schema.get("description"))
         return
     if keyword in ("oneOf", "anyOf", "not", "maxProperties") and schema.get("description"):
-        yield at(path, "KR013", "invalid-value", f"{_field(path)} is not valid here", schema["description"])
+        yield at(path, "KR013", "invalid-value", f"{name_of(path)} is not valid here", schema["description"])
         return
     description = schema.get("description")
     yield at(path, "KR013", "invalid-value",
-             f"{_field(path)}: {_actual_words(error.instance)} is not allowed ({_constraint(keyword, error.validator_value)})",
-             description)
+             f"{name_of(path)}: {_actual_words(error.instance)} is not allowed "
+             f"({_constraint(keyword, error.validator_value)})", description)
 
 
 def _constraint(keyword: str, value: Any) -> str:
@@ -139,14 +143,18 @@ def _constraint(keyword: str, value: Any) -> str:
     return words.get(keyword, f"fails `{keyword}`")
 
 
-def check_shape(data: Any, source: SourceMap) -> list[Problem]:
-    """Schema problems, one per place, best first."""
+def check_shape(data: Any, source: SourceMap, schema: str = POLICY_SCHEMA,
+                document: str = "the policy") -> list[Problem]:
+    """Schema problems, one per place, best first. `document` names the root in messages."""
     if data is None:
+        if schema != POLICY_SCHEMA:
+            return [Problem(source.file, 1, 1, "KR011", f"the file is empty: {document} needs its fields",
+                            name="missing-field")]
         return [Problem(source.file, 1, 1, "KR011", "the file is empty: a policy needs apiVersion, kind, metadata, ...",
                         name="missing-field", hint="start from `kpi-rules init` or policies/ops-department.yaml")]
     problems: dict[tuple[JsonPath, str], Problem] = {}
-    for error in validator().iter_errors(data):
+    for error in validator(schema).iter_errors(data):
         for leaf in _leaves(error):
-            for problem in _problems_for(leaf, source):
+            for problem in _problems_for(leaf, source, document):
                 problems.setdefault((problem.path, problem.message), problem)
     return sorted(problems.values())

@@ -72,6 +72,9 @@ class ColumnEvaluator(simpleeval.SimpleEval):  # type: ignore[misc]
         except (v.FormulaTypeError, TypeError, ValueError):
             values = np.full(n, np.nan)
             self.batch.fail[:] = v.Fail.TYPE
+        except (v.FormulaOverflow, OverflowError):
+            values = np.full(n, np.nan)
+            self.batch.fail[:] = v.Fail.OVERFLOW
         fail = np.where(np.isnan(values), np.maximum(self.batch.fail, v.Fail.MISSING), v.Fail.OK)
         return Outcome(values, fail.astype(np.int8))
 

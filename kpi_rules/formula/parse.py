@@ -18,6 +18,14 @@ from ..suggest import did_you_mean
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 MAX_POWER_EXPONENT = 100
+MAX_NUMBER = 1.7e308  # an integer literal beyond this cannot become a float
+
+# (fewest, most) arguments; None: no upper limit.
+ARITY: dict[str, tuple[int, int | None]] = {
+    "min": (1, None), "max": (1, None), "abs": (1, 1), "round": (1, 2), "clamp": (3, 3),
+    "safe_div": (2, 3), "coalesce": (1, None), "sum": (1, 1), "mean": (1, 1), "median": (1, 1),
+    "count": (1, 1), "score": (1, 1), "actual": (1, 1), "achievement": (1, 1),
+}
 
 BASE_FUNCTIONS = frozenset({"min", "max", "abs", "round", "clamp", "safe_div", "coalesce"})
 AGGREGATE_FUNCTIONS = frozenset({"sum", "mean", "min", "max", "count", "median"})
@@ -87,6 +95,8 @@ class _Checker(ast.NodeVisitor):
         self.name_offsets: dict[str, int] = {}
         self.string_args: dict[str, set[str]] = {}
         self.depth = 0
+        self.too_deep = False
+        self.parents: list[ast.AST] = []
 
     def offset(self, node: ast.AST) -> int:
         return _char_offset(self.source, getattr(node, "col_offset", 0))
@@ -94,21 +104,38 @@ class _Checker(ast.NodeVisitor):
     def issue(self, node: ast.AST, code: str, name: str, message: str, hint: str | None = None) -> None:
         self.issues.append(FormulaIssue(code, name, message, self.offset(node), hint))
 
+    def visit(self, node: ast.AST) -> None:
+        # Operator nodes (`in`, `&`, ...) have no position: they are placed at their expression.
+        positioned = hasattr(node, "col_offset")
+        if positioned:
+            self.parents.append(node)
+        try:
+            super().visit(node)
+        finally:
+            if positioned:
+                self.parents.pop()
+
     def generic_visit(self, node: ast.AST) -> None:
         kind = type(node)
         if kind not in _ALLOWED_NODES:
             what = _CONSTRUCT_NAMES.get(kind, kind.__name__)
-            self.issue(node, "KR103", "formula-construct", f"{what}: not allowed in a formula",
+            where = node if hasattr(node, "col_offset") else self.parents[-1]
+            self.issue(where, "KR103", "formula-construct", f"{what}: not allowed in a formula",
                        "formulas use numbers, names, + - * / // % **, comparisons, and/or/not, "
                        "`x if c else y` and the listed functions")
             return
-        self.depth += 1
+        counted = hasattr(node, "col_offset") or isinstance(node, ast.Expression)
+        if counted:
+            self.depth += 1
         if self.depth > MAX_DEPTH:
-            self.issue(node, "KR119", "formula-limits", f"the formula is nested more than {MAX_DEPTH} levels deep")
+            if not self.too_deep:
+                self.too_deep = True
+                self.issue(node, "KR119", "formula-limits",
+                           f"the formula is nested more than {MAX_DEPTH} levels deep")
+        else:
+            super().generic_visit(node)
+        if counted:
             self.depth -= 1
-            return
-        super().generic_visit(node)
-        self.depth -= 1
 
     def visit_Name(self, node: ast.Name) -> None:
         self.names.add(node.id)
@@ -117,18 +144,21 @@ class _Checker(ast.NodeVisitor):
     def visit_Constant(self, node: ast.Constant) -> None:
         if not isinstance(node.value, (int, float, str)) or node.value is None:
             self.issue(node, "KR103", "formula-construct", f"the constant `{node.value!r}` is not allowed")
-        elif isinstance(node.value, float) and not math.isfinite(node.value):
+        elif isinstance(node.value, (int, float)) and not isinstance(node.value, bool) and (
+                abs(node.value) > MAX_NUMBER or (isinstance(node.value, float) and not math.isfinite(node.value))):
             self.issue(node, "KR119", "formula-limits", "this number is too large")
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
         if isinstance(node.op, ast.Pow):
             exponent = node.right
+            sign = ""
             if isinstance(exponent, ast.UnaryOp) and isinstance(exponent.operand, ast.Constant):
+                sign = "-" if isinstance(exponent.op, ast.USub) else ""
                 exponent = exponent.operand
             if isinstance(exponent, ast.Constant) and isinstance(exponent.value, (int, float)) \
                     and abs(exponent.value) > MAX_POWER_EXPONENT:
                 self.issue(node.right, "KR119", "formula-limits",
-                           f"the exponent {exponent.value} is too large (at most {MAX_POWER_EXPONENT})")
+                           f"the exponent {sign}{exponent.value} is too large (at most {MAX_POWER_EXPONENT})")
         for operand in (node.left, node.right):
             self._number_needed(operand, "an arithmetic operator")
         self.generic_visit(node)
@@ -147,6 +177,11 @@ class _Checker(ast.NodeVisitor):
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             self.issue(node, "KR103", "formula-construct",
                        f"`{fname}(...)` takes plain arguments, without `name=` or `*`")
+        fewest, most = ARITY.get(fname, (0, None))
+        if fname in self.functions and fname not in SUGGESTION_FUNCTIONS and not fewest <= len(node.args) <= (most if most is not None else len(node.args)):
+            count = f"{fewest}" if fewest == most else f"at least {fewest}" if most is None else f"{fewest} or {most}"
+            self.issue(node, "KR118", "formula-type",
+                       f"`{fname}` takes {count} value{'s' if count != '1' else ''}, not {len(node.args)}")
         if fname not in self.functions:
             self.issue(node.func, "KR105", "unknown-function", f"`{fname}` is not a function you can use here",
                        did_you_mean(fname, self.functions, "available: " + ", ".join(sorted(self.functions))))

@@ -37,6 +37,10 @@ class FormulaTypeError(TypeError):
     """The formula mixes text and numbers for every row: a policy mistake."""
 
 
+class FormulaOverflow(ArithmeticError):
+    """A number beyond what a float holds (e.g. a huge integer input)."""
+
+
 class Batch:
     """Evaluation state for one formula over n rows (or n teams)."""
 
@@ -61,7 +65,10 @@ def num(value: Any) -> Any:
         return value if value.dtype == np.float64 else value.astype(np.float64)
     if value is None:
         return np.nan
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError as exc:
+        raise FormulaOverflow("a number is too large") from exc
 
 
 def _nan(value: Any) -> Any:
