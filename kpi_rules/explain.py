@@ -163,8 +163,9 @@ class _Explainer:
                 self.say(kind, id=item.id, label=item.label, when=when, points=points)
             else:
                 self.say("not.fired", kind=self.m[f"{kind}.kind"], id=item.id, label=item.label, when=when)
-        if cap is not None and items:
-            self.say("cap", kind=self.m[f"{kind}.kind"], cap=_n(cap))
+        raw_total = sum(self.evaluate(item.points, values) for item in items if item.id in fired)
+        if cap is not None and raw_total > cap:
+            self.say("cap", kind=self.m[f"{kind}.kind"], cap=_n(cap), total=_n(raw_total))
 
     def evaluate(self, formula: Formula, values: dict[str, Any]) -> float:
         """One formula for this one row (a batch of one)."""

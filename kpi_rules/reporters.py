@@ -84,9 +84,9 @@ def github(results: Sequence[Validation]) -> str:
     return "\n".join(out) + "\n"
 
 
-def junit(results: Sequence[Validation]) -> str:
-    """One test case per file; each error is a failure, warnings go to system-out."""
-    failures = sum(1 for r in results if not r.ok)
+def junit(results: Sequence[Validation], strict: bool = False) -> str:
+    """One test case per file; each error is a failure (with --strict, each warning too)."""
+    failures = sum(1 for r in results if r.errors or (strict and r.warnings))
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<testsuites name="kpi-rules validate" tests="{len(results)}" failures="{failures}">',
@@ -94,10 +94,10 @@ def junit(results: Sequence[Validation]) -> str:
     ]
     for r in results:
         lines.append(f"<testcase classname=\"kpi-rules.validate\" name={quoteattr(r.file)}>")
-        for p in r.errors:
+        for p in r.problems if strict else r.errors:
             body = escape(f"{p.location}: {p.code} {p.message}" + (f"\nhelp: {p.hint}" if p.hint else ""))
             lines.append(f"<failure type={quoteattr(p.code)} message={quoteattr(p.message)}>{body}</failure>")
-        if r.warnings:
+        if r.warnings and not strict:
             text_out = "\n".join(f"{p.location}: warning {p.code} {p.message}" for p in r.warnings)
             lines.append(f"<system-out>{escape(text_out)}</system-out>")
         lines.append("</testcase>")
@@ -140,6 +140,6 @@ def sarif(results: Sequence[Validation]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-REPORTERS: dict[str, Callable[[Sequence[Validation]], str]] = {
+REPORTERS: dict[str, Callable[..., str]] = {
     "text": text, "json": as_json, "github": github, "junit": junit, "sarif": sarif,
 }

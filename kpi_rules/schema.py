@@ -92,6 +92,9 @@ def _problems_for(error: ValidationError, source: SourceMap, document: str = "th
                 continue
             where = path + (key,)
             hint = did_you_mean(key, known, "allowed here: " + ", ".join(known) if known else None)
+            if any(ch in key for ch in "()*/+ "):
+                # `{formula: max(a, b)}`: YAML split the formula at its comma.
+                hint = "a formula with commas inside `{...}` must be quoted: formula: \"max(a, b)\""
             yield at(where, "KR010", "unknown-field", f"`{key}` is not a field of {name_of(path)}", hint, key=True)
         return
     if keyword == "required":

@@ -41,7 +41,8 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     if not files:
         raise click.UsageError("no policy files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
     results = [validate_file(f) for f in files]
-    click.echo(REPORTERS[fmt](results), nl=False)
+    report = REPORTERS[fmt](results, strict=True) if fmt == "junit" and strict else REPORTERS[fmt](results)
+    click.echo(report, nl=False)
     failed = any(r.errors or (strict and r.warnings) for r in results)
     sys.exit(1 if failed else 0)
 
