@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .model import Input, Policy
+from .notes import RowNotes
 from .perf import no_gc_pauses
 from .periods import PeriodError, parse_period
 from .readers import RawTable
@@ -34,7 +35,7 @@ class Table:
     lines: list[int]
     text: dict[str, npt.NDArray[Any]]  # reserved columns and string inputs, object arrays (None: absent)
     numbers: dict[str, FloatArray]  # number/integer/boolean inputs (NaN: absent)
-    errors: list[list[str]]
+    errors: RowNotes
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -159,7 +160,7 @@ def type_table(policy: Policy, raw: RawTable) -> Table:
 
 def _type_table(policy: Policy, raw: RawTable) -> Table:
     n = raw.n
-    errors: list[list[str]] = [list(raw.row_errors.get(i, [])) for i in range(n)]
+    errors = RowNotes(n, {i: list(v) for i, v in raw.row_errors.items()})
     notes: list[str] = []
     header = set(raw.header)
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .notes import FiredItems, RowNotes
 from .rounding import round_array, round_decimal
 
 FloatArray = npt.NDArray[np.float64]
@@ -91,7 +92,7 @@ class PeriodResult:
     team: npt.NDArray[Any]
     row_period: npt.NDArray[Any]
     status: npt.NDArray[Any]
-    reasons: list[list[str]]
+    reasons: RowNotes
     decimals: int = 2
     indicators: dict[str, IndicatorColumns] = field(default_factory=dict)
     individual: FloatArray = field(default_factory=lambda: np.zeros(0))
@@ -103,10 +104,10 @@ class PeriodResult:
     grade: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(0, dtype=object))
     grade_before_distribution: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(0, dtype=object))
     pay_coefficient: FloatArray = field(default_factory=lambda: np.zeros(0))
-    bonuses: list[list[str]] = field(default_factory=list)
-    deductions: list[list[str]] = field(default_factory=list)
+    bonuses: FiredItems = field(default_factory=lambda: FiredItems(0))
+    deductions: FiredItems = field(default_factory=lambda: FiredItems(0))
     veto: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(0, dtype=object))
-    suggestions: list[list[str]] = field(default_factory=list)
+    suggestions: FiredItems = field(default_factory=lambda: FiredItems(0))
     teams: list[dict[str, Any]] = field(default_factory=list)
     distribution: dict[str, Any] = field(default_factory=dict)
     periods: list[dict[str, Any]] = field(default_factory=list)  # roll-up: per-employee period breakdown
@@ -141,9 +142,10 @@ class PeriodResult:
                 "indicators": {k: rows[i] for k, rows in indicators.items() if rows[i]} if rated else {},
                 "grade": grades[i] if rated else None,
                 "grade_before_distribution": before[i] if rated else None,
-                "bonuses": self.bonuses[i] if rated else [], "deductions": self.deductions[i] if rated else [],
-                "veto": vetoes[i] if rated else None, "reasons": self.reasons[i],
-                "suggestions": self.suggestions[i] if rated and self.suggestions else [],
+                "bonuses": list(self.bonuses.get(i)) if rated else [],
+                "deductions": list(self.deductions.get(i)) if rated else [],
+                "veto": vetoes[i] if rated else None, "reasons": list(self.reasons.get(i)),
+                "suggestions": list(self.suggestions.get(i)) if rated and self.suggestions else [],
             }
             for name, values in nums.items():
                 row[name] = values[i] if rated else None

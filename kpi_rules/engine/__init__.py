@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ..data import Table
 from ..formula import ColumnEvaluator
@@ -40,14 +41,17 @@ class Evaluation:
         return int((self.result.status == "error").sum())
 
 
-def _row_periods(table: Table) -> list[Period | None]:
-    out: list[Period | None] = []
-    for text in table.text["period"]:
+def _row_periods(table: Table) -> tuple[npt.NDArray[np.intp], list[Period | None]]:
+    """Each row's period as an index into a list of distinct periods (None: absent or unreadable)."""
+    lookup: dict[Any, int] = {}
+    codes = np.array([lookup.setdefault(t, len(lookup)) for t in table.text["period"].tolist()], dtype=np.intp)
+    distinct: list[Period | None] = []
+    for text in lookup:
         try:
-            out.append(parse_period(text) if text is not None else None)
+            distinct.append(parse_period(text) if text is not None else None)
         except PeriodError:
-            out.append(None)
-    return out
+            distinct.append(None)
+    return codes, distinct
 
 
 def choose_period(policy: Policy, table: Table, asked: str | None) -> Period:
@@ -56,7 +60,7 @@ def choose_period(policy: Policy, table: Table, asked: str | None) -> Period:
             return parse_period(asked)
         except PeriodError as exc:
             raise PeriodChoiceError(str(exc)) from exc
-    found = sorted({p for p in _row_periods(table) if p is not None})
+    found = sorted({p for p in _row_periods(table)[1] if p is not None})
     if len(found) == 1:
         return found[0]
     if not found:
@@ -65,16 +69,14 @@ def choose_period(policy: Policy, table: Table, asked: str | None) -> Period:
                             "choose one with --period")
 
 
-def _mark_duplicates(table: Table, rows: list[int], periods: list[Period | None], default: Period) -> None:
-    ids = table.text["employee_id"]
-    labels = {p: str(p) for p in set(periods)}
-    fallback = str(default)
-    keys = [(ids[r], labels[periods[r]] if periods[r] is not None else fallback) for r in rows]
-    counts = Counter(keys)
-    if all(c == 1 for c in counts.values()):
+def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: list[str]) -> None:
+    """Rows of the same employee in the same period are all errors; `labels[k]` is row k's period."""
+    ids = table.text["employee_id"][rows].tolist()
+    if len(set(labels)) == 1 and len(set(ids)) == len(ids):
         return
+    counts = Counter(zip(ids, labels))
     groups: dict[tuple[Any, str], list[int]] = {}
-    for r, key in zip(rows, keys):
+    for r, key in zip(rows.tolist(), zip(ids, labels)):
         if counts[key] > 1 and key[0] is not None:
             groups.setdefault(key, []).append(r)
     for (emp, per), group in groups.items():
@@ -96,36 +98,41 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
         raise PeriodChoiceError(f"{target} is outside the policy's effective dates "
                                 f"({policy.effective_from} to {until})")
     # Duplicate reasons are added per evaluation: work on a copy, so the caller's table is unchanged.
-    table = replace(table, errors=[list(e) for e in table.errors])
-    periods = _row_periods(table)
+    table = replace(table, errors=table.errors.copy())
+    codes, distinct = _row_periods(table)
     evaluator = ColumnEvaluator()
+
+    def rows_of(wanted: list[int]) -> npt.NDArray[np.intp]:
+        return np.flatnonzero(np.isin(codes, wanted))
+
+    def labels_of(rows: npt.NDArray[np.intp]) -> list[str]:
+        names = [str(p) if p is not None else str(target) for p in distinct]
+        return [names[c] for c in codes[rows].tolist()]
+
+    unplaced_codes = [k for k, p in enumerate(distinct) if p is None]
     if target.kind == policy.period:
-        picked = [r for r in range(table.n) if periods[r] in (None, target)]
-        _mark_duplicates(table, picked, periods, target)
-        result = evaluate_period(policy, table, np.array(picked, dtype=np.intp), str(target), evaluator)
+        picked = rows_of(unplaced_codes + [k for k, p in enumerate(distinct) if p == target])
+        _mark_duplicates(table, picked, labels_of(picked))
+        result = evaluate_period(policy, table, picked, str(target), evaluator)
         kind = "period"
-        inside = set(picked)
     elif policy.rollup is not None and target.kind == policy.rollup.period:
         # Rows of another kind inside the review (a month in a quarterly policy) are errors already;
         # they get a part of their own so that they appear in the results instead of vanishing.
-        cycle = sorted({p for p in periods if p is not None and target.contains(p)})
-        picked = [r for r in range(table.n) if periods[r] is None or target.contains(periods[r])]
-        _mark_duplicates(table, picked, periods, target)
-        unplaced = [r for r in picked if periods[r] is None]
-        parts = []
-        for p in cycle:
-            rows = [r for r in picked if periods[r] == p]
-            parts.append(evaluate_period(policy, table, np.array(rows, dtype=np.intp), str(p), evaluator))
-        if unplaced:
-            parts.append(evaluate_period(policy, table, np.array(unplaced, dtype=np.intp), str(target), evaluator))
+        inside = [k for k, p in enumerate(distinct) if p is not None and target.contains(p)]
+        picked = rows_of(unplaced_codes + inside)
+        _mark_duplicates(table, picked, labels_of(picked))
+        parts = [evaluate_period(policy, table, rows_of([k]), str(distinct[k]), evaluator)
+                 for k in sorted(inside, key=lambda k: distinct[k])]  # type: ignore[arg-type, return-value]
+        unplaced = rows_of(unplaced_codes)
+        if len(unplaced):
+            parts.append(evaluate_period(policy, table, unplaced, str(target), evaluator))
         result = rollup_result(policy, str(target), parts)
         kind = "rollup"
-        inside = set(picked)
     else:
         review = f" and a {policy.rollup.period} review" if policy.rollup else ""
         raise PeriodChoiceError(f"{target} is a {target.kind}; this policy appraises each {policy.period}{review}")
-    others: dict[str, int] = {}
-    for r in range(table.n):
-        if r not in inside:
-            others[str(periods[r])] = others.get(str(periods[r]), 0) + 1
+    outside = np.ones(table.n, dtype=bool)
+    outside[picked] = False
+    counted = np.bincount(codes[outside], minlength=len(distinct))
+    others = {str(distinct[k]): int(c) for k, c in enumerate(counted) if c}
     return Evaluation(policy, table, str(target), kind, result, others)

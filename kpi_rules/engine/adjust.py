@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from ..formula import ColumnEvaluator, Formula
 from ..model import Adjustment, Suggestion, Veto
+from ..notes import FiredItems, RowNotes
 from .scoring import FloatArray
 
 
@@ -25,19 +26,18 @@ def _fires(evaluator: ColumnEvaluator, when: Formula, env: Mapping[str, Any], n:
 
 
 def apply_adjustments(items: Sequence[Adjustment], cap: float | None, kind: str, env: Mapping[str, Any], n: int,
-                      evaluator: ColumnEvaluator, reasons: list[list[str]],
-                      watch: npt.NDArray[np.bool_]) -> tuple[FloatArray, list[list[str]]]:
+                      evaluator: ColumnEvaluator, reasons: RowNotes,
+                      watch: npt.NDArray[np.bool_]) -> tuple[FloatArray, FiredItems]:
     """Capped total points per row, and which item ids fired. `watch`: rows whose reasons matter."""
     total = np.zeros(n)
-    fired: list[list[str]] = [[] for _ in range(n)]
+    fired = FiredItems(n)
     for item in items:
         fires, unknown = _fires(evaluator, item.when, env, n)
         points = evaluator.evaluate(item.points, env, n).values
         unknown |= fires & np.isnan(points)
         fires &= ~np.isnan(points)
         total += np.where(fires, points, 0.0)
-        for i in np.flatnonzero(fires):
-            fired[i].append(item.id)
+        fired.record(item.id, fires)
         for i in np.flatnonzero(unknown & watch):
             reasons[i].append(f"{kind} `{item.id}` not applied: a value it reads is missing")
     if cap is not None:
@@ -46,7 +46,7 @@ def apply_adjustments(items: Sequence[Adjustment], cap: float | None, kind: str,
 
 
 def apply_vetoes(vetoes: Sequence[Veto], env: Mapping[str, Any], n: int, evaluator: ColumnEvaluator,
-                 reasons: list[list[str]], watch: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+                 reasons: RowNotes, watch: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
     """The first veto that fires per row: (veto id, forced grade), None where none."""
     veto = np.full(n, None, dtype=object)
     grade = np.full(n, None, dtype=object)
@@ -63,12 +63,11 @@ def apply_vetoes(vetoes: Sequence[Veto], env: Mapping[str, Any], n: int, evaluat
 
 
 def suggestions_for(items: Sequence[Suggestion], env: Mapping[str, Any], n: int, evaluator: ColumnEvaluator,
-                    lookups: Mapping[str, Any], watch: npt.NDArray[np.bool_]) -> list[list[str]]:
-    out: list[list[str]] = [[] for _ in range(n)]
+                    lookups: Mapping[str, Any], watch: npt.NDArray[np.bool_]) -> FiredItems:
+    out = FiredItems(n)
     for item in items:
         if item.scope != "employee":
             continue
         fires, _ = _fires(evaluator, item.when, env, n, lookups)
-        for i in np.flatnonzero(fires & watch):
-            out[i].append(item.text)
+        out.record(item.text, fires & watch)
     return out

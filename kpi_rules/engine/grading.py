@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..model import Distribution, Grade
+from ..model import Distribution, Grade, Policy
 from ..results import shown
 from .scoring import FloatArray, at_least
 
@@ -21,6 +21,14 @@ def grade_of(grades: tuple[Grade, ...], finals: FloatArray) -> npt.NDArray[Any]:
         hit = open_rows if g.min is None else open_rows & at_least(finals, g.min)
         out[hit] = g.grade
         open_rows &= ~hit
+    return out
+
+
+def pay_coefficients(policy: Policy, grades: npt.NDArray[Any]) -> FloatArray:
+    """Each row's pay coefficient: the coefficient of its (final) grade; NaN without a grade."""
+    out = np.full(grades.shape, np.nan)
+    for g in policy.grades:
+        out[grades == g.grade] = g.coefficient
     return out
 
 

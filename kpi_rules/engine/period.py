@@ -13,14 +13,14 @@ from ..model import Policy
 from ..results import IndicatorColumns, PeriodResult
 from ..rounding import round_array
 from .adjust import apply_adjustments, apply_vetoes, suggestions_for
-from .grading import distribute, grade_of
+from .grading import distribute, grade_of, pay_coefficients
 from .plans import score_plans
 from .team import evaluate_team, team_rows
 
 
 def _new_result(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str) -> PeriodResult:
-    reasons = [list(table.errors[r]) for r in rows]
-    status = np.array(["error" if r else "rated" for r in reasons], dtype=object)
+    reasons = table.errors.take(rows)
+    status = np.where(reasons.mask(), "error", "rated").astype(object)
     text = {k: v[rows] for k, v in table.text.items()}
     return PeriodResult(
         period=period, lines=[table.lines[r] for r in rows], employee_id=text["employee_id"], name=text["name"],
@@ -131,8 +131,7 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
             res.employee_id)
         for i, why in moved.items():
             res.reasons[i].append(why)
-    coefficients = {g.grade: g.coefficient for g in policy.grades}
-    res.pay_coefficient = np.array([coefficients.get(g, np.nan) for g in res.grade], dtype=np.float64)
+    res.pay_coefficient = pay_coefficients(policy, res.grade)
     _suggest(policy, res, env, actuals, ev)
     return res
 

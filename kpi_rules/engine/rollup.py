@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 
 from ..model import Policy
+from ..notes import FiredItems, RowNotes
 from ..periods import parse_period
 from ..results import PeriodResult, shown
 from ..rounding import round_array
-from .grading import distribute, grade_of
+from .grading import distribute, grade_of, pay_coefficients
 
 
 def _combine(policy: Policy, finals: list[tuple[str, float]]) -> float:
@@ -38,7 +39,7 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
     obj = lambda: np.full(n, None, dtype=object)  # noqa: E731
     res = PeriodResult(period=period, lines=[], employee_id=obj(), name=obj(), role=obj(), team=obj(),
                        row_period=np.full(n, period, dtype=object), status=np.full(n, "rated", dtype=object),
-                       reasons=[[] for _ in range(n)], decimals=policy.decimals)
+                       reasons=RowNotes(n), decimals=policy.decimals)
     raw = np.full(n, np.nan)
     res.veto = obj()
     forced = obj()
@@ -86,10 +87,8 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
                                                         res.grade, ~np.equal(res.veto, None), rated, res.employee_id)
         for i, why in moved.items():
             res.reasons[i].append(why)
-    coefficients = {g.grade: g.coefficient for g in policy.grades}
-    res.pay_coefficient = np.array([coefficients.get(g, np.nan) for g in res.grade], dtype=np.float64)
+    res.pay_coefficient = pay_coefficients(policy, res.grade)
     nan = np.full(n, np.nan)
     res.individual, res.team_score, res.bonus, res.deduction, res.coefficient_team = nan, nan, nan, nan, nan
-    res.bonuses = res.deductions = [[] for _ in range(n)]
-    res.suggestions = [[] for _ in range(n)]
+    res.bonuses, res.deductions, res.suggestions = FiredItems(n), FiredItems(n), FiredItems(n)
     return res

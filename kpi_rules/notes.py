@@ -1,0 +1,92 @@
+"""Per-row lists of text (reasons, errors, items that fired), stored only where
+there are some: most rows have none, and a list per row per kind would cost
+more than the whole computation at 100k rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+_NONE: list[str] = []
+
+
+class RowNotes:
+    """Behaves like a list of n lists: `notes[i]` is row i's list (made on first use)."""
+
+    def __init__(self, n: int, notes: dict[int, list[str]] | None = None) -> None:
+        self.n = n
+        self._notes: dict[int, list[str]] = notes or {}
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> list[str]:
+        i = int(i)
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return self._notes.setdefault(i, [])
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for i in range(self.n):
+            yield self._notes.get(i, _NONE)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (RowNotes, list)) else NotImplemented
+
+    def get(self, i: int) -> list[str]:
+        """Row i's list without creating one; the shared empty list must not be changed."""
+        return self._notes.get(i, _NONE)
+
+    def add(self, rows: Iterable[Any], text: str) -> None:
+        for i in rows:
+            self[i].append(text)
+
+    def mask(self) -> npt.NDArray[np.bool_]:
+        out = np.zeros(self.n, dtype=bool)
+        out[[i for i, notes in self._notes.items() if notes]] = True
+        return out
+
+    def copy(self) -> RowNotes:
+        return RowNotes(self.n, {i: list(v) for i, v in self._notes.items() if v})
+
+    def take(self, rows: npt.NDArray[np.intp]) -> RowNotes:
+        """The notes of `rows` (ascending row numbers), renumbered 0..len(rows)-1 (copies)."""
+        noted = np.array(sorted(i for i, v in self._notes.items() if v), dtype=np.intp)
+        out = RowNotes(len(rows))
+        if not len(noted) or not len(rows):
+            return out
+        where = np.searchsorted(rows, noted)
+        for i, k in zip(noted.tolist(), where.tolist()):
+            if k < len(rows) and rows[k] == i:
+                out._notes[k] = list(self._notes[i])
+        return out
+
+
+class FiredItems:
+    """Which items (bonuses, suggestions...) fired for each row, kept as one mask per item;
+    reads like a list of n lists of item ids."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.items: list[tuple[str, npt.NDArray[np.bool_]]] = []
+
+    def record(self, item: str, fires: npt.NDArray[np.bool_]) -> None:
+        if fires.any():
+            self.items.append((item, fires))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> list[str]:
+        return [item for item, fires in self.items if fires[int(i)]]
+
+    get = __getitem__
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return (self[i] for i in range(self.n))
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (FiredItems, RowNotes, list)) else NotImplemented
