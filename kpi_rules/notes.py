@@ -44,6 +44,15 @@ class RowNotes:
         for i in rows:
             self[i].append(text)
 
+    def lists(self, start: int = 0, stop: int | None = None) -> list[list[str]]:
+        """A new list per row start..stop-1 (copies)."""
+        stop = self.n if stop is None else min(stop, self.n)
+        out: list[list[str]] = [[] for _ in range(stop - start)]
+        for i, notes in self._notes.items():
+            if start <= i < stop:
+                out[i - start] = list(notes)
+        return out
+
     def mask(self) -> npt.NDArray[np.bool_]:
         out = np.zeros(self.n, dtype=bool)
         out[[i for i, notes in self._notes.items() if notes]] = True
@@ -84,6 +93,15 @@ class FiredItems:
         return [item for item, fires in self.items if fires[int(i)]]
 
     get = __getitem__
+
+    def lists(self, start: int = 0, stop: int | None = None) -> list[list[str]]:
+        """A new list per row start..stop-1 of the ids that fired for it, in item order."""
+        stop = self.n if stop is None else min(stop, self.n)
+        out: list[list[str]] = [[] for _ in range(stop - start)]
+        for item, fires in self.items:
+            for i in np.flatnonzero(fires[start:stop]).tolist():
+                out[i].append(item)
+        return out
 
     def __iter__(self) -> Iterator[list[str]]:
         return (self[i] for i in range(self.n))

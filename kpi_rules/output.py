@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
+
+import orjson
 
 from .engine import Evaluation
 from .perf import no_gc_pauses
@@ -19,11 +22,11 @@ CSV_FIELDS = ["employee_id", "name", "role", "team", "period", "status", "indivi
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
+def _header(ev: Evaluation) -> dict[str, Any]:
+    """Everything in the results document but the employee rows."""
     from . import __version__
 
     res = ev.result
-    employees = res.employees()
     return {
         "kpi_rules": {"version": __version__},
         "policy": {"id": ev.policy.id, "title": ev.policy.title, "version": ev.policy.version,
@@ -32,28 +35,50 @@ def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
                  "other_periods": ev.other_periods, "notes": ev.table.notes},
         "period": ev.period,
         "kind": ev.kind,
-        "employees": employees,
         "teams": res.teams,
         "distribution": res.distribution,
         "summary": res.summary(),
     }
 
 
-def to_json(ev: Evaluation) -> str:
+def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
+    """The results document of POLICY_FORMAT section 3, as Python values."""
+    return {**_header(ev), "employees": ev.result.employees()}
+
+
+def write_json(ev: Evaluation, out: BinaryIO) -> None:
+    """Sorted keys, one employee per line: byte-identical for identical input, and diffable.
+
+    Rows are encoded and written a slice at a time, so memory stays bounded for a million
+    rows; their keys are inserted in sorted order already (results.employee_rows)."""
     with no_gc_pauses():
-        return _to_json(ev)
+        header = _header(ev)
+        keys = sorted([*header, "employees"])
+        out.write(b"{\n")
+        for k, key in enumerate(keys):
+            out.write(f'"{key}": '.encode())
+            if key != "employees":
+                out.write(orjson.dumps(header[key], option=orjson.OPT_SORT_KEYS))
+            else:
+                out.write(b"[")
+                first = True
+                for chunk in ev.result.employee_chunks():
+                    if not chunk:
+                        continue
+                    # Every row's first key is "bonus"; `{"bonus"` cannot occur inside a JSON
+                    # string (its quotes would be escaped), so this puts one row per line.
+                    out.write(b"\n" if first else b",\n")
+                    out.write(orjson.dumps(chunk)[1:-1].replace(b'},{"bonus":', b'},\n{"bonus":'))
+                    first = False
+                out.write(b"\n]" if not first else b"]")
+            out.write(b",\n" if k < len(keys) - 1 else b"\n")
+        out.write(b"}\n")
 
 
-def _to_json(ev: Evaluation) -> str:
-    """Sorted keys, one employee per line: byte-identical for identical input, diffable, and
-    written by json's C encoder (an indented dump would be ten times slower)."""
-    doc = evaluation_to_dict(ev)
-    employees = doc.pop("employees")
-    dump = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(", ", ": ")).encode
-    parts = [f'"{key}": {dump(value)}' for key, value in sorted(doc.items())]
-    rows = ",\n".join(dump(e) for e in employees)
-    parts.insert(sorted([*doc, "employees"]).index("employees"), f'"employees": [\n{rows}\n]')
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+def to_json(ev: Evaluation) -> str:
+    buffer = io.BytesIO()
+    write_json(ev, buffer)
+    return buffer.getvalue().decode()
 
 
 def _cell(value: Any) -> Any:
@@ -66,31 +91,45 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def to_csv(ev: Evaluation) -> str:
+def write_csv(ev: Evaluation, out: TextIO) -> None:
+    """One row per employee; indicator scores in `score_<id>` columns."""
     res = ev.result
     indicator_ids = [ind.id for ind in ev.policy.indicators if res.indicators.get(ind.id) is not None
                      and res.indicators[ind.id].applies.any()]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS + [f"score_{i}" for i in indicator_ids])
-    for i in range(res.n):
-        row = res.employee(i)
-        scores = [row["indicators"].get(ind, {}).get("score") for ind in indicator_ids]
-        writer.writerow([_cell(row.get(f)) for f in CSV_FIELDS] + [_cell(s) for s in scores])
+    with no_gc_pauses():
+        for chunk in res.employee_chunks():
+            for row in chunk:
+                scores = [row["indicators"].get(ind, {}).get("score") for ind in indicator_ids]
+                writer.writerow([_cell(row.get(f)) for f in CSV_FIELDS] + [_cell(s) for s in scores])
+
+
+def to_csv(ev: Evaluation) -> str:
+    buffer = io.StringIO()
+    write_csv(ev, buffer)
     return buffer.getvalue()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written report."""
+@contextmanager
+def atomic_writer(path: Path, binary: bool = False) -> Iterator[Any]:
+    """A file handle whose content appears at `path` only when the block completes:
+    written to a temporary file beside it, then renamed. Never a half-written report."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     umask = os.umask(0)
     os.umask(umask)
     try:
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a report is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
+            yield handle
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically (see atomic_writer)."""
+    with atomic_writer(path) as handle:
+        handle.write(text)

@@ -7,6 +7,7 @@ displayed intermediate values (computation keeps full precision).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,18 +64,20 @@ class IndicatorColumns:
     treatment: npt.NDArray[Any]  # None | "zero" | "excluded" | "error"
     step: npt.NDArray[np.int8]
 
-    def rows(self) -> list[dict[str, Any]]:
-        """The section-3 view of this indicator for every row ({} where it does not apply)."""
-        columns = [shown_column(v) for v in (self.actual, self.target, self.achievement, self.score)]
-        columns += [shown_column(self.effective_weight, 6), shown_column(self.weighted)]
-        no_flags: list[str] = []
-        flags: list[list[str]] = [no_flags] * len(self.applies)
-        for i in np.flatnonzero(self.fail.astype(bool) | ~np.equal(self.treatment, None)):
-            words = [FLAG_WORDS.get(int(self.fail[i]), "missing")] if self.fail[i] else []
-            flags[i] = words + ([str(self.treatment[i])] if self.treatment[i] else [])
-        keys = ("actual", "target", "achievement", "score", "weight", "weighted", "flags")
+    def rows(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
+        """The section-3 view of this indicator for rows start..stop-1 ({} where it does not apply)."""
+        part = slice(start, len(self.applies) if stop is None else stop)
+        columns = [shown_column(v[part]) for v in (self.actual, self.target, self.achievement, self.score)]
+        columns += [shown_column(self.effective_weight[part], 6), shown_column(self.weighted[part])]
+        fail, treatment, applies = self.fail[part], self.treatment[part], self.applies[part]
+        flags: list[list[str]] = [[] for _ in range(len(applies))]
+        for i in np.flatnonzero(fail.astype(bool) | ~np.equal(treatment, None)):
+            words = [FLAG_WORDS.get(int(fail[i]), "missing")] if fail[i] else []
+            flags[i] = words + ([str(treatment[i])] if treatment[i] else [])
+        keys = ("achievement", "actual", "flags", "score", "target", "weight", "weighted")
+        ordered = [columns[2], columns[0], flags, columns[3], columns[1], columns[4], columns[5]]
         return [dict(zip(keys, values)) if applies else {}
-                for applies, *values in zip(self.applies.tolist(), *columns, flags)]
+                for applies, *values in zip(applies.tolist(), *ordered)]
 
     def row(self, i: int) -> dict[str, Any]:
         return self.rows()[i]
@@ -120,40 +123,66 @@ class PeriodResult:
         return self.employees()[i]
 
     def employees(self) -> list[dict[str, Any]]:
-        """Every row in the section-3 shape, built column by column (fast for 1M rows)."""
+        """Every row in the section-3 shape (built once, then cached)."""
         cached: list[dict[str, Any]] | None = getattr(self, "_employees", None)
-        if cached is not None:
-            return cached
-        n, d = self.n, self.decimals
-        status = self.status.tolist()
-        nums = {name: shown_column(getattr(self, name), d) if len(getattr(self, name)) else [None] * n
-                for name in ("individual", "team_score", "bonus", "deduction", "coefficient_team", "final",
-                             "pay_coefficient")}
-        indicators = {k: c.rows() for k, c in self.indicators.items()}
-        ids, names, roles, teams = (a.tolist() for a in (self.employee_id, self.name, self.role, self.team))
-        periods, grades, before, vetoes = (a.tolist() for a in (
-            self.row_period, self.grade, self.grade_before_distribution, self.veto))
-        out = []
-        for i in range(n):
-            rated = status[i] == "rated"
-            row: dict[str, Any] = {
-                "employee_id": ids[i], "name": names[i], "role": roles[i], "team": teams[i],
-                "period": periods[i] or self.period, "status": status[i], "line": self.lines[i],
-                "indicators": {k: rows[i] for k, rows in indicators.items() if rows[i]} if rated else {},
-                "grade": grades[i] if rated else None,
-                "grade_before_distribution": before[i] if rated else None,
-                "bonuses": list(self.bonuses.get(i)) if rated else [],
-                "deductions": list(self.deductions.get(i)) if rated else [],
-                "veto": vetoes[i] if rated else None, "reasons": list(self.reasons.get(i)),
-                "suggestions": list(self.suggestions.get(i)) if rated and self.suggestions else [],
-            }
-            for name, values in nums.items():
-                row[name] = values[i] if rated else None
-            if self.periods:
-                row["periods"] = self.periods[i]
-            out.append(row)
-        self._employees = out
-        return out
+        if cached is None:
+            cached = self.employee_rows(0, self.n)
+            self._employees = cached
+        return cached
+
+    def employee_chunks(self, size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+        """The rows in slices, so a large output never holds every row's dict at once."""
+        cached: list[dict[str, Any]] | None = getattr(self, "_employees", None)
+        for start in range(0, self.n, size):
+            yield cached[start:start + size] if cached is not None else self.employee_rows(start, start + size)
+
+    def employee_rows(self, start: int, stop: int) -> list[dict[str, Any]]:
+        """Rows start..stop-1 in the section-3 shape, built column by column.
+
+        Keys are inserted in sorted order, so a JSON dump without `sort_keys` is already sorted."""
+        stop = min(stop, self.n)
+        n, d, part = stop - start, self.decimals, slice(start, stop)
+        rated = (self.status[part] == "rated").tolist()
+        unrated = [i for i, r in enumerate(rated) if not r]
+
+        def only_rated(values: list[Any], empty: Any = None) -> list[Any]:
+            for i in unrated:
+                values[i] = empty() if callable(empty) else empty
+            return values
+
+        def numbers(name: str) -> list[Any]:
+            values = getattr(self, name)
+            return only_rated(shown_column(values[part], d) if len(values) else [None] * n)
+
+        def texts(values: npt.NDArray[Any]) -> list[Any]:
+            return values[part].tolist() if len(values) else [None] * n
+
+        indicators: list[dict[str, Any]] = [{} for _ in range(n)]
+        for key in sorted(self.indicators):
+            for i, row in enumerate(self.indicators[key].rows(start, stop)):
+                if row and rated[i]:
+                    indicators[i][key] = row
+        columns: dict[str, list[Any]] = {
+            "bonus": numbers("bonus"), "bonuses": only_rated(self.bonuses.lists(start, stop), list),
+            "coefficient_team": numbers("coefficient_team"), "deduction": numbers("deduction"),
+            "deductions": only_rated(self.deductions.lists(start, stop), list),
+            "employee_id": texts(self.employee_id), "final": numbers("final"),
+            "grade": only_rated(texts(self.grade)),
+            "grade_before_distribution": only_rated(texts(self.grade_before_distribution)),
+            "indicators": indicators, "individual": numbers("individual"), "line": self.lines[part],
+            "name": texts(self.name), "pay_coefficient": numbers("pay_coefficient"),
+            "period": [p or self.period for p in texts(self.row_period)],
+        }
+        if self.periods:
+            columns["periods"] = self.periods[part]
+        columns.update({
+            "reasons": self.reasons.lists(start, stop), "role": texts(self.role),
+            "status": self.status[part].tolist(),
+            "suggestions": only_rated(self.suggestions.lists(start, stop), list), "team": texts(self.team),
+            "team_score": numbers("team_score"), "veto": only_rated(texts(self.veto)),
+        })
+        keys = list(columns)
+        return [dict(zip(keys, values)) for values in zip(*columns.values())]
 
     def summary(self) -> dict[str, Any]:
         counts = {s: int(np.sum(self.status == s)) for s in ("rated", "not_rated", "error")}
