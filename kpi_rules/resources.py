@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # importlib.resources.abc is new in Python 3.11
+    from importlib.resources.abc import Traversable
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
 

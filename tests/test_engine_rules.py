@@ -309,7 +309,7 @@ class TestRule03Missing:
         assert e["status"] == "rated"
         ic = e["indicators"]["ic"]
         assert ic["flags"] == ["missing_input", "zero"]
-        assert ic["score"] is None and ic["weighted"] == 0 and ic["weight"] == 0.5
+        assert ic["score"] == 0 and ic["weighted"] == 0 and ic["weight"] == 0.5
         assert e["individual"] == 44  # 0.2 x 100 + 0.3 x 80
         assert e["indicators"]["ia"]["flags"] == []
 
@@ -584,7 +584,7 @@ class TestRule05Linear:
         # so the indicator is missing (scored 0 under `missing: zero`), even on a linear scale.
         body = linear_policy("lower", "floor: 5, target: 2, stretch: 1")
         e = one(run(tmp_path, body, [row("E1", x=0)]))
-        assert e["indicators"]["x"]["score"] is None
+        assert e["indicators"]["x"]["score"] == 0
         assert e["indicators"]["x"]["flags"] == ["no_achievement", "zero"]
         assert e["final"] == 0
 

@@ -37,6 +37,8 @@ def score_plans(plans: Sequence[Plan], actuals: Sequence[FloatArray], fails: Seq
     for plan, s, treat in zip(plans, scored, treatment):
         missing = s.fail != Fail.OK
         treat[missing] = {"zero": "zero", "exclude": "excluded", "error": "error"}[plan.missing]
+        if plan.missing == "zero":
+            s.score[missing] = 0.0  # POLICY_FORMAT 2.3: `missing: zero` scores it 0
         if plan.missing == "exclude":
             any_excluded |= missing
             kept_weight += np.where(missing, 0.0, plan.weight)
