@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,20 @@ from ..data import type_table
 from ..engine import Evaluation, PeriodChoiceError, evaluate as run_evaluation
 from ..output import to_csv, to_json, write_atomic
 from ..readers import DataFileError, read_table
+from ..render import ReportTemplateError, render_html, render_markdown
 from ..reporters import REPORTERS
 from ..validate import validate_file
 from . import main
+from .report_options import (
+    check_report_options,
+    fail_on_template_error,
+    render_kwargs,
+    report_options,
+    write_employee_sheets,
+)
 
-FORMATS = {"json": (to_json, "json"), "csv": (to_csv, "csv")}
+FORMATS: dict[str, tuple[Callable[..., str], str]] = {
+    "json": (to_json, "json"), "csv": (to_csv, "csv"), "md": (render_markdown, "md"), "html": (render_html, "html")}
 
 
 @main.command()
@@ -34,8 +44,10 @@ FORMATS = {"json": (to_json, "json"), "csv": (to_csv, "csv")}
 @click.option("--sheet", help="Sheet of an .xlsx file (default: the first).")
 @click.option("--column", "columns", multiple=True, metavar="NAME=HEADER",
               help="Read column NAME from the file's column HEADER, e.g. --column employee_id=工号 (repeatable).")
+@report_options
 def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: str | None,
-             encoding: str | None, sheet: str | None, columns: tuple[str, ...]) -> None:
+             encoding: str | None, sheet: str | None, columns: tuple[str, ...], template_dir: Path | None = None,
+             timestamp: bool = False, per_employee: bool = False) -> None:
     """Score a period's data: indicators, totals, grades, with reasons for every row.
 
     Every input row comes out as rated, not_rated or error, with its reason.
@@ -47,10 +59,17 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
       kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2
       kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period 2024 --out reports/
       kpi-rules evaluate policies/ops-department.yaml --data data.csv --format csv --out results.csv
+      kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 \\
+          --format html --out reports/ --per-employee
     """
+    check_report_options(fmt, out, template_dir, timestamp, per_employee)
     evaluation = _evaluate(policy, data_file, period, encoding, sheet, columns)
     render, ext = FORMATS[fmt]
-    text = render(evaluation)
+    options = render_kwargs(fmt, template_dir, timestamp)
+    try:
+        text = render(evaluation, **options)
+    except ReportTemplateError as exc:
+        fail_on_template_error(exc)
     summary = evaluation.result.summary()
     if out is None:
         click.echo(text, nl=False)
@@ -59,6 +78,8 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
         target = Path(out) / f"{evaluation.policy.id}-{evaluation.period}.{ext}" if folder else Path(out)
         write_atomic(target, text)
         click.echo(f"wrote {target}", err=True)
+        if per_employee:
+            write_employee_sheets(evaluation, fmt, target.parent / "employees", options)
     what = "employees" if evaluation.kind == "rollup" else "rows"
     click.echo(f"{evaluation.period}: {summary['rows']} {what}: {summary['rated']} rated, "
                f"{summary['not_rated']} not rated, {summary['error']} errors; "

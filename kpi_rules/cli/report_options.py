@@ -1,0 +1,71 @@
+"""The report options of `kpi-rules evaluate` (--template-dir, --timestamp,
+--per-employee) and the writing of per-employee review sheets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from ..engine import Evaluation
+from ..output import write_atomic
+from ..render import ReportTemplateError, render_employee_sheets, sheet_filename
+
+REPORT_FORMATS = ("md", "html")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def report_options(command: F) -> F:
+    """Add the three report options to a click command."""
+    options = [
+        click.option("--template-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                     help="md/html: templates that override the defaults (report.md.j2, report.html.j2, "
+                          "employee.*.j2, partials/...); run sandboxed."),
+        click.option("--timestamp", is_flag=True, help="md/html: print the current time in the report's header "
+                                                       "(off by default, so reports are reproducible)."),
+        click.option("--per-employee", is_flag=True,
+                     help="md/html with --out DIR: also write DIR/employees/<employee_id>.<format>, one review "
+                          "sheet per employee holding only that person's results and their team's figures."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def check_report_options(fmt: str, out: str | Path | None, template_dir: Path | None, timestamp: bool,
+                         per_employee: bool) -> None:
+    if fmt not in REPORT_FORMATS:
+        used = [name for name, on in (("--template-dir", template_dir), ("--timestamp", timestamp),
+                                      ("--per-employee", per_employee)) if on]
+        if used:
+            raise click.UsageError(f"{', '.join(used)}: only for --format md or html")
+    if per_employee and out is None:
+        raise click.UsageError("--per-employee needs --out DIR (the sheets go to DIR/employees/)")
+
+
+def render_kwargs(fmt: str, template_dir: Path | None, timestamp: bool) -> dict[str, Any]:
+    """Keyword arguments for a report renderer; none for the other formats."""
+    if fmt not in REPORT_FORMATS:
+        return {}
+    now = datetime.now().astimezone().isoformat(timespec="seconds") if timestamp else None
+    return {"template_dir": template_dir, "timestamp": now}
+
+
+def write_employee_sheets(evaluation: Evaluation, fmt: str, folder: Path, options: dict[str, Any]) -> None:
+    """Write one review sheet per employee into `folder` (<out>/employees), named by employee id."""
+    try:
+        sheets = render_employee_sheets(evaluation, fmt, **options)
+    except ReportTemplateError as exc:
+        fail_on_template_error(exc)
+    taken: set[str] = set()
+    for employee_id, text in sheets.items():
+        write_atomic(folder / f"{sheet_filename(employee_id, taken)}.{fmt}", text)
+    click.echo(f"wrote {len(sheets)} review sheets to {folder}", err=True)
+
+
+def fail_on_template_error(error: ReportTemplateError) -> NoReturn:
+    click.echo(f"error: {error}", err=True)
+    raise SystemExit(1)

@@ -1,0 +1,126 @@
+"""Section 4 of the report: one block per employee, and section 5's suggestions."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from ..model import Policy
+from .charts import bar_chart, line_chart
+from .labels import Labels, localize_reasons
+from .stats import below_target
+
+Row = dict[str, Any]
+TREATMENTS = ("zero", "excluded", "error")
+
+
+def anchor(employee_id: object, line: int) -> str:
+    """An HTML id for the employee's section: safe characters only, unique by line."""
+    text = re.sub(r"[^A-Za-z0-9_-]", "-", str(employee_id or ""))
+    return f"emp-{text}-{line}"
+
+
+def moves_by_employee(distribution: dict[str, Any]) -> dict[Any, Row]:
+    out: dict[Any, Row] = {}
+    for group in distribution.get("groups", []):
+        for move in group.get("moves", []) + group.get("would_move", []):
+            out[move["employee_id"]] = {**move, "applied": distribution.get("mode") == "enforce"}
+    return out
+
+
+def _indicators(policy: Policy, row: Row, t: Labels) -> list[Row]:
+    out = []
+    for ind in policy.indicators:
+        entry = row["indicators"].get(ind.id)
+        if entry is None:
+            continue
+        flags = [t.flag(f) for f in entry["flags"]]
+        plan_label = next((p.label for p in policy.roles[row["role"]].plans if p.indicator == ind.id), ind.label) \
+            if row["role"] in policy.roles else ind.label
+        out.append({
+            "id": ind.id, "label": plan_label, "unit": ind.unit, "direction": ind.direction,
+            "group_label": policy.groups.get(ind.group, ind.group) if ind.group else None,
+            "actual": entry["actual"], "target": entry["target"], "achievement": entry["achievement"],
+            "score": entry["score"], "weight": entry["weight"], "weighted": entry["weighted"],
+            "flags": flags, "excluded": "excluded" in entry["flags"], "below": below_target(entry),
+        })
+    return out
+
+
+def person(policy: Policy, row: Row, kind: str, moves: dict[Any, Row], t: Labels,
+           period_order: list[str]) -> Row:
+    rated = row["status"] == "rated"
+    role = policy.roles.get(row["role"])
+    grade = policy.grade(row["grade"]) if rated and row["grade"] else None
+    veto = next((v for v in policy.vetoes if v.id == row["veto"]), None) if row["veto"] else None
+    move = moves.get(row["employee_id"]) if rated and row["employee_id"] is not None else None
+    indicators = _indicators(policy, row, t) if rated else []
+    labels_of = {a.id: a.label for a in (*policy.bonuses, *policy.deductions)}
+    trend: list[Row] = []
+    for period in period_order:
+        part = (row.get("periods") or {}).get(period)
+        trend.append({"period": period, "status": part["status"] if part else None,
+                      "status_label": t.status(part["status"]) if part else t["trend_absent"],
+                      "final": part["final"] if part else None, "grade": part["grade"] if part else None})
+    return {
+        "anchor": anchor(row["employee_id"], row["line"]),
+        "employee_id": row["employee_id"], "name": row["name"], "who": t.who(row["name"], row["employee_id"]),
+        "role": row["role"],
+        "role_label": role.label if role else row["role"], "team": row["team"], "period": row["period"],
+        "line": row["line"], "status": row["status"], "status_label": t.status(row["status"]), "rated": rated,
+        "indicators": indicators,
+        "individual": row["individual"], "team_score": row["team_score"], "bonus": row["bonus"],
+        "deduction": row["deduction"], "coefficient_team": row["coefficient_team"], "final": row["final"],
+        "grade": row["grade"], "grade_label": grade.label if grade else None,
+        "grade_before": row["grade_before_distribution"], "pay_coefficient": row["pay_coefficient"],
+        "move": {"from": move["from"], "to": move["to"], "tied": move["tied_at_cut"], "applied": move["applied"]}
+        if move else None,
+        "bonuses": [{"id": b, "label": labels_of.get(b, b)} for b in row["bonuses"]],
+        "deductions": [{"id": d, "label": labels_of.get(d, d)} for d in row["deductions"]],
+        "veto": {"id": veto.id, "label": veto.label, "grade": veto.grade} if veto else None,
+        "notes": localize_reasons(row["reasons"], t),
+        "suggestions": list(row["suggestions"]),
+        "below": [i["label"] for i in indicators if i["below"]],
+        "profile_chart": bar_chart([(i["label"], i["score"], None) for i in indicators if not i["excluded"]],
+                                   kind="score", reference=100),
+        "trend": trend if kind == "rollup" else [],
+        "trend_chart": line_chart(period_order, [(str(row["employee_id"] or ""), [p["final"] for p in trend])])
+        if kind == "rollup" else None,
+    }
+
+
+def team_suggestions(people: list[Row], teams: list[str | None], t: Labels) -> list[Row]:
+    """Per team: each suggestion with how many members it was made for, and the indicators most often below target."""
+    out = []
+    for team in teams:
+        members = [p for p in people if p["team"] == team and p["rated"]]
+        texts = Counter(s for p in members for s in p["suggestions"])
+        order = {s: k for k, s in enumerate(dict.fromkeys(s for p in members for s in p["suggestions"]))}
+        below = most_below(members)
+        ranked = sorted(texts.items(), key=lambda x: (-x[1], order[x[0]]))
+        out.append({"team": team, "headcount": len(members),
+                    "items": [{"text": s, "count": c} for s, c in ranked],
+                    "below": below,
+                    "below_text": t["list_sep"].join(t.fill("paren", label=b["label"], detail=t.fill(
+                        "count_of", count=b["count"], of=b["of"])) for b in below)})
+    return out
+
+
+def most_below(members: list[Row], limit: int = 3) -> list[Row]:
+    """The indicators below target for the most people: label, count, and of how many it was judged."""
+    counts: Counter[str] = Counter()
+    judged: Counter[str] = Counter()
+    labels: dict[str, str] = {}
+    for p in members:
+        for ind in p["indicators"]:
+            if ind["below"] is None:
+                continue
+            judged[ind["id"]] += 1
+            labels.setdefault(ind["id"], ind["label"])
+            if ind["below"]:
+                counts[ind["id"]] += 1
+    order = {ind_id: k for k, ind_id in enumerate(labels)}
+    ranked = sorted(counts.items(), key=lambda x: (-x[1], -x[1] / judged[x[0]], order[x[0]]))
+    return [{"id": ind_id, "label": labels[ind_id], "count": c, "of": judged[ind_id],
+             "share": round(c / judged[ind_id], 4)} for ind_id, c in ranked[:limit]]
