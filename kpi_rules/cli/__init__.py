@@ -27,6 +27,6 @@ def main() -> None:
     """
 
 
-from . import evaluate_cmd, validate_cmd  # noqa: E402,F401  (registers the commands)
+from . import diff_cmd, evaluate_cmd, init_cmd, test_cmd, validate_cmd  # noqa: E402,F401  (registers the commands)
 
 __all__ = ["main"]

@@ -13,7 +13,7 @@ from ..resources import load_schema
 from ..validate import policy_files, validate_file
 from . import main
 
-SCHEMAS = {"policy": "policy.schema.json", "results": "results.schema.json"}
+SCHEMAS = {"policy": "policy.schema.json", "results": "results.schema.json", "testcases": "testcases.schema.json"}
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
