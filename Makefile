@@ -14,14 +14,19 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 ## make demo: set up, validate the example policies, evaluate the example data into reports/
-# evaluate exits 1 when some input rows are errors; the example data has one on purpose.
+# evaluate exits 1 when some input rows are errors; the example data has one on purpose (E033, Q4).
 demo: $(BIN)/.installed
 	$(BIN)/kpi-rules validate policies/
+	$(BIN)/kpi-rules test --coverage
 	@for period in 2024-Q2 2024; do \
-	  $(BIN)/kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv \
-	    --period $$period --out reports/ ; test $$? -le 1 || exit 1; \
+	  for format in json md html; do \
+	    sheets=$$( [ $$format = json ] || echo --per-employee ); \
+	    $(BIN)/kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period $$period \
+	      --format $$format --out reports/$$period/ $$sheets ; test $$? -le 1 || exit 1; \
+	  done; \
 	done
 	$(BIN)/kpi-rules explain policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 --employee E001
+	@echo "Reports are in reports/: open reports/2024-Q2/ops-department-2024-Q2.html in a browser."
 
 ## make test: the whole test suite
 test: $(BIN)/.installed
