@@ -9,8 +9,23 @@ from . import formula as fx
 from .checks.context import Context
 from .checks.formulas import find_cycles, indicator_graph
 from .model import (
-    Adjustment, Band, CoefficientStep, Distribution, Grade, Indicator, Input, Plan, Policy, Quota, Role,
-    Rollup, Scale, Suggestion, Team, TeamIndicator, Veto,
+    Adjustment,
+    Band,
+    CoefficientStep,
+    Distribution,
+    Grade,
+    Indicator,
+    Input,
+    Plan,
+    Policy,
+    Quota,
+    Role,
+    Rollup,
+    Scale,
+    Suggestion,
+    Team,
+    TeamIndicator,
+    Veto,
 )
 from .percent import parse_percent
 from .problems import PolicyInvalid

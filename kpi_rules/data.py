@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .arrays import none_mask
 from .model import Input, Policy
 from .notes import RowNotes
 from .perf import no_gc_pauses
@@ -84,7 +85,7 @@ def _one_number(cell: Any) -> float | str:
 def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
     obj = np.empty(len(cells), dtype=object)
     obj[:] = cells
-    blank = np.equal(obj, None) | np.equal(obj, "")
+    blank = none_mask(obj) | np.equal(obj, "")
     bad: dict[int, str] = {}
     try:
         if any(type(c) is bool for c in cells):
@@ -177,20 +178,20 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
         values, bad = _typed(spec, raw.columns.get(name, [None] * n))
         for i, reason in bad.items():
             fail(i, f"column `{name}`: {reason}")
-        absent = np.equal(values, None) if values.dtype == object else np.isnan(values)
+        absent = none_mask(values) if values.dtype == object else np.isnan(values)
         absent[list(bad)] = False
         if spec.default is not None:
             values[absent] = _default(spec)
         elif spec.required:
-            for i in np.flatnonzero(absent):
-                fail(int(i), f"column `{name}` is empty but required")
+            for row in np.flatnonzero(absent):
+                fail(int(row), f"column `{name}` is empty but required")
         (text if spec.type == "string" else numbers)[name] = values
     required = ["employee_id", "role"] + (["team"] if policy.team else [])
     for name in required:
         if name not in header:
             notes.append(f"the required column `{name}` is not in the file")
-        for i in np.flatnonzero(np.equal(text[name], None)):
-            fail(int(i), f"column `{name}` is empty but required")
+        for row in np.flatnonzero(none_mask(text[name])):
+            fail(int(row), f"column `{name}` is empty but required")
     _check_roles(policy, text["role"], fail)
     _check_periods(policy, text["period"], fail)
     return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, notes)

@@ -13,9 +13,9 @@ import numpy as np
 from .engine import Evaluation
 from .formula import Formula
 from .messages import messages
-from .model import Plan, Policy
+from .model import Plan
 from .problems import KpiRulesError
-from .results import FLAG_WORDS, PeriodResult, shown
+from .results import FLAG_WORDS, shown
 
 
 class EmployeeNotFound(KpiRulesError):

@@ -173,7 +173,8 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        self.source.styles[path] = node.style or ""
+        if isinstance(node, yaml.ScalarNode):
+            self.source.styles[path] = node.style or ""
         try:
             value = _constructor.construct_object(node)
         except (ValueError, KeyError, AttributeError, TypeError, IndexError, OverflowError):

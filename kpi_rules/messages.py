@@ -22,8 +22,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "band": "   band: {basis} {x} >= {min} -> score {score}",
         "band.last": "   band: below every band edge -> score {score}",
         "linear.below": "   below the floor {floor} -> score {score}",
-        "linear.rise": "   between floor {floor} and target {target}: {p_floor} + ({actual} - {floor}) / ({target} - {floor}) x "
-                       "({p_target} - {p_floor}) = {score}",
+        "linear.rise": "   between floor {floor} and target {target}: {p_floor} + ({actual} - {floor}) / "
+                       "({target} - {floor}) x ({p_target} - {p_floor}) = {score}",
         "linear.stretch": "   between target {target} and stretch {stretch}: {p_target} + ({actual} - {target}) / "
                           "({stretch} - {target}) x ({p_stretch} - {p_target}) = {score}",
         "linear.cap": "   at or beyond the stretch {stretch} -> score {score} (capped)",
@@ -71,8 +71,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "band": "   分档:{basis} {x} ≥ {min} → 得分 {score}",
         "band.last": "   分档:低于所有档位 → 得分 {score}",
         "linear.below": "   低于门槛值 {floor} → 得分 {score}",
-        "linear.rise": "   介于门槛值 {floor} 与目标值 {target} 之间:{p_floor} + ({actual} − {floor}) ÷ ({target} − {floor}) × "
-                       "({p_target} − {p_floor}) = {score}",
+        "linear.rise": "   介于门槛值 {floor} 与目标值 {target} 之间:{p_floor} + ({actual} − {floor}) ÷ "
+                       "({target} − {floor}) × ({p_target} − {p_floor}) = {score}",
         "linear.stretch": "   介于目标值 {target} 与挑战值 {stretch} 之间:{p_target} + ({actual} − {target}) ÷ "
                           "({stretch} − {target}) × ({p_stretch} − {p_target}) = {score}",
         "linear.cap": "   达到或超过挑战值 {stretch} → 得分 {score}(封顶)",

@@ -7,13 +7,17 @@ folders; in an installed wheel the build maps them into the package.
 from __future__ import annotations
 
 import json
+import sys
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # importlib.resources.abc is new in Python 3.11
-    from importlib.resources.abc import Traversable
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        from importlib.resources.abc import Traversable
+    else:  # importlib.resources.abc is new in Python 3.11
+        from importlib.abc import Traversable
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .arrays import none_mask
 from .notes import FiredItems, RowNotes
 from .rounding import round_array, round_decimal
 
@@ -71,11 +72,11 @@ class IndicatorColumns:
         columns += [shown_column(self.effective_weight[part], 6), shown_column(self.weighted[part])]
         fail, treatment, applies = self.fail[part], self.treatment[part], self.applies[part]
         flags: list[list[str]] = [[] for _ in range(len(applies))]
-        for i in np.flatnonzero(fail.astype(bool) | ~np.equal(treatment, None)):
+        for i in np.flatnonzero(fail.astype(bool) | ~none_mask(treatment)):
             words = [FLAG_WORDS.get(int(fail[i]), "missing")] if fail[i] else []
             flags[i] = words + ([str(treatment[i])] if treatment[i] else [])
         keys = ("achievement", "actual", "flags", "score", "target", "weight", "weighted")
-        ordered = [columns[2], columns[0], flags, columns[3], columns[1], columns[4], columns[5]]
+        ordered: list[list[Any]] = [columns[2], columns[0], flags, columns[3], columns[1], columns[4], columns[5]]
         return [dict(zip(keys, values)) if applies else {}
                 for applies, *values in zip(applies.tolist(), *ordered)]
 

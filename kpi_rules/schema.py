@@ -73,7 +73,7 @@ def _known_keys(schema: dict[str, Any]) -> list[str]:
 
 def _problems_for(error: ValidationError, source: SourceMap, document: str = "the policy") -> Iterator[Problem]:
     path: JsonPath = tuple(error.absolute_path)
-    keyword = error.validator
+    keyword = str(error.validator)  # always a keyword name on errors from iter_errors
     schema = error.schema if isinstance(error.schema, dict) else {}
     file = source.file
 
@@ -116,7 +116,8 @@ def _problems_for(error: ValidationError, source: SourceMap, document: str = "th
                  f"{name_of(path)} must be {_words(error.validator_value)}, not {_actual_words(error.instance)}", hint)
         return
     if keyword in ("enum", "const"):
-        allowed = error.validator_value if keyword == "enum" else [error.validator_value]
+        expected: Any = error.validator_value  # the schema's `enum` list or `const` value
+        allowed = expected if keyword == "enum" else [expected]
         hint = did_you_mean(str(error.instance), [str(a) for a in allowed])
         choices = ", ".join(f"`{a}`" for a in allowed)
         yield at(path, "KR013", "invalid-value",

@@ -8,7 +8,7 @@ and yields `Finding`s; the runner places them at file:line:col.
 
 from __future__ import annotations
 
+from . import formulas, ordering, references, totals, usage  # noqa: F401  (registers the checks)
 from .registry import CHECKS, Check, Finding, run_checks
-from . import formulas, references, ordering, totals, usage  # noqa: F401  (registers the checks)
 
 __all__ = ["CHECKS", "Check", "Finding", "run_checks"]

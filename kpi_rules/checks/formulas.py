@@ -6,6 +6,7 @@ import ast
 from collections.abc import Iterator
 
 from .. import formula as fx
+from ..problems import JsonPath
 from ..suggest import did_you_mean
 from .context import Context
 from .registry import Finding, check
@@ -176,7 +177,7 @@ def team_aggregate(ctx: Context) -> Iterator[Finding]:
         yield from _bare_names(site.path, parsed.node, parsed, inside=False)
 
 
-def _bare_names(path: tuple, node: ast.AST, parsed: fx.Formula, inside: bool) -> Iterator[Finding]:
+def _bare_names(path: JsonPath, node: ast.AST, parsed: fx.Formula, inside: bool) -> Iterator[Finding]:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         aggregate = node.func.id in fx.AGGREGATE_FUNCTIONS - {"min", "max"} or (
             node.func.id in ("min", "max") and len(node.args) == 1)

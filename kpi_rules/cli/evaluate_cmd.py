@@ -6,13 +6,13 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ..compiler import compile_policy
 from ..data import type_table
-from ..engine import Evaluation, PeriodChoiceError, evaluate as run_evaluation
+from ..engine import Evaluation, PeriodChoiceError
+from ..engine import evaluate as run_evaluation
 from ..output import to_csv, to_json, write_atomic
 from ..readers import DataFileError, read_table
 from ..render import ReportTemplateError, render_html, render_markdown
@@ -136,7 +136,8 @@ def explain(policy: Path, data_file: Path, employee_id: str, period: str | None,
     Example:
       kpi-rules explain policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 --employee E001
     """
-    from ..explain import EmployeeNotFound, explain as explain_lines
+    from ..explain import EmployeeNotFound
+    from ..explain import explain as explain_lines
 
     evaluation = _evaluate(policy, data_file, period, encoding, sheet, columns)
     try:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..arrays import none_mask
 from ..formula import ColumnEvaluator, Formula
 from ..model import Adjustment, Suggestion, Veto
 from ..notes import FiredItems, RowNotes
@@ -52,7 +53,7 @@ def apply_vetoes(vetoes: Sequence[Veto], env: Mapping[str, Any], n: int, evaluat
     grade = np.full(n, None, dtype=object)
     for item in vetoes:
         fires, unknown = _fires(evaluator, item.when, env, n)
-        new = fires & np.equal(veto, None)
+        new = fires & none_mask(veto)
         veto[new] = item.id
         grade[new] = item.grade
         for i in np.flatnonzero(fires & ~new & watch):

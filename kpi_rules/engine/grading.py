@@ -52,7 +52,7 @@ def distribute(dist: Distribution, grades: tuple[Grade, ...], scope_keys: npt.ND
     groups_report = []
     keys = scope_keys if dist.scope == "team" else np.full(len(finals), "all", dtype=object)
     for key in sorted({str(k) for k, r in zip(keys, rated) if r and k is not None}):
-        members = [i for i in np.flatnonzero(rated) if keys[i] == key]
+        members = [int(i) for i in np.flatnonzero(rated) if keys[i] == key]
         groups_report.append(_group(dist, order, key, members, finals, result, vetoed, employee_ids, reasons))
     return result, {"scope": dist.scope, "mode": dist.mode, "min_group_size": dist.min_group_size,
                     "groups": groups_report}, reasons
@@ -72,7 +72,7 @@ def _group(dist: Distribution, order: list[str], key: str, members: list[int], f
             continue
         holders = sorted((i for i in members if current[i] == name and not vetoed[i]), key=lambda i: -finals[i])
         allowed = allowed_count(n, quota.max)
-        entry = {"max": shown(quota.max, 6), "allowed": allowed, "holders": len(holders), "moved": 0,
+        entry: dict[str, Any] = {"max": shown(quota.max, 6), "allowed": allowed, "holders": len(holders), "moved": 0,
                  "over": len(holders) > allowed}
         report["quotas"][name] = entry
         if len(holders) <= allowed or position == len(order) - 1:

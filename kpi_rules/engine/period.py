@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..arrays import none_mask
 from ..data import Table
 from ..formula import ColumnEvaluator
 from ..model import Policy
@@ -121,16 +122,16 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
     res.final = round_array(np.where(rated, raw_final, np.nan), policy.decimals, policy.rounding_mode)
     res.veto, forced = apply_vetoes(policy.vetoes, env, n, ev, res.reasons, rated)
     res.grade = grade_of(policy.grades, res.final)
-    res.grade = np.where(np.equal(forced, None), res.grade, forced)
-    for i in np.flatnonzero(~np.equal(res.veto, None) & rated):
+    res.grade = np.where(none_mask(forced), res.grade, forced)
+    for i in np.flatnonzero(~none_mask(res.veto) & rated):
         res.reasons[i].append(f"veto `{res.veto[i]}` sets the grade to {forced[i]}, whatever the score")
     res.grade_before_distribution = res.grade.copy()
     if policy.distribution:
         res.grade, res.distribution, moved = distribute(
-            policy.distribution, policy.grades, res.team, res.final, res.grade, ~np.equal(res.veto, None), rated,
+            policy.distribution, policy.grades, res.team, res.final, res.grade, ~none_mask(res.veto), rated,
             res.employee_id)
-        for i, why in moved.items():
-            res.reasons[i].append(why)
+        for row, why in moved.items():
+            res.reasons[row].append(why)
     res.pay_coefficient = pay_coefficients(policy, res.grade)
     _suggest(policy, res, env, actuals, ev)
     return res

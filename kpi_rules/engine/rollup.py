@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from ..arrays import none_mask
 from ..model import Policy
 from ..notes import FiredItems, RowNotes
 from ..periods import parse_period
@@ -36,7 +38,10 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
             key = part.employee_id[i] if part.employee_id[i] is not None else ("line", part.period, part.lines[i])
             entries.setdefault(key, []).append((part, i))
     n = len(entries)
-    obj = lambda: np.full(n, None, dtype=object)  # noqa: E731
+
+    def obj() -> npt.NDArray[Any]:
+        return np.full(n, None, dtype=object)
+
     res = PeriodResult(period=period, lines=[], employee_id=obj(), name=obj(), role=obj(), team=obj(),
                        row_period=np.full(n, period, dtype=object), status=np.full(n, "rated", dtype=object),
                        reasons=RowNotes(n), decimals=policy.decimals)
@@ -80,11 +85,11 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
     rated = res.status == "rated"
     res.final = round_array(np.where(rated, raw, np.nan), policy.decimals, policy.rounding_mode)
     res.grade = grade_of(policy.grades, res.final)
-    res.grade = np.where(np.equal(forced, None), res.grade, forced)
+    res.grade = np.where(none_mask(forced), res.grade, forced)
     res.grade_before_distribution = res.grade.copy()
     if policy.distribution:
         res.grade, res.distribution, moved = distribute(policy.distribution, policy.grades, res.team, res.final,
-                                                        res.grade, ~np.equal(res.veto, None), rated, res.employee_id)
+                                                        res.grade, ~none_mask(res.veto), rated, res.employee_id)
         for i, why in moved.items():
             res.reasons[i].append(why)
     res.pay_coefficient = pay_coefficients(policy, res.grade)

@@ -26,7 +26,8 @@ class Scored:
     achievement: FloatArray
     score: FloatArray
     fail: npt.NDArray[np.int8]
-    step: npt.NDArray[np.int8]  # band index, or linear segment: 0 below floor, 1 floor-target, 2 target-stretch, 3 capped
+    # band index, or linear segment: 0 below floor, 1 floor-target, 2 target-stretch, 3 capped
+    step: npt.NDArray[np.int8]
 
 
 def at_least(values: FloatArray, bound: float) -> npt.NDArray[np.bool_]:

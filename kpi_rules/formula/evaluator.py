@@ -112,9 +112,13 @@ class ColumnEvaluator(simpleeval.SimpleEval):  # type: ignore[misc]
         return v.choose(self._eval(node.test), self._eval(node.body), self._eval(node.orelse))
 
     def _eval_call(self, node: ast.Call) -> Any:
-        name = node.func.id  # parse() admits plain names only
+        assert isinstance(node.func, ast.Name)  # parse() admits plain names only
+        name = node.func.id
         if name in self.lookups:
-            return self.lookups[name](node.args[0].value)  # a quoted indicator id, checked by parse()
+            indicator = node.args[0]
+            # a quoted indicator id, checked by parse()
+            assert isinstance(indicator, ast.Constant) and isinstance(indicator.value, str)
+            return self.lookups[name](indicator.value)
         if name == "coalesce":
             result = self._eval(node.args[0])
             for arg in node.args[1:]:

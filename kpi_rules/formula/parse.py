@@ -178,7 +178,8 @@ class _Checker(ast.NodeVisitor):
             self.issue(node, "KR103", "formula-construct",
                        f"`{fname}(...)` takes plain arguments, without `name=` or `*`")
         fewest, most = ARITY.get(fname, (0, None))
-        if fname in self.functions and fname not in SUGGESTION_FUNCTIONS and not fewest <= len(node.args) <= (most if most is not None else len(node.args)):
+        if (fname in self.functions and fname not in SUGGESTION_FUNCTIONS
+                and not fewest <= len(node.args) <= (most if most is not None else len(node.args))):
             count = f"{fewest}" if fewest == most else f"at least {fewest}" if most is None else f"{fewest} or {most}"
             self.issue(node, "KR118", "formula-type",
                        f"`{fname}` takes {count} value{'s' if count != '1' else ''}, not {len(node.args)}")
@@ -207,7 +208,8 @@ class _Checker(ast.NodeVisitor):
                        "only comparisons (==, !=) may use text")
 
 
-def parse(source: str | int | float, functions: Iterable[str] = BASE_FUNCTIONS) -> tuple[Formula | None, list[FormulaIssue]]:
+def parse(source: str | int | float,
+          functions: Iterable[str] = BASE_FUNCTIONS) -> tuple[Formula | None, list[FormulaIssue]]:
     """Parse and allow-list a formula. Returns the formula, or None and the issues."""
     if isinstance(source, bool):
         return None, [FormulaIssue("KR118", "formula-type", "a formula must be an expression, not true/false", 0)]

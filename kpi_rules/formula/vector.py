@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..arrays import none_mask
 from ..rounding import round_array
 
 FloatArray = npt.NDArray[np.float64]
@@ -144,7 +145,7 @@ def _compare_text(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
 
 def _text_missing(value: Any) -> Any:
     if isinstance(value, np.ndarray) and value.dtype == object:
-        return np.equal(value, None)
+        return none_mask(value)
     if isinstance(value, np.ndarray):
         return np.isnan(value)
     return value is None or (isinstance(value, float) and value != value)
@@ -154,7 +155,7 @@ def truth(value: Any) -> Any:
     """1.0 / 0.0 / NaN for any value (text: non-empty is true)."""
     if is_text(value):
         arr = np.asarray(value, dtype=object)
-        return np.where(np.equal(arr, None), np.nan, (arr != "").astype(np.float64))
+        return np.where(none_mask(arr), np.nan, (arr != "").astype(np.float64))
     value = num(value)
     return np.where(_nan(value), np.nan, (np.asarray(value) != 0).astype(np.float64))
 
