@@ -19,7 +19,8 @@ from .notes import RowNotes
 from .perf import no_gc_pauses
 from .periods import PeriodError, parse_period
 from .readers import RawTable
-from .suggest import did_you_mean
+from .reasons import Reason, Word
+from .suggest import closest, did_you_mean
 
 RESERVED = ("employee_id", "role", "name", "team", "period")
 _TRUE = {"true", "yes", "y", "1", "是", "t"}
@@ -58,35 +59,35 @@ def _text(cells: list[Any]) -> npt.NDArray[Any]:
     return out
 
 
-def _one_number(cell: Any) -> float | str:
+def _one_number(cell: Any) -> float | Reason:
     """The number in a cell, or why there is none."""
     if isinstance(cell, bool):
-        return "true/false is not a number"
+        return Reason("bool_not_number")
     if isinstance(cell, (int, float)):
         try:
             value = float(cell)
         except OverflowError:
-            return "the number is too large"
+            return Reason("number_too_large")
     else:
         text = str(cell).strip()
         try:
             value = float(text)
         except OverflowError:
-            return f"{text[:20]}... is too large"
+            return Reason("too_large", value=f"{text[:20]}...")
         except ValueError:
-            hint = " (write numbers without thousands separators)" if "," in text else ""
-            hint = " (write 2.5% as 0.025)" if text.endswith("%") else hint
-            return f"{text!r} is not a number{hint}"
+            code = "not_number_separator" if "," in text else "not_number"
+            code = "not_number_percent" if text.endswith("%") else code
+            return Reason(code, value=repr(text))
     if value != value or value in (float("inf"), float("-inf")):
-        return f"{cell!r} is not a finite number"
+        return Reason("not_finite", value=repr(cell))
     return value
 
 
-def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
+def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, Reason]]:
     obj = np.empty(len(cells), dtype=object)
     obj[:] = cells
     blank = none_mask(obj) | np.equal(obj, "")
-    bad: dict[int, str] = {}
+    bad: dict[int, Reason] = {}
     try:
         if any(type(c) is bool for c in cells):
             raise ValueError
@@ -99,7 +100,7 @@ def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
         if _blank(cells[i]):
             continue  # a cell of spaces is empty
         parsed = _one_number(cells[i])
-        if isinstance(parsed, str):
+        if isinstance(parsed, Reason):
             bad[int(i)] = parsed
             values[i] = np.nan
         else:
@@ -107,9 +108,9 @@ def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
     return values, bad
 
 
-def _booleans(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
+def _booleans(cells: list[Any]) -> tuple[FloatArray, dict[int, Reason]]:
     values = np.full(len(cells), np.nan)
-    bad: dict[int, str] = {}
+    bad: dict[int, Reason] = {}
     for i, cell in enumerate(cells):
         if _blank(cell):
             continue
@@ -117,7 +118,7 @@ def _booleans(cells: list[Any]) -> tuple[FloatArray, dict[int, str]]:
         if isinstance(cell, bool) or word in _TRUE | _FALSE:
             values[i] = 1.0 if (cell is True or word in _TRUE) else 0.0
         else:
-            bad[i] = f"{cell!r} is not true/false"
+            bad[i] = Reason("not_boolean", value=repr(cell))
     return values, bad
 
 
@@ -127,22 +128,22 @@ def _show(value: float) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
 
 
-def _typed(spec: Input, cells: list[Any]) -> tuple[Any, dict[int, str]]:
+def _typed(spec: Input, cells: list[Any]) -> tuple[Any, dict[int, Reason]]:
     if spec.type == "string":
         return _text(cells), {}
     if spec.type == "boolean":
         return _booleans(cells)
     values, bad = _numbers(cells)
-    checks = []
+    checks: list[tuple[npt.NDArray[np.bool_], str, dict[str, str]]] = []
     if spec.type == "integer":
-        checks.append((values != np.floor(values), "is not a whole number"))
+        checks.append((values != np.floor(values), "not_whole", {}))
     if spec.min is not None:
-        checks.append((values < spec.min, f"is below the minimum {_show(spec.min)}"))
+        checks.append((values < spec.min, "below_min", {"min": _show(spec.min)}))
     if spec.max is not None:
-        checks.append((values > spec.max, f"is above the maximum {_show(spec.max)}"))
-    for mask, words in checks:
+        checks.append((values > spec.max, "above_max", {"max": _show(spec.max)}))
+    for mask, code, limits in checks:
         for i in np.flatnonzero(mask & ~np.isnan(values)):
-            bad.setdefault(int(i), f"{_show(values[i])} {words}")
+            bad.setdefault(int(i), Reason(code, value=_show(values[i]), **limits))
             values[i] = np.nan
     return values, bad
 
@@ -165,8 +166,8 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
     notes: list[str] = []
     header = set(raw.header)
 
-    def fail(i: int, message: str) -> None:
-        errors[i].append(f"{message} (line {raw.lines[i]})")
+    def fail(i: int, code: str, **params: Any) -> None:
+        errors[i].append(Reason(code, line=raw.lines[i], **params))
 
     text = {name: _text(raw.columns.get(name, [None] * n)) for name in RESERVED}
     numbers: dict[str, FloatArray] = {}
@@ -177,21 +178,21 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
                 notes.append(f"the required column `{name}` is not in the file" + (f"; {hint}" if hint else ""))
         values, bad = _typed(spec, raw.columns.get(name, [None] * n))
         for i, reason in bad.items():
-            fail(i, f"column `{name}`: {reason}")
+            fail(i, "cell", column=name, problem=reason)
         absent = none_mask(values) if values.dtype == object else np.isnan(values)
         absent[list(bad)] = False
         if spec.default is not None:
             values[absent] = _default(spec)
         elif spec.required:
             for row in np.flatnonzero(absent):
-                fail(int(row), f"column `{name}` is empty but required")
+                fail(int(row), "empty_required", column=name)
         (text if spec.type == "string" else numbers)[name] = values
     required = ["employee_id", "role"] + (["team"] if policy.team else [])
     for name in required:
         if name not in header:
             notes.append(f"the required column `{name}` is not in the file")
         for row in np.flatnonzero(none_mask(text[name])):
-            fail(int(row), f"column `{name}` is empty but required")
+            fail(int(row), "empty_required", column=name)
     _check_roles(policy, text["role"], fail)
     _check_periods(policy, text["period"], fail)
     return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, notes)
@@ -200,8 +201,11 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
 def _check_roles(policy: Policy, roles: npt.NDArray[Any], fail: Any) -> None:
     for i, role in enumerate(roles):
         if role is not None and role not in policy.roles:
-            hint = did_you_mean(role, policy.roles)
-            fail(i, f"unknown role `{role}`" + (f"; {hint}" if hint else f"; roles: {', '.join(policy.roles)}"))
+            close = closest(role, policy.roles)
+            if close:
+                fail(i, "unknown_role_close", role=role, closest=close)
+            else:
+                fail(i, "unknown_role", role=role, roles=", ".join(policy.roles))
 
 
 def _check_periods(policy: Policy, periods: npt.NDArray[Any], fail: Any) -> None:
@@ -210,9 +214,10 @@ def _check_periods(policy: Policy, periods: npt.NDArray[Any], fail: Any) -> None
             continue
         try:
             period = parse_period(text)
-        except PeriodError as exc:
-            fail(i, f"column `period`: {exc}")
+        except PeriodError:
+            fail(i, "cell", column="period", problem=Reason("not_period", value=str(text).strip()))
             continue
         periods[i] = str(period)
         if period.kind != policy.period:
-            fail(i, f"column `period`: {period} is a {period.kind}, but this policy appraises each {policy.period}")
+            fail(i, "cell", column="period", problem=Reason(
+                "wrong_period_kind", period=str(period), kind=Word(period.kind), cycle=Word(policy.period)))

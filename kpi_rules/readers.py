@@ -16,6 +16,7 @@ from typing import Any
 
 from .perf import no_gc_pauses
 from .problems import KpiRulesError
+from .reasons import Reason
 
 ENCODINGS = ("utf-8", "gb18030")
 
@@ -70,7 +71,7 @@ def _from_records(file: str, digest: str, records: list[Any], lines: list[int]) 
     errors: dict[int, list[str]] = {}
     for i, record in enumerate(records):
         if not isinstance(record, dict):
-            errors[i] = [f"record {lines[i]} is not an object with named fields"]
+            errors[i] = [Reason("not_a_record", record=lines[i])]
             continue
         for key in record:
             if key not in seen:
@@ -101,7 +102,7 @@ def read_csv(text: str, file: str, digest: str) -> RawTable:
             start = reader.line_num + 1
             continue  # a blank line is not a row
         if len(row) != width:
-            errors[len(rows)] = [f"the row has {len(row)} cells but the header has {width}"]
+            errors[len(rows)] = [Reason("ragged_row", cells=len(row), width=width)]
             row = (row + [""] * width)[:width]
         rows.append(row)
         lines.append(start)

@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 from update_golden import GOLDEN, ROOT, evaluation, golden_files
 
 from kpi_rules.cli import main
+from kpi_rules.reasons import Reason, Word
 from kpi_rules.render import (
     ReportTemplateError,
     employee_context,
@@ -268,13 +269,17 @@ def test_en_report_has_no_chinese(rendered: dict[str, str], name: str) -> None:
 
 
 def test_engine_reasons_in_the_reports_words() -> None:
-    zh = Labels("zh-CN")
-    assert localize_reason("bonus `x` not applied: a value it reads is missing", zh) == \
-        "加分项「x」未计入:其条件读取的数据缺失"
-    assert localize_reason("2024-Q2 (line 66): not rated: not eligible in this period", zh) == \
-        "2024-Q2(第66行):未评定:本期不符合参与考核的条件"
-    assert localize_reason("rated in 1 period(s); the review needs at least 2", zh) == "已评定1期,总评至少需要2期"
-    assert localize_reason("column `x`: 'abc' is not a number", zh) == "column `x`: 'abc' is not a number"
+    zh, en = Labels("zh-CN"), Labels("en")
+    bonus = Reason("adjustment_unknown", kind=Word("bonus"), id="x")
+    assert localize_reason(bonus, zh) == "加分项「x」未计入:其条件读取的数据缺失"
+    assert localize_reason(bonus, en) == "bonus `x` not applied: a value it reads is missing" == bonus
+    period = Reason("rollup_period", period="2024-Q2", line=66, status=Word("not_rated"), why=[Reason("not_eligible")])
+    assert localize_reason(period, zh) == "2024-Q2(第66行):未评定:本期不符合参与考核的条件"
+    assert localize_reason(Reason("rollup_too_few", count=1, needed=2), zh) == "已评定1期,总评至少需要2期"
+    cell = Reason("cell", column="x", line=7, problem=Reason("not_number", value="'abc'"))
+    assert localize_reason(cell, zh) == "第7行「x」列:'abc' 不是数字"
+    assert localize_reason(cell, en) == "column `x`: 'abc' is not a number (line 7)"
+    assert localize_reason("本季度在岗不足45天", en) == "本季度在岗不足45天"  # the policy's own words stay
 
 
 # ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from ..model import Policy
 from ..perf import no_gc_pauses
 from ..periods import Period, PeriodError, parse_period, within
 from ..problems import KpiRulesError
+from ..reasons import Reason
 from ..results import PeriodResult
 from .period import evaluate_period
 from .rollup import rollup_result
@@ -82,7 +83,7 @@ def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: list[str]
     for (emp, per), group in groups.items():
         lines = ", ".join(str(table.lines[r]) for r in group)
         for r in group:
-            table.errors[r].append(f"duplicate row for employee {emp} in {per} (lines {lines})")
+            table.errors[r].append(Reason("duplicate_row", employee=emp, period=per, lines=lines))
 
 
 def evaluate(policy: Policy, table: Table, period: str | None = None) -> Evaluation:

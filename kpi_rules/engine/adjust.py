@@ -16,6 +16,7 @@ from ..arrays import none_mask
 from ..formula import ColumnEvaluator, Formula
 from ..model import Adjustment, Suggestion, Veto
 from ..notes import FiredItems, RowNotes
+from ..reasons import Reason, Word
 from .scoring import FloatArray
 
 
@@ -40,7 +41,7 @@ def apply_adjustments(items: Sequence[Adjustment], cap: float | None, kind: str,
         total += np.where(fires, points, 0.0)
         fired.record(item.id, fires)
         for i in np.flatnonzero(unknown & watch):
-            reasons[i].append(f"{kind} `{item.id}` not applied: a value it reads is missing")
+            reasons[i].append(Reason("adjustment_unknown", kind=Word(kind), id=item.id))
     if cap is not None:
         total = np.minimum(total, cap)
     return total, fired
@@ -57,9 +58,9 @@ def apply_vetoes(vetoes: Sequence[Veto], env: Mapping[str, Any], n: int, evaluat
         veto[new] = item.id
         grade[new] = item.grade
         for i in np.flatnonzero(fires & ~new & watch):
-            reasons[i].append(f"veto `{item.id}` also applies")
+            reasons[i].append(Reason("veto_also", id=item.id))
         for i in np.flatnonzero(unknown & watch):
-            reasons[i].append(f"veto `{item.id}` could not be checked: a value it reads is missing")
+            reasons[i].append(Reason("veto_unknown", id=item.id))
     return veto, grade
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..model import Distribution, Grade, Policy
+from ..reasons import Reason
 from ..results import shown
 from .scoring import FloatArray, at_least
 
@@ -87,9 +88,9 @@ def _group(dist: Distribution, order: list[str], key: str, members: list[int], f
             entry["moved"] += 1
             report["moves"].append({"employee_id": ids[i], "from": name, "to": below,
                                     "final": shown(finals[i], 6), "tied_at_cut": bool(tie and finals[i] == cut)})
-            why = f"forced distribution: at most {allowed} of {n} may hold {name}"
-            reasons[i] = why + (f"; tied at {shown(cut, 6)} with others at the cut, all moved down together"
-                                if tie and finals[i] == cut else "")
+            tied = bool(tie and finals[i] == cut)
+            reasons[i] = Reason("distribution_tie" if tied else "distribution_move", allowed=allowed, size=n,
+                                grade=name, **({"cut": shown(cut, 6)} if tied else {}))
     for name, quota in dist.quotas.items():
         if quota.min is None:
             continue

@@ -11,6 +11,7 @@ from ..arrays import none_mask
 from ..data import Table
 from ..formula import ColumnEvaluator
 from ..model import Policy
+from ..reasons import Reason
 from ..results import IndicatorColumns, PeriodResult
 from ..rounding import round_array
 from .adjust import apply_adjustments, apply_vetoes, suggestions_for
@@ -35,9 +36,10 @@ def _eligibility(policy: Policy, res: PeriodResult, env: dict[str, Any], ev: Col
     values = ev.evaluate(policy.eligibility, env, res.n).values
     for i in np.flatnonzero((values != 1.0) & (res.status == "rated")):
         res.status[i] = "not_rated"
-        reason = policy.eligibility_reason or "not eligible in this period"
+        # The policy's own reason is HR's text, shown as written; the default is ours.
+        reason: str = policy.eligibility_reason or Reason("not_eligible")
         if np.isnan(values[i]):
-            reason += " (eligibility could not be decided: a value it reads is missing)"
+            reason = Reason("eligibility_unknown", reason=reason)
         res.reasons[i].append(reason)
 
 
@@ -79,13 +81,12 @@ def _role_scores(policy: Policy, res: PeriodResult, actuals: dict[str, Any], fai
             c.weight[mask], c.effective_weight[mask] = plan.weight, scores.effective_weight[k]
             c.weighted[mask], c.treatment[mask] = scores.weighted[k], scores.treatment[k]
             for j in np.flatnonzero(scores.treatment[k] == "error"):
-                res.reasons[mask[j]].append(f"indicator `{plan.indicator}` has no value and the policy treats "
-                                            "missing values as errors")
+                res.reasons[mask[j]].append(Reason("indicator_error", indicator=plan.indicator))
         res.individual[mask] = scores.total
         res.status[mask[scores.errors]] = "error"
         for j in np.flatnonzero(np.isnan(scores.total) & ~scores.errors):
             res.status[mask[j]] = "not_rated"
-            res.reasons[mask[j]].append("no indicator has a value (all were excluded as missing)")
+            res.reasons[mask[j]].append(Reason("all_excluded"))
     res.indicators = cols
 
 
@@ -108,7 +109,7 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
         res.teams = team_rows(policy.team, team, members)
         unavailable = rated & np.isnan(res.team_score)
         for i in np.flatnonzero(unavailable):
-            res.reasons[i].append("the team score could not be computed; the team part is left out")
+            res.reasons[i].append(Reason("team_unavailable"))
         if policy.team.blend is not None:
             b = policy.team.blend
             total = np.where(unavailable, total, (1 - b) * total + b * res.team_score)
@@ -124,7 +125,7 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
     res.grade = grade_of(policy.grades, res.final)
     res.grade = np.where(none_mask(forced), res.grade, forced)
     for i in np.flatnonzero(~none_mask(res.veto) & rated):
-        res.reasons[i].append(f"veto `{res.veto[i]}` sets the grade to {forced[i]}, whatever the score")
+        res.reasons[i].append(Reason("veto_sets_grade", id=res.veto[i], grade=forced[i]))
     res.grade_before_distribution = res.grade.copy()
     if policy.distribution:
         res.grade, res.distribution, moved = distribute(

@@ -11,6 +11,7 @@ from ..arrays import none_mask
 from ..model import Policy
 from ..notes import FiredItems, RowNotes
 from ..periods import parse_period
+from ..reasons import Reason, Word
 from ..results import PeriodResult, shown
 from ..rounding import round_array
 from .grading import distribute, grade_of, pay_coefficients
@@ -65,23 +66,23 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
                 finals.append((part.period, float(part.final[i])))
                 if part.veto[i] is not None and res.veto[k] is None:
                     res.veto[k], forced[k] = part.veto[i], policy.grade(part.grade_before_distribution[i]).grade
-                    res.reasons[k].append(f"veto `{part.veto[i]}` in {part.period} sets the grade to {forced[k]}")
+                    res.reasons[k].append(Reason("rollup_veto", id=part.veto[i], period=part.period, grade=forced[k]))
             else:
-                why = "; ".join(part.reasons[i]) or status
-                res.reasons[k].append(f"{part.period} (line {part.lines[i]}): {status.replace('_', ' ')}: {why}")
+                why = list(part.reasons[i]) or Word(status)
+                res.reasons[k].append(Reason("rollup_period", period=part.period, line=part.lines[i],
+                                             status=Word(status), why=why))
         res.periods.append(breakdown)
         if key[0] == "line" if isinstance(key, tuple) else False:
             res.status[k] = "error"
             continue
         if len(finals) < policy.rollup.min_periods:
             res.status[k] = "not_rated"
-            res.reasons[k].append(f"rated in {len(finals)} period(s); the review needs at least "
-                                  f"{policy.rollup.min_periods}")
+            res.reasons[k].append(Reason("rollup_too_few", count=len(finals), needed=policy.rollup.min_periods))
             continue
         raw[k] = _combine(policy, finals)
         if np.isnan(raw[k]):
             res.status[k] = "not_rated"
-            res.reasons[k].append("rated only in periods whose roll-up weight is 0%")
+            res.reasons[k].append(Reason("rollup_zero_weight"))
     rated = res.status == "rated"
     res.final = round_array(np.where(rated, raw, np.nan), policy.decimals, policy.rounding_mode)
     res.grade = grade_of(policy.grades, res.final)

@@ -8,8 +8,7 @@ into an en one, except the data and the policy's own texts.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from ..reasons import say
 
 EN: dict[str, str] = {
     "report_title": "Performance review report", "sheet_title": "Review sheet",
@@ -92,19 +91,6 @@ EN: dict[str, str] = {
     "chart_grades": "Grade distribution chart", "chart_team": "Mean indicator score, team {team}",
     "chart_trend_team": "Mean final score by period and team", "target_line": "target",
     # the engine's fixed sentences (reasons), in words for this locale
-    "r_adjust_missing": "{kind} {id} not applied: a value it reads is missing",
-    "r_veto_also": "veto {id} also applies",
-    "r_veto_unknown": "veto {id} could not be checked: a value it reads is missing",
-    "r_team_missing": "the team score could not be computed; the team part is left out",
-    "r_indicator_error": "indicator {id} has no value and the policy treats missing values as errors",
-    "r_all_excluded": "no indicator has a value (all were excluded as missing)",
-    "r_eligibility_unknown": "{reason} (eligibility could not be decided: a value it reads is missing)",
-    "r_not_eligible": "not eligible in this period",
-    "r_period": "{period} (line {line}): {status}: {why}",
-    "r_min_periods": "rated in {n} period(s); the review needs at least {m}",
-    "r_duplicate": "duplicate row for employee {employee} in {period} (lines {lines})",
-    "r_veto_period": "veto {id} in {period} sets the grade to {grade}",
-    "r_zero_weight": "rated only in periods whose roll-up weight is 0%",
 }
 
 ZH: dict[str, str] = {
@@ -176,19 +162,6 @@ ZH: dict[str, str] = {
     "your_team": "所在团队数据", "department_figures": "全部门数据",
     "chart_grades": "等级分布图", "chart_team": "团队 {team} 各指标平均得分",
     "chart_trend_team": "各团队各期平均最终得分", "target_line": "目标",
-    "r_adjust_missing": "{kind}「{id}」未计入:其条件读取的数据缺失",
-    "r_veto_also": "一票否决「{id}」同样成立",
-    "r_veto_unknown": "一票否决「{id}」无法判断:其条件读取的数据缺失",
-    "r_team_missing": "团队得分无法计算,未计入团队部分",
-    "r_indicator_error": "指标「{id}」无值,按方案规定本行记为数据有误",
-    "r_all_excluded": "所有指标均无值(均因缺失而不计入)",
-    "r_eligibility_unknown": "{reason}(无法判断参与资格:所需数据缺失)",
-    "r_not_eligible": "本期不符合参与考核的条件",
-    "r_period": "{period}(第{line}行):{status}:{why}",
-    "r_min_periods": "已评定{n}期,总评至少需要{m}期",
-    "r_duplicate": "员工{employee}在{period}有重复的数据行(第{lines}行)",
-    "r_veto_period": "{period}触发一票否决「{id}」,等级定为{grade}",
-    "r_zero_weight": "仅在总评权重为0%的期间内有评定结果",
 }
 
 CATALOGUE = {"en": EN, "zh-CN": ZH}
@@ -216,47 +189,15 @@ class Labels(dict[str, str]):
         return self.fill("name_id", name=name, id=shown_id) if name else shown_id
 
 
-# The engine's reasons are English sentences; each pattern turns one into the catalogue's words.
-_KIND = {"bonus": "kind_bonus", "deduction": "kind_deduction"}
 # Reasons the report already shows in its own words (the grade's veto note, the distribution move).
-_COVERED = [re.compile(r"forced distribution: .*", re.S),
-            re.compile(r"veto `[^`]+` sets the grade to \S+, whatever the score")]
-_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str], Labels], str]]] = [
-    (re.compile(r"veto `([^`]+)` in (\S+) sets the grade to (\S+)"),
-     lambda m, t: t.fill("r_veto_period", id=m[1], period=m[2], grade=m[3])),
-    (re.compile(r"rated only in periods whose roll-up weight is 0%"), lambda m, t: t["r_zero_weight"]),
-    (re.compile(r"(bonus|deduction) `([^`]+)` not applied: a value it reads is missing"),
-     lambda m, t: t.fill("r_adjust_missing", kind=t[_KIND[m[1]]], id=m[2])),
-    (re.compile(r"veto `([^`]+)` also applies"), lambda m, t: t.fill("r_veto_also", id=m[1])),
-    (re.compile(r"veto `([^`]+)` could not be checked: a value it reads is missing"),
-     lambda m, t: t.fill("r_veto_unknown", id=m[1])),
-    (re.compile(r"the team score could not be computed; the team part is left out"),
-     lambda m, t: t["r_team_missing"]),
-    (re.compile(r"indicator `([^`]+)` has no value and the policy treats missing values as errors"),
-     lambda m, t: t.fill("r_indicator_error", id=m[1])),
-    (re.compile(r"no indicator has a value \(all were excluded as missing\)"), lambda m, t: t["r_all_excluded"]),
-    (re.compile(r"(.*) \(eligibility could not be decided: a value it reads is missing\)", re.S),
-     lambda m, t: t.fill("r_eligibility_unknown", reason=localize_reason(m[1], t))),
-    (re.compile(r"not eligible in this period"), lambda m, t: t["r_not_eligible"]),
-    (re.compile(r"(\S+) \(line (\d+)\): (rated|not rated|error): (.*)", re.S),
-     lambda m, t: t.fill("r_period", period=m[1], line=m[2], status=t.status(m[3].replace(" ", "_")),
-                         why="; ".join(localize_reason(part, t) for part in m[4].split("; ")))),
-    (re.compile(r"rated in (\d+) period\(s\); the review needs at least (\d+)"),
-     lambda m, t: t.fill("r_min_periods", n=m[1], m=m[2])),
-    (re.compile(r"duplicate row for employee (.+) in (\S+) \(lines ([\d, ]+)\)"),
-     lambda m, t: t.fill("r_duplicate", employee=m[1], period=m[2], lines=m[3])),
-]
+_COVERED = {"distribution_move", "distribution_tie", "veto_sets_grade"}
 
 
 def localize_reasons(reasons: list[str], t: Labels) -> list[str]:
     """A row's reasons in the report's words, leaving out those the report shows elsewhere."""
-    return [localize_reason(r, t) for r in reasons if not any(c.fullmatch(r) for c in _COVERED)]
+    return [localize_reason(r, t) for r in reasons if getattr(r, "code", None) not in _COVERED]
 
 
 def localize_reason(reason: str, t: Labels) -> str:
-    """An engine reason in the report's words; other text (data errors, the policy's own reasons) as it is."""
-    for pattern, words in _PATTERNS:
-        match = pattern.fullmatch(reason)
-        if match:
-            return words(match, t)
-    return reason
+    """An engine reason in the report's language; the policy's own text as it is."""
+    return say(reason, t.locale)
