@@ -68,9 +68,8 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
                     res.veto[k], forced[k] = part.veto[i], policy.grade(part.grade_before_distribution[i]).grade
                     res.reasons[k].append(Reason("rollup_veto", id=part.veto[i], period=part.period, grade=forced[k]))
             else:
-                why = list(part.reasons[i]) or Word(status)
                 res.reasons[k].append(Reason("rollup_period", period=part.period, line=part.lines[i],
-                                             status=Word(status), why=why))
+                                             status=Word(status), why=list(part.reasons[i]) or Word(status)))
         res.periods.append(breakdown)
         if key[0] == "line" if isinstance(key, tuple) else False:
             res.status[k] = "error"
@@ -91,8 +90,8 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
     if policy.distribution:
         res.grade, res.distribution, moved = distribute(policy.distribution, policy.grades, res.team, res.final,
                                                         res.grade, ~none_mask(res.veto), rated, res.employee_id)
-        for i, why in moved.items():
-            res.reasons[i].append(why)
+        for i, moved_why in moved.items():
+            res.reasons[i].append(moved_why)
     res.pay_coefficient = pay_coefficients(policy, res.grade)
     nan = np.full(n, np.nan)
     res.individual, res.team_score, res.bonus, res.deduction, res.coefficient_team = nan, nan, nan, nan, nan
