@@ -65,10 +65,12 @@ def apply_vetoes(vetoes: Sequence[Veto], env: Mapping[str, Any], n: int, evaluat
 
 
 def suggestions_for(items: Sequence[Suggestion], env: Mapping[str, Any], n: int, evaluator: ColumnEvaluator,
-                    lookups: Mapping[str, Any], watch: npt.NDArray[np.bool_]) -> FiredItems:
+                    lookups: Mapping[str, Any], watch: npt.NDArray[np.bool_], scope: str = "employee") -> FiredItems:
+    """Which suggestions of `scope` hold for each row (team-scope ones are evaluated on the
+    members' rows too, and reported per team)."""
     out = FiredItems(n)
     for item in items:
-        if item.scope != "employee":
+        if item.scope != scope:
             continue
         fires, _ = _fires(evaluator, item.when, env, n, lookups)
         out.record(item.text, fires & watch)

@@ -149,4 +149,13 @@ def _suggest(policy: Policy, res: PeriodResult, env: dict[str, Any], actuals: di
 
     lookups = {"score": column("score"), "actual": lambda i: actuals.get(i, np.full(res.n, np.nan)),
                "achievement": column("achievement")}
-    res.suggestions = suggestions_for(policy.suggestions, env, res.n, ev, lookups, res.status == "rated")
+    rated = res.status == "rated"
+    res.suggestions = suggestions_for(policy.suggestions, env, res.n, ev, lookups, rated)
+    if res.teams:
+        per_team = suggestions_for(policy.suggestions, env, res.n, ev, lookups, rated, scope="team")
+        by_text = {s.text: s for s in policy.suggestions if s.scope == "team"}
+        for entry in res.teams:
+            members = rated & (res.team == entry["team"])
+            entry["suggestions"] = [
+                {"id": by_text[text].id, "text": text, "members": int((fires & members).sum())}
+                for text, fires in per_team.items if (fires & members).any()]

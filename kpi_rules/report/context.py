@@ -134,7 +134,8 @@ def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, An
         "people": people,
         "suggestions": {
             "employees": [p for p in people if p["suggestions"]],
-            "teams": team_suggestions(people, teams, t),
+            "teams": team_suggestions(people, teams, t,
+                                      {entry["team"]: entry.get("suggestions", []) for entry in ev.result.teams}),
             "below": most_below([p for p in people if p["rated"]], limit=5),
         },
         "problems": _problems(rows, t),

@@ -90,8 +90,10 @@ def person(policy: Policy, row: Row, kind: str, moves: dict[Any, Row], t: Labels
     }
 
 
-def team_suggestions(people: list[Row], teams: list[str | None], t: Labels) -> list[Row]:
-    """Per team: each suggestion with how many members it was made for, and the indicators most often below target."""
+def team_suggestions(people: list[Row], teams: list[str | None], t: Labels,
+                     team_scope: dict[Any, list[Row]] | None = None) -> list[Row]:
+    """Per team: the policy's team suggestions, then each employee suggestion with how many members it was
+    made for, and the indicators most often below target."""
     out = []
     for team in teams:
         members = [p for p in people if p["team"] == team and p["rated"]]
@@ -99,8 +101,9 @@ def team_suggestions(people: list[Row], teams: list[str | None], t: Labels) -> l
         order = {s: k for k, s in enumerate(dict.fromkeys(s for p in members for s in p["suggestions"]))}
         below = most_below(members)
         ranked = sorted(texts.items(), key=lambda x: (-x[1], order[x[0]]))
+        own = [{"text": s["text"], "count": s["members"]} for s in (team_scope or {}).get(team, [])]
         out.append({"team": team, "headcount": len(members),
-                    "items": [{"text": s, "count": c} for s, c in ranked],
+                    "items": own + [{"text": s, "count": c} for s, c in ranked],
                     "below": below,
                     "below_text": t["list_sep"].join(t.fill("paren", label=b["label"], detail=t.fill(
                         "count_of", count=b["count"], of=b["of"])) for b in below)})

@@ -1,0 +1,48 @@
+"""Suggestions: employee-scope ones on each person's row, team-scope ones per team."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine_helpers import employees, row, run
+
+POLICY = """
+inputs:
+  s: {type: number}
+indicators:
+  s: {formula: s}
+scales:
+  v: {type: formula, formula: value}
+roles:
+  r:
+    indicators:
+      s: {weight: 100%, scale: v}
+team:
+  indicators:
+    t: {formula: "mean(s)", scale: v, weight: 100%}
+  apply: {blend: 0%}
+suggestions:
+  - {id: low, when: "score('s') < 80", text: improve s}
+  - {id: weak_team, when: "team_score < 90", text: review the team plan, scope: team}
+  - {id: high, when: "final >= 100", text: share what works}
+"""
+
+
+def test_employee_suggestions_are_per_row_and_team_ones_per_team(tmp_path: Path) -> None:
+    rows = [row("E1", s=70, team="a"), row("E2", s=85, team="a"), row("E3", s=100, team="b"),
+            row("E4", s=120, team="b")]
+    ev = run(tmp_path, POLICY, rows)
+    assert [e["suggestions"] for e in employees(ev)] == [["improve s"], [], ["share what works"],
+                                                         ["share what works"]]
+    teams = {t["team"]: t for t in ev.result.teams}
+    assert teams["a"]["team_score"] == 77.5
+    assert teams["a"]["suggestions"] == [{"id": "weak_team", "text": "review the team plan", "members": 2}]
+    assert teams["b"]["team_score"] == 110
+    assert teams["b"]["suggestions"] == []
+
+
+def test_team_suggestions_count_only_rated_members(tmp_path: Path) -> None:
+    rows = [row("E1", s=70, team="a"), row("E2", s="x", team="a")]  # E2 is an error row
+    ev = run(tmp_path, POLICY, rows)
+    assert [e["status"] for e in employees(ev)] == ["rated", "error"]
+    assert ev.result.teams[0]["suggestions"] == [{"id": "weak_team", "text": "review the team plan", "members": 1}]
