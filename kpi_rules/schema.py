@@ -65,7 +65,8 @@ def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
             return {**target, **extra} if extra and isinstance(target, dict) else target
         return {key: inline(value, stack) for key, value in node.items()}
 
-    return inline(schema, ())
+    inlined: dict[str, Any] = inline(schema, ())
+    return inlined
 
 
 def _words(kind: Any) -> str:
