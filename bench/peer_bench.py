@@ -19,11 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,20 +55,22 @@ def setup(sizes: list[int]) -> Path:
 
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, float, dict[str, float]]:
-    """(wall seconds, peak RSS MiB, the contender's JSON timing line if any)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    timing = {}
-    for line in proc.stdout.splitlines():
-        if line.startswith("{") and '"t_compute"' in line:
-            timing = json.loads(line)
-    # ru_maxrss of children is the largest so far; runs go biggest-last, so report it as seen.
-    return wall, max(peak, before) / 1024, timing
+    """(wall seconds, peak RSS MiB of that process, the contender's JSON timing line if any)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{err.read()}")
+        timing: dict[str, float] = {}
+        for line in out.read().splitlines():
+            if line.startswith("{") and '"t_compute"' in line:
+                timing = json.loads(line)
+    return wall, usage.ru_maxrss / 1024, timing
 
 
 def main() -> None:
@@ -110,7 +112,7 @@ def main() -> None:
             w_ratio = [w / nw for (nw, _, _), w in zip(results["numpy"], walls)]
             compute = statistics.median(computes)
             print(f"{name:10} {compute:10.3f} {n / compute if compute == compute else float('nan'):12,.0f} "
-                  f"{statistics.median(walls):8.2f} {max(p for _, p, _ in results[name]):9.0f} "
+                  f"{statistics.median(walls):8.2f} {statistics.median(p for _, p, _ in results[name]):9.0f} "
                   f"{statistics.median(c_ratio):16.2f}x {statistics.median(w_ratio):13.2f}x")
         print("output check:", check.stdout.strip().splitlines()[-1] if check.stdout else check.stderr.strip())
 

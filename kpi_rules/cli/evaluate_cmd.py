@@ -13,7 +13,7 @@ from ..compiler import compile_policy
 from ..data import type_table
 from ..engine import Evaluation, PeriodChoiceError
 from ..engine import evaluate as run_evaluation
-from ..output import to_csv, to_json, write_atomic
+from ..output import atomic_writer, to_csv, to_json, write_atomic, write_csv, write_json
 from ..readers import DataFileError, read_table
 from ..render import ReportTemplateError, render_html, render_markdown
 from ..reporters import REPORTERS
@@ -27,6 +27,7 @@ from .report_options import (
     write_employee_sheets,
 )
 
+STREAMED: dict[str, tuple[Callable[..., None], bool]] = {"json": (write_json, True), "csv": (write_csv, False)}
 FORMATS: dict[str, tuple[Callable[..., str], str]] = {
     "json": (to_json, "json"), "csv": (to_csv, "csv"), "md": (render_markdown, "md"), "html": (render_html, "html")}
 
@@ -66,17 +67,31 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
     evaluation = _evaluate(policy, data_file, period, encoding, sheet, columns)
     render, ext = FORMATS[fmt]
     options = render_kwargs(fmt, template_dir, timestamp)
-    try:
-        text = render(evaluation, **options)
-    except ReportTemplateError as exc:
-        fail_on_template_error(exc)
     summary = evaluation.result.summary()
-    if out is None:
-        click.echo(text, nl=False)
-    else:
+    target = None
+    if out is not None:
         folder = out.endswith(("/", os.sep)) or Path(out).is_dir()
         target = Path(out) / f"{evaluation.policy.id}-{evaluation.period}.{ext}" if folder else Path(out)
-        write_atomic(target, text)
+    if fmt in STREAMED:
+        # Results are written as they are encoded, never held whole in memory.
+        write, binary = STREAMED[fmt]
+        if target is None:
+            stream = sys.stdout.buffer if binary else sys.stdout
+            write(evaluation, stream)
+            stream.flush()
+        else:
+            with atomic_writer(target, binary=binary) as handle:
+                write(evaluation, handle)
+    else:
+        try:
+            text = render(evaluation, **options)
+        except ReportTemplateError as exc:
+            fail_on_template_error(exc)
+        if target is None:
+            click.echo(text, nl=False)
+        else:
+            write_atomic(target, text)
+    if target is not None:
         click.echo(f"wrote {target}", err=True)
         if per_employee:
             write_employee_sheets(evaluation, fmt, target.parent / "employees", options)
