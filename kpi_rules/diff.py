@@ -234,7 +234,7 @@ class PolicyDiff:
     old: str
     new: str
     data: str
-    period: str
+    period: str | None
     persons: list[Person]
     grades: list[str]  # matrix order: both policies' grades, then statuses
     fields: list[FieldChange]

@@ -88,7 +88,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def text(diff: PolicyDiff, limit: int = 50) -> str:
-    out = [f"kpi-rules diff: {diff.old} -> {diff.new}", f"data: {diff.data}, period {diff.period}",
+    out = [f"kpi-rules diff: {diff.old} -> {diff.new}", f"data: {diff.data}, period {diff.period or '—'}",
            _headline(diff), ""]
     out.append(f"Policy fields changed ({len(diff.fields)}):")
     out += [f"  {_field_line(c)}" for c in diff.fields] or ["  (none)"]
@@ -121,7 +121,7 @@ def markdown(diff: PolicyDiff, limit: int = 50) -> str:
     """A pull-request comment: summary first, details folded away."""
     before, after = diff.pay_sums()
     out = [MARKER, f"### kpi-rules diff: `{diff.new}`", "",
-           f"Compared with `{diff.old}` on `{diff.data}`, period **{diff.period}**.", "",
+           f"Compared with `{diff.old}` on `{diff.data}`, period **{diff.period or '—'}**.", "",
            f"**{_headline(diff)}**", ""]
     axis, rows = _matrix_rows(diff)
     out += ["#### Grade transitions", "", "Rows: grade before the change; columns: grade after.", ""]

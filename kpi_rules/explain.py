@@ -58,7 +58,7 @@ class _Explainer:
         res, i = self.res, self.i
         role = self.policy.roles.get(res.role[i])
         self.say("heading", name=res.name[i] or "", employee_id=res.employee_id[i],
-                 role=role.label if role else res.role[i], team=res.team[i] or "—", period=res.row_period[i])
+                 role=role.label if role else res.role[i], team=res.team[i] or "—", period=res.row_period[i] or "—")
         self.say("status", status=self.m[f"status.{res.status[i]}"])
         if self.ev.kind == "rollup":
             self.rollup()
@@ -215,7 +215,8 @@ def explain(ev: Evaluation, employee_id: str) -> list[str]:
         from .suggest import did_you_mean
 
         hint = did_you_mean(employee_id, known)
-        raise EmployeeNotFound(f"no row for employee {employee_id} in {ev.period}" + (f"; {hint}" if hint else ""))
+        where = f" in {ev.period}" if ev.period else ""
+        raise EmployeeNotFound(f"no row for employee {employee_id}{where}" + (f"; {hint}" if hint else ""))
     out: list[str] = []
     for i in matches:
         out.extend(_Explainer(ev, i).run())

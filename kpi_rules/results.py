@@ -88,7 +88,7 @@ class IndicatorColumns:
 class PeriodResult:
     """Everything computed for one period; row i is the i-th row of the period's data."""
 
-    period: str
+    period: str | None
     lines: list[int]
     employee_id: npt.NDArray[Any]
     name: npt.NDArray[Any]

@@ -51,3 +51,23 @@ def test_an_unreadable_data_file_raises(tmp_path: Path) -> None:
 
 def test_every_public_name_is_exported() -> None:
     assert all(hasattr(kpi_rules, name) for name in kpi_rules.__all__)
+
+
+def test_data_without_periods_is_appraised_as_one_unnamed_period(tmp_path: Path) -> None:
+    policy = load_policy(ROOT / "tests" / "examples" / "worked" / "policy.yaml")
+    text = (ROOT / "tests" / "examples" / "worked" / "data.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    keep = [i for i, name in enumerate(header) if name != "period"]
+    data = tmp_path / "d.csv"
+    data.write_text("\n".join(",".join(line.split(",")[i] for i in keep) for line in lines) + "\n", encoding="utf-8")
+    document = evaluation_to_dict(evaluate(policy, load_data(policy, data)))
+    assert document["period"] is None
+    (employee,) = document["employees"]
+    assert (employee["period"], employee["final"], employee["grade"]) == (None, 106.85, "A")
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((ROOT / "schemas" / "results.schema.json").read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(schema).iter_errors(json.loads(json.dumps(document)))) == []

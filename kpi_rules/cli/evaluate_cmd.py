@@ -71,7 +71,8 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
     target = None
     if out is not None:
         folder = out.endswith(("/", os.sep)) or Path(out).is_dir()
-        target = Path(out) / f"{evaluation.policy.id}-{evaluation.period}.{ext}" if folder else Path(out)
+        name = f"{evaluation.policy.id}-{evaluation.period}" if evaluation.period else evaluation.policy.id
+        target = Path(out) / f"{name}.{ext}" if folder else Path(out)
     if fmt in STREAMED:
         # Results are written as they are encoded, never held whole in memory.
         write, binary = STREAMED[fmt]
@@ -96,7 +97,7 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
         if per_employee:
             write_employee_sheets(evaluation, fmt, target.parent / "employees", options)
     what = "employees" if evaluation.kind == "rollup" else "rows"
-    click.echo(f"{evaluation.period}: {summary['rows']} {what}: {summary['rated']} rated, "
+    click.echo(f"{evaluation.period or 'rows without a period'}: {summary['rows']} {what}: {summary['rated']} rated, "
                f"{summary['not_rated']} not rated, {summary['error']} errors; "
                f"{evaluation.error_rows} input rows with errors", err=True)
     sys.exit(1 if evaluation.error_rows else 0)

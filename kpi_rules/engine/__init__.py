@@ -29,7 +29,7 @@ class PeriodChoiceError(KpiRulesError):
 class Evaluation:
     policy: Policy
     table: Table
-    period: str
+    period: str | None  # None: the data names no period and none was asked for
     kind: str  # "period" | "rollup"
     result: PeriodResult
     other_periods: dict[str, int] = field(default_factory=dict)
@@ -55,7 +55,9 @@ def _row_periods(table: Table) -> tuple[npt.NDArray[np.intp], list[Period | None
     return codes, distinct
 
 
-def choose_period(policy: Policy, table: Table, asked: str | None) -> Period:
+def choose_period(policy: Policy, table: Table, asked: str | None) -> Period | None:
+    """The period to evaluate: the one asked for, or the data's only one; None when the data
+    names no period at all (its rows are then appraised together, as one unnamed period)."""
     if asked is not None:
         try:
             return parse_period(asked)
@@ -65,7 +67,7 @@ def choose_period(policy: Policy, table: Table, asked: str | None) -> Period:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise PeriodChoiceError("the data has no `period` column: choose the period with --period, e.g. 2024-Q2")
+        return None
     raise PeriodChoiceError(f"the data holds {len(found)} periods ({', '.join(map(str, found))}); "
                             "choose one with --period")
 
@@ -94,6 +96,8 @@ def evaluate(policy: Policy, table: Table, period: str | None = None) -> Evaluat
 
 def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
     target = choose_period(policy, table, period)
+    if target is None:
+        return _evaluate_unnamed(policy, table)
     if not within(target, policy.effective_from, policy.effective_to):
         until = policy.effective_to or "open end"
         raise PeriodChoiceError(f"{target} is outside the policy's effective dates "
@@ -137,3 +141,13 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
     counted = np.bincount(codes[outside], minlength=len(distinct))
     others = {str(distinct[k]): int(c) for k, c in enumerate(counted) if c}
     return Evaluation(policy, table, str(target), kind, result, others)
+
+
+def _evaluate_unnamed(policy: Policy, table: Table) -> Evaluation:
+    """Data without any period: every row is appraised together, as one period without a name
+    (so no effective-date check and no roll-up); the results say `period: null`."""
+    table = replace(table, errors=table.errors.copy())
+    rows = np.arange(table.n, dtype=np.intp)
+    _mark_duplicates(table, rows, [""] * table.n)
+    result = evaluate_period(policy, table, rows, None, ColumnEvaluator())
+    return Evaluation(policy, table, None, "period", result, {})

@@ -20,7 +20,7 @@ from .plans import score_plans
 from .team import evaluate_team, team_rows
 
 
-def _new_result(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str) -> PeriodResult:
+def _new_result(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str | None) -> PeriodResult:
     reasons = table.errors.take(rows)
     status = np.where(reasons.mask(), "error", "rated").astype(object)
     text = {k: v[rows] for k, v in table.text.items()}
@@ -90,7 +90,7 @@ def _role_scores(policy: Policy, res: PeriodResult, actuals: dict[str, Any], fai
     res.indicators = cols
 
 
-def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str,
+def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str | None,
                     ev: ColumnEvaluator) -> PeriodResult:
     res = _new_result(policy, table, rows, period)
     n = res.n

@@ -55,8 +55,10 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
         res.employee_id[k] = last_part.employee_id[last_i]
         res.name[k], res.role[k], res.team[k] = (last_part.name[last_i], last_part.role[last_i],
                                                   last_part.team[last_i])
-        finals, breakdown = [], {}
+        finals: list[tuple[str, float]] = []
+        breakdown: dict[str, Any] = {}
         for part, i in rows:
+            assert part.period is not None  # the parts of a roll-up are named periods
             status = part.status[i]
             label = part.period if part.period not in breakdown else f"{part.period} (line {part.lines[i]})"
             breakdown[label] = {"status": status, "line": part.lines[i],
