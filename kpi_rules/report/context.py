@@ -33,7 +33,8 @@ def _header(ev: Evaluation, timestamp: str | None) -> Row:
     policy, summary = ev.policy, ev.result.summary()
     return {
         "title": policy.title, "policy_id": policy.id, "version": policy.version, "sha256": policy.sha256,
-        "period": ev.period or "—", "kind": ev.kind, "data_file": Path(ev.table.file).name, "data_sha256": ev.table.sha256,
+        "period": ev.period or "—", "kind": ev.kind, "data_file": Path(ev.table.file).name,
+        "data_sha256": ev.table.sha256,
         "rows": summary["rows"], "rated": summary["rated"], "not_rated": summary["not_rated"],
         "error": summary["error"], "effective_from": policy.effective_from, "effective_to": policy.effective_to,
         "other_periods": [{"period": p, "rows": n} for p, n in sorted(ev.other_periods.items(),
