@@ -14,7 +14,9 @@ from .engine import Evaluation
 from .formula import Formula
 from .messages import messages
 from .model import Plan
+from .periods import parse_period
 from .problems import KpiRulesError
+from .reasons import say
 from .results import FLAG_WORDS, shown
 
 
@@ -66,7 +68,7 @@ class _Explainer:
             self.indicators(role.plans)
             self.total()
         for reason in res.reasons[i]:
-            self.say("reason", reason=reason)
+            self.say("reason", reason=say(reason, self.policy.locale))
         if res.status[i] == "rated":
             self.grade()
         return self.lines
@@ -199,13 +201,42 @@ class _Explainer:
         rollup = self.policy.rollup
         assert rollup is not None
         self.lines.append("")
-        self.say("rollup", period=self.res.period, method=rollup.method)
+        self.say("rollup", period=self.res.period, method=self.m[f"method.{rollup.method}"])
+        rated: list[tuple[str, float]] = []
         for period, part in self.res.periods[self.i].items():
             final = f", {part['final']} ({part['grade']})" if part["final"] is not None else ""
             self.say("rollup.period", period=period, status=self.m[f"status.{part['status']}"], final=final)
-        if self.res.status[self.i] == "rated":
+            if part["status"] == "rated":
+                rated.append((period, float(part["final"])))
+        if self.res.status[self.i] == "rated" and rated:
+            self.say("rollup.combined", formula=_combination(rollup.method, rollup.weights, rated),
+                     raw=_n(_combined(rollup.method, rollup.weights, rated), 6))
             self.say("rounding", mode=self.policy.rounding_mode, decimals=self.policy.decimals,
                      value=_n(self.res.final[self.i], self.policy.decimals))
+
+
+def _weights(weights: dict[str, float], rated: list[tuple[str, float]]) -> list[float]:
+    return [weights.get(parse_period(period).label, 0.0) for period, _ in rated]
+
+
+def _combination(method: str, weights: dict[str, float], rated: list[tuple[str, float]]) -> str:
+    """The roll-up sum written out, e.g. (20% x 109.75 + 30% x 97.54) / 50%."""
+    if method == "last":
+        return _n(rated[-1][1])
+    if method == "weighted":
+        w = _weights(weights, rated)
+        terms = " + ".join(f"{_pct(x)} x {_n(f)}" for x, (_, f) in zip(w, rated))
+        return f"({terms}) / {_pct(sum(w))}"
+    return f"({' + '.join(_n(f) for _, f in rated)}) / {len(rated)}"
+
+
+def _combined(method: str, weights: dict[str, float], rated: list[tuple[str, float]]) -> float:
+    if method == "last":
+        return rated[-1][1]
+    if method == "weighted":
+        w = _weights(weights, rated)
+        return sum(x * f for x, (_, f) in zip(w, rated)) / sum(w) if sum(w) else float("nan")
+    return sum(f for _, f in rated) / len(rated)
 
 
 def explain(ev: Evaluation, employee_id: str) -> list[str]:

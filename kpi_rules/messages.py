@@ -50,6 +50,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "rollup": "{period} review: {method} of the rated periods",
         "rollup.period": "  {period}: {status}{final}",
         "rollup.combined": "  combined = {formula} = {raw}",
+        "method.mean": "mean", "method.weighted": "weighted mean (weights rescaled over the periods present)",
+        "method.last": "last",
         "bonus.kind": "Bonus", "deduction.kind": "Deduction",
     },
     "zh-CN": {
@@ -99,6 +101,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "rollup": "{period} 总评:各已评定期间的{method}",
         "rollup.period": "  {period}:{status}{final}",
         "rollup.combined": "  合并 = {formula} = {raw}",
+        "method.mean": "平均值", "method.weighted": "加权平均值(权重按实际参评的期间重新折算)",
+        "method.last": "最后一期得分",
         "bonus.kind": "加分项", "deduction.kind": "扣分项",
     },
 }
