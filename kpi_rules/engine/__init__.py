@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -44,8 +45,13 @@ class Evaluation:
 
 def _row_periods(table: Table) -> tuple[npt.NDArray[np.intp], list[Period | None]]:
     """Each row's period as an index into a list of distinct periods (None: absent or unreadable)."""
+    texts = table.text["period"]
     lookup: dict[Any, int] = {}
-    codes = np.array([lookup.setdefault(t, len(lookup)) for t in table.text["period"].tolist()], dtype=np.intp)
+    if table.n and (texts == texts[0]).all():  # one period for every row (or none at all): the usual case
+        lookup[texts[0]] = 0
+        codes = np.zeros(table.n, dtype=np.intp)
+    else:
+        codes = np.array([lookup.setdefault(t, len(lookup)) for t in texts.tolist()], dtype=np.intp)
     distinct: list[Period | None] = []
     for text in lookup:
         try:
@@ -72,14 +78,16 @@ def choose_period(policy: Policy, table: Table, asked: str | None) -> Period | N
                             "choose one with --period")
 
 
-def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: list[str]) -> None:
-    """Rows of the same employee in the same period are all errors; `labels[k]` is row k's period."""
+def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: Callable[[], list[str]],
+                     one_period: bool) -> None:
+    """Rows of the same employee in the same period are all errors; `labels()[k]` is row k's period."""
     ids = table.text["employee_id"][rows].tolist()
-    if len(set(labels)) == 1 and len(set(ids)) == len(ids):
+    if one_period and len(set(ids)) == len(ids):
         return
-    counts = Counter(zip(ids, labels))
+    keys = list(zip(ids, labels()))
+    counts = Counter(keys)
     groups: dict[tuple[Any, str], list[int]] = {}
-    for r, key in zip(rows.tolist(), zip(ids, labels)):
+    for r, key in zip(rows.tolist(), keys):
         if counts[key] > 1 and key[0] is not None:
             groups.setdefault(key, []).append(r)
     for (emp, per), group in groups.items():
@@ -110,14 +118,14 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
     def rows_of(wanted: list[int]) -> npt.NDArray[np.intp]:
         return np.flatnonzero(np.isin(codes, wanted))
 
-    def labels_of(rows: npt.NDArray[np.intp]) -> list[str]:
+    def labels_of(rows: npt.NDArray[np.intp]) -> Callable[[], list[str]]:
         names = [str(p) if p is not None else str(target) for p in distinct]
-        return [names[c] for c in codes[rows].tolist()]
+        return lambda: [names[c] for c in codes[rows].tolist()]
 
     unplaced_codes = [k for k, p in enumerate(distinct) if p is None]
     if target.kind == policy.period:
         picked = rows_of(unplaced_codes + [k for k, p in enumerate(distinct) if p == target])
-        _mark_duplicates(table, picked, labels_of(picked))
+        _mark_duplicates(table, picked, labels_of(picked), one_period=True)
         result = evaluate_period(policy, table, picked, str(target), evaluator)
         kind = "period"
     elif policy.rollup is not None and target.kind == policy.rollup.period:
@@ -125,7 +133,7 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
         # they get a part of their own so that they appear in the results instead of vanishing.
         inside = [k for k, p in enumerate(distinct) if p is not None and target.contains(p)]
         picked = rows_of(unplaced_codes + inside)
-        _mark_duplicates(table, picked, labels_of(picked))
+        _mark_duplicates(table, picked, labels_of(picked), one_period=len(unplaced_codes + inside) == 1)
         parts = [evaluate_period(policy, table, rows_of([k]), str(distinct[k]), evaluator)
                  for k in sorted(inside, key=lambda k: distinct[k])]  # type: ignore[arg-type, return-value]
         unplaced = rows_of(unplaced_codes)
@@ -148,6 +156,6 @@ def _evaluate_unnamed(policy: Policy, table: Table) -> Evaluation:
     (so no effective-date check and no roll-up); the results say `period: null`."""
     table = replace(table, errors=table.errors.copy())
     rows = np.arange(table.n, dtype=np.intp)
-    _mark_duplicates(table, rows, [""] * table.n)
+    _mark_duplicates(table, rows, lambda: [""] * table.n, one_period=True)
     result = evaluate_period(policy, table, rows, None, ColumnEvaluator())
     return Evaluation(policy, table, None, "period", result, {})

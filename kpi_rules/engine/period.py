@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,13 +21,21 @@ from .plans import score_plans
 from .team import evaluate_team, team_rows
 
 
+def _take(table: Table, rows: npt.NDArray[np.intp]) -> Callable[[Any], Any]:
+    """Select the period's rows from a column; all rows in order (the usual case) need no copy."""
+    if len(rows) == table.n and (not len(rows) or (rows[0] == 0 and rows[-1] == table.n - 1)):
+        return lambda column: column
+    return lambda column: column[rows]
+
+
 def _new_result(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str | None) -> PeriodResult:
     reasons = table.errors.take(rows)
     status = np.where(reasons.mask(), "error", "rated").astype(object)
-    text = {k: v[rows] for k, v in table.text.items()}
+    take = _take(table, rows)
+    text = {k: take(v) for k, v in table.text.items()}
     return PeriodResult(
-        period=period, lines=[table.lines[r] for r in rows], employee_id=text["employee_id"], name=text["name"],
-        role=text["role"], team=text["team"], row_period=text["period"], status=status, reasons=reasons,
+        period=period, lines=take(np.asarray(table.lines, dtype=np.int64)).tolist(),
+        employee_id=text["employee_id"], name=text["name"], role=text["role"], team=text["team"], row_period=text["period"], status=status, reasons=reasons,
         decimals=policy.decimals)
 
 
@@ -94,8 +103,9 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
                     ev: ColumnEvaluator) -> PeriodResult:
     res = _new_result(policy, table, rows, period)
     n = res.n
-    env: dict[str, Any] = {k: v[rows] for k, v in table.text.items()}
-    env.update({k: v[rows] for k, v in table.numbers.items()})
+    take = _take(table, rows)
+    env: dict[str, Any] = {k: take(v) for k, v in table.text.items()}
+    env.update({k: take(v) for k, v in table.numbers.items()})
     _eligibility(policy, res, env, ev)
     actuals, fails = _actuals(policy, env, n, ev)
     _role_scores(policy, res, actuals, fails, ev)
