@@ -35,7 +35,8 @@ def _new_result(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period
     text = {k: take(v) for k, v in table.text.items()}
     return PeriodResult(
         period=period, lines=take(np.asarray(table.lines, dtype=np.int64)).tolist(),
-        employee_id=text["employee_id"], name=text["name"], role=text["role"], team=text["team"], row_period=text["period"], status=status, reasons=reasons,
+        employee_id=text["employee_id"], name=text["name"], role=text["role"], team=text["team"],
+        row_period=text["period"], status=status, reasons=reasons,
         decimals=policy.decimals)
 
 
