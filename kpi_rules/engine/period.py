@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -11,13 +12,14 @@ import numpy.typing as npt
 from ..arrays import none_mask
 from ..data import Table
 from ..formula import ColumnEvaluator
-from ..model import Policy
+from ..model import Plan, Policy
 from ..reasons import Reason
 from ..results import IndicatorColumns, PeriodResult
 from ..rounding import round_array
 from .adjust import apply_adjustments, apply_vetoes, suggestions_for
 from .grading import distribute, grade_of, pay_coefficients
 from .plans import score_plans
+from .scoring import ColumnPlan, FloatArray
 from .team import evaluate_team, team_rows
 
 
@@ -64,39 +66,87 @@ def _actuals(policy: Policy, env: dict[str, Any], n: int, ev: ColumnEvaluator) -
     return actuals, fails
 
 
+def _column_plans(policy: Policy, role_code: npt.NDArray[np.intp], active: npt.NDArray[np.bool_]
+                  ) -> tuple[list[ColumnPlan], list[npt.NDArray[np.intp]]]:
+    """Each indicator as the roles use it (one column plan per scale/direction/missing rule), and for
+    each position in a role's plan list, the column plan every row adds at that position."""
+    roles = list(policy.roles.values())
+    slot: dict[tuple[str, str, str, str], int] = {}  # (indicator, scale, direction, missing) -> column plan
+    members: list[list[tuple[int, Plan]]] = []
+    where: list[list[int]] = [[] for _ in roles]  # role -> column plan of each of its plans, in order
+    for r, role in enumerate(roles):
+        for plan in role.plans:
+            key = (plan.indicator, plan.scale.id, plan.direction, plan.missing)
+            if key not in slot:
+                slot[key] = len(members)
+                members.append([])
+            members[slot[key]].append((r, plan))
+            where[r].append(slot[key])
+    code = np.where(role_code >= 0, role_code, len(roles))  # the last slot of each table: no role
+
+    def per_row(values: list[float], default: float) -> FloatArray:
+        return np.asarray(values + [default], dtype=np.float64)[code]
+
+    plans = []
+    for group in members:
+        first = group[0][1]
+        table = {name: [np.nan] * len(roles) for name in ("target", "floor", "stretch")}
+        weight, uses = [0.0] * len(roles), [False] * len(roles)
+        for r, plan in group:
+            weight[r], uses[r] = plan.weight, True
+            for name in table:
+                value = getattr(plan, name)
+                table[name][r] = np.nan if value is None else value
+        plans.append(ColumnPlan(first.indicator, first.scale, first.direction, first.missing,
+                                np.asarray(uses + [False])[code] & active, per_row(weight, 0.0),
+                                per_row(table["target"], np.nan), per_row(table["floor"], np.nan),
+                                per_row(table["stretch"], np.nan)))
+    depth = max((len(w) for w in where), default=0)
+    positions = [np.asarray([w[k] if k < len(w) else -1 for w in where] + [-1], dtype=np.intp)[code]
+                 for k in range(depth)]
+    return plans, positions
+
+
 def _role_scores(policy: Policy, res: PeriodResult, actuals: dict[str, Any], fails: dict[str, Any],
                  ev: ColumnEvaluator) -> None:
     n = res.n
+    role_code = np.full(n, -1, dtype=np.intp)
+    for r, role_id in enumerate(policy.roles):
+        role_code[res.role == role_id] = r
+    active = res.status == "rated"
+    plans, positions = _column_plans(policy, role_code, active)
+    scores = score_plans(plans, [actuals[p.indicator] for p in plans], [fails[p.indicator] for p in plans], ev,
+                         positions)
     cols: dict[str, IndicatorColumns] = {}
     for ind in policy.indicators:
         nan = np.full(n, np.nan)
         cols[ind.id] = IndicatorColumns(
-            ind.id, ind.label, ind.group, ind.unit, np.zeros(n, dtype=bool), actuals[ind.id], nan.copy(),
-            nan.copy(), nan.copy(), nan.copy(), nan.copy(), np.zeros(n), np.zeros(n), np.zeros(n),
-            np.zeros(n, dtype=np.int8), np.full(n, None, dtype=object), np.full(n, -1, dtype=np.int8))
-    res.individual = np.full(n, np.nan)
-    active = res.status == "rated"
-    for role in policy.roles.values():
-        mask = np.flatnonzero((res.role == role.id) & active)
-        if not len(mask):
-            continue
-        scores = score_plans(role.plans, [actuals[p.indicator][mask] for p in role.plans],
-                             [fails[p.indicator][mask] for p in role.plans], ev)
-        for k, plan in enumerate(role.plans):
-            c, s = cols[plan.indicator], scores.scored[k]
-            c.applies[mask] = True
-            c.target[mask], c.floor[mask], c.stretch[mask] = (np.nan if v is None else v
-                                                             for v in (plan.target, plan.floor, plan.stretch))
-            c.achievement[mask], c.score[mask], c.fail[mask], c.step[mask] = s.achievement, s.score, s.fail, s.step
-            c.weight[mask], c.effective_weight[mask] = plan.weight, scores.effective_weight[k]
-            c.weighted[mask], c.treatment[mask] = scores.weighted[k], scores.treatment[k]
-            for j in np.flatnonzero(scores.treatment[k] == "error"):
-                res.reasons[mask[j]].append(Reason("indicator_error", indicator=plan.indicator))
-        res.individual[mask] = scores.total
-        res.status[mask[scores.errors]] = "error"
-        for j in np.flatnonzero(np.isnan(scores.total) & ~scores.errors):
-            res.status[mask[j]] = "not_rated"
-            res.reasons[mask[j]].append(Reason("all_excluded"))
+            ind.id, ind.label, ind.group, ind.unit, np.zeros(n, dtype=bool), actuals[ind.id], nan, nan, nan, nan,
+            nan, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), np.full(n, None, dtype=object),
+            np.full(n, -1, dtype=np.int8))
+    shared = Counter(plan.indicator for plan in plans)
+    for k, plan in enumerate(plans):
+        c, s, on = cols[plan.indicator], scores.scored[k], plan.applies
+        alone = shared[plan.indicator] == 1  # the usual case: every role uses it the same way
+
+        def put(old: Any, new: Any, on: npt.NDArray[np.bool_] = on, alone: bool = alone) -> Any:
+            return new if alone else np.where(on, new, old)
+
+        c.applies = c.applies | on
+        c.target, c.floor = put(c.target, plan.target), put(c.floor, plan.floor)
+        c.stretch, c.step = put(c.stretch, plan.stretch), put(c.step, s.step).astype(np.int8)
+        # Where the indicator does not apply, score('id') and achievement('id') read as missing.
+        c.achievement = np.where(on, s.achievement, c.achievement)
+        c.score, c.fail = np.where(on, s.score, c.score), np.where(on, s.fail, c.fail).astype(np.int8)
+        c.weight, c.effective_weight = put(c.weight, plan.weight), put(c.effective_weight, scores.effective_weight[k])
+        c.weighted, c.treatment = put(c.weighted, scores.weighted[k]), put(c.treatment, scores.treatment[k])
+        for row in np.flatnonzero(on & (scores.treatment[k] == "error")):
+            res.reasons[row].append(Reason("indicator_error", indicator=plan.indicator))
+    res.individual = np.where(active, scores.total, np.nan)
+    res.status[active & scores.errors] = "error"
+    for row in np.flatnonzero(active & np.isnan(scores.total) & ~scores.errors):
+        res.status[row] = "not_rated"
+        res.reasons[row].append(Reason("all_excluded"))
     res.indicators = cols
 
 

@@ -1,5 +1,11 @@
-"""Scoring a set of plans (a role's indicators, or the team's) with the
-policy's missing-value rule: zero, exclude (weights rescaled) or error."""
+"""Scoring a set of plans (the roles' indicators, or the team's) with the
+policy's missing-value rule: zero, exclude (weights rescaled) or error.
+
+Plans are column plans: one indicator over every row, with each row's
+target and weight, so a role's indicators are scored without selecting its
+rows first. Totals are added in each role's own plan order, so a row's sum is
+the same float whatever other roles the policy has.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,9 @@ import numpy.typing as npt
 
 from ..formula import ColumnEvaluator, Fail
 from ..model import Plan
-from .scoring import FloatArray, Scored, score_plan
+from .scoring import ColumnPlan, FloatArray, Scored, score_plan
+
+Positions = Sequence[npt.NDArray[np.intp]]  # per position in a role's plan list: each row's plan index (or -1)
 
 
 @dataclass
@@ -26,36 +34,48 @@ class PlanScores:
     errors: npt.NDArray[np.bool_]  # rows made errors by `missing: error`
 
 
-def score_plans(plans: Sequence[Plan], actuals: Sequence[FloatArray], fails: Sequence[npt.NDArray[np.int8]],
-                evaluator: ColumnEvaluator) -> PlanScores:
+def _in_order(values: npt.NDArray[np.float64], positions: Positions) -> FloatArray:
+    """Sum each row's values[plan] over its plans, in its role's plan order (index -1 adds nothing)."""
+    n = values.shape[1]
+    padded = np.vstack([values, np.zeros((1, n))])  # row -1 of `padded` is the zero row
+    columns = np.arange(n)
+    total = np.zeros(n)
+    for plan_of_row in positions:
+        total = total + padded[plan_of_row, columns]
+    return total
+
+
+def score_plans(plans: Sequence[ColumnPlan | Plan], actuals: Sequence[FloatArray],
+                fails: Sequence[npt.NDArray[np.int8]], evaluator: ColumnEvaluator,
+                positions: Positions | None = None) -> PlanScores:
     n = actuals[0].shape[0] if actuals else 0
-    scored = [score_plan(a, f, p, evaluator) for p, a, f in zip(plans, actuals, fails)]
-    treatment = [np.full(n, None, dtype=object) for _ in plans]
-    kept_weight = np.zeros(n)
+    columns = [p if isinstance(p, ColumnPlan) else ColumnPlan.of(p, n) for p in plans]
+    if positions is None:  # every row uses every plan, in order (team indicators)
+        positions = [np.full(n, k, dtype=np.intp) for k in range(len(columns))]
+    scored = [score_plan(a, f, p, evaluator) for p, a, f in zip(columns, actuals, fails)]
+    treatment = [np.full(n, None, dtype=object) for _ in columns]
+    kept = np.zeros((len(columns), n))
     any_excluded = np.zeros(n, dtype=bool)
     errors = np.zeros(n, dtype=bool)
-    for plan, s, treat in zip(plans, scored, treatment):
-        missing = s.fail != Fail.OK
+    for k, (plan, s, treat) in enumerate(zip(columns, scored, treatment)):
+        missing = plan.applies & (s.fail != Fail.OK)
         treat[missing] = {"zero": "zero", "exclude": "excluded", "error": "error"}[plan.missing]
         if plan.missing == "zero":
             s.score[missing] = 0.0  # POLICY_FORMAT 2.3: `missing: zero` scores it 0
-        if plan.missing == "exclude":
-            any_excluded |= missing
-            kept_weight += np.where(missing, 0.0, plan.weight)
-        else:
-            kept_weight += plan.weight
-            errors |= missing & (plan.missing == "error")
+        excluded = missing if plan.missing == "exclude" else np.zeros(n, dtype=bool)
+        any_excluded |= excluded
+        kept[k] = np.where(plan.applies & ~excluded, plan.weight, 0.0)
+        if plan.missing == "error":
+            errors |= missing
+    kept_weight = _in_order(kept, positions)
     effective, weighted = [], []
-    total = np.zeros(n)
     with np.errstate(all="ignore"):
-        for plan, s, treat in zip(plans, scored, treatment):
-            excluded = treat == "excluded"
+        for plan, s, treat in zip(columns, scored, treatment):
             # Rescale only rows that lost an indicator, so others keep exact weights.
             weight = np.where(any_excluded, plan.weight / kept_weight, plan.weight)
-            weight = np.where(excluded, 0.0, weight)
-            score = np.where(np.isnan(s.score), 0.0, s.score)
+            weight = np.where((treat == "excluded") | ~plan.applies, 0.0, weight)
             effective.append(weight)
-            weighted.append(np.where(excluded, 0.0, weight * score))
-            total = total + weighted[-1]
+            weighted.append(weight * np.where(np.isnan(s.score), 0.0, s.score))
+    total = _in_order(np.array(weighted) if weighted else np.zeros((0, n)), positions)
     total = np.where(kept_weight > 0, total, np.nan)
     return PlanScores(scored, effective, weighted, treatment, total, errors)

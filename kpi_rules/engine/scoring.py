@@ -35,21 +35,45 @@ def at_least(values: FloatArray, bound: float) -> npt.NDArray[np.bool_]:
     return values >= bound - TOLERANCE * abs(bound)
 
 
-def achievement(actual: FloatArray, plan: Plan) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+@dataclass(frozen=True)
+class ColumnPlan:
+    """One indicator as several roles use it, row by row: the scale, direction and missing rule
+    they share, and each row's target, floor, stretch and weight (NaN/0 where it does not apply)."""
+
+    indicator: str
+    scale: Scale
+    direction: str
+    missing: str
+    applies: npt.NDArray[np.bool_]
+    weight: FloatArray
+    target: FloatArray
+    floor: FloatArray
+    stretch: FloatArray
+
+    @classmethod
+    def of(cls, plan: Plan, n: int) -> ColumnPlan:
+        """A single plan (a team indicator) for n rows."""
+        def column(value: float | None) -> FloatArray:
+            return np.full(n, np.nan if value is None else value)
+
+        return cls(plan.indicator, plan.scale, plan.direction, plan.missing, np.ones(n, dtype=bool),
+                   np.full(n, plan.weight), column(plan.target), column(plan.floor), column(plan.stretch))
+
+
+def achievement(actual: FloatArray, plan: ColumnPlan) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """actual/target (higher) or target/actual (lower), kept within 0 and the cap.
 
     Returns the achievement and where it cannot be computed (target 0, or
     actual 0 with direction lower). Without a target there is no achievement."""
-    n = actual.shape[0]
-    if plan.target is None:
-        return np.full(n, np.nan), np.zeros(n, dtype=bool)
+    target = plan.target
+    has_target = ~np.isnan(target)
     with np.errstate(all="ignore"):
         if plan.direction == "lower":
-            impossible = actual == 0
-            ratio = plan.target / np.where(impossible, np.nan, actual)
+            impossible = (actual == 0) & has_target
+            ratio = target / np.where(actual == 0, np.nan, actual)
         else:
-            impossible = np.full(n, plan.target == 0)
-            ratio = actual / plan.target if plan.target != 0 else np.full(n, np.nan)
+            impossible = target == 0
+            ratio = actual / np.where(target == 0, np.nan, target)
     upper = plan.scale.cap if plan.scale.cap is not None else np.inf
     return np.clip(ratio, 0.0, upper), impossible & ~np.isnan(actual)
 
@@ -66,27 +90,37 @@ def _bands(x: FloatArray, scale: Scale) -> tuple[FloatArray, npt.NDArray[np.int8
     return score, step
 
 
-def _linear(actual: FloatArray, ach: FloatArray, plan: Plan) -> tuple[FloatArray, npt.NDArray[np.int8]]:
+def _linear(actual: FloatArray, ach: FloatArray, plan: ColumnPlan) -> tuple[FloatArray, npt.NDArray[np.int8]]:
+    """Floor -> target -> stretch where a row has all three; points.target x achievement where it has a target only."""
     pts = plan.scale.points
     p_target = pts["target"]
-    if plan.floor is None or plan.stretch is None or plan.target is None:
-        return p_target * ach, np.full(actual.shape, 1, dtype=np.int8)
     p_floor, p_stretch = pts.get("floor", p_target), pts.get("stretch", p_target)
     sign = -1.0 if plan.direction == "lower" else 1.0  # lower mirrors the axis
     x, lo, mid, hi = sign * actual, sign * plan.floor, sign * plan.target, sign * plan.stretch
     with np.errstate(all="ignore"):
         rising = p_floor + (x - lo) / (mid - lo) * (p_target - p_floor)
         stretching = p_target + (x - mid) / (hi - mid) * (p_stretch - p_target)
-    conditions = [~at_least(x, lo), ~at_least(x, mid), ~at_least(x, hi), np.ones(x.shape, dtype=bool)]
+    conditions = [~_at_least(x, lo), ~_at_least(x, mid), ~_at_least(x, hi), np.ones(x.shape, dtype=bool)]
     score = np.select(conditions, [plan.scale.below_floor, rising, stretching, p_stretch], np.nan)
     step = np.select(conditions, [0, 1, 2, 3], -1).astype(np.int8)
+    three_points = ~np.isnan(plan.floor) & ~np.isnan(plan.stretch) & ~np.isnan(plan.target)
+    score = np.where(three_points, score, p_target * ach)
+    step = np.where(three_points, step, 1).astype(np.int8)
     score[np.isnan(actual)] = np.nan
     return score, step
 
 
-def score_plan(actual: FloatArray, actual_fail: npt.NDArray[np.int8], plan: Plan,
+def _at_least(values: FloatArray, bounds: FloatArray) -> npt.NDArray[np.bool_]:
+    """`at_least` against a bound per row."""
+    with np.errstate(invalid="ignore"):
+        return values >= bounds - TOLERANCE * np.abs(bounds)
+
+
+def score_plan(actual: FloatArray, actual_fail: npt.NDArray[np.int8], plan: Plan | ColumnPlan,
                evaluator: ColumnEvaluator) -> Scored:
-    """Achievement and score of one indicator as a role (or the team) uses it."""
+    """Achievement and score of one indicator as roles (or the team) use it."""
+    if isinstance(plan, Plan):
+        plan = ColumnPlan.of(plan, actual.shape[0])
     ach, impossible = achievement(actual, plan)
     scale = plan.scale
     if scale.type == "bands":
@@ -96,8 +130,8 @@ def score_plan(actual: FloatArray, actual_fail: npt.NDArray[np.int8], plan: Plan
         score, step = _linear(actual, ach, plan)
     else:
         assert scale.formula is not None
-        names = {"value": actual, "achievement": ach, "target": plan.target,
-                 "floor": plan.floor, "stretch": plan.stretch}
+        names = {"value": actual, "achievement": ach, "target": plan.target, "floor": plan.floor,
+                 "stretch": plan.stretch}
         outcome = evaluator.evaluate(scale.formula, names, actual.shape[0])
         score, step = outcome.values, np.zeros(actual.shape, dtype=np.int8)
     fail = actual_fail.copy()

@@ -14,7 +14,7 @@ from ..formula import ColumnEvaluator, Groups
 from ..model import Team
 from ..results import shown
 from .plans import PlanScores, score_plans
-from .scoring import FloatArray, at_least
+from .scoring import ColumnPlan, FloatArray, at_least
 
 
 @dataclass
@@ -54,7 +54,7 @@ def evaluate_team(team: Team, key: npt.NDArray[Any], counted: npt.NDArray[np.boo
         outcome = evaluator.evaluate(ti.formula, env, len(names), groups=groups)
         actuals.append(outcome.values)
         fails.append(outcome.fail)
-    plans = score_plans([ti.plan for ti in team.indicators], actuals, fails, evaluator)
+    plans = score_plans([ColumnPlan.of(ti.plan, len(names)) for ti in team.indicators], actuals, fails, evaluator)
     coefficient = coefficient_for(team, plans.total) if team.coefficient else np.ones(len(names))
     return TeamOutcome(names, index, plans.total, coefficient,
                        {ti.id: a for ti, a in zip(team.indicators, actuals)}, plans)
