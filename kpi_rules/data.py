@@ -38,6 +38,7 @@ class Table:
     text: dict[str, npt.NDArray[Any]]  # reserved columns and string inputs, object arrays (None: absent)
     numbers: dict[str, FloatArray]  # number/integer/boolean inputs (NaN: absent)
     errors: RowNotes
+    role_code: npt.NDArray[np.intp]  # index into the policy's roles, -1 where absent or unknown
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -193,19 +194,24 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
             notes.append(f"the required column `{name}` is not in the file")
         for row in np.flatnonzero(none_mask(text[name])):
             fail(int(row), "empty_required", column=name)
-    _check_roles(policy, text["role"], fail)
+    role_code = _check_roles(policy, text["role"], fail)
     _check_periods(policy, text["period"], fail)
-    return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, notes)
+    return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, role_code, notes)
 
 
-def _check_roles(policy: Policy, roles: npt.NDArray[Any], fail: Any) -> None:
-    for i, role in enumerate(roles):
-        if role is not None and role not in policy.roles:
+def _check_roles(policy: Policy, roles: npt.NDArray[Any], fail: Any) -> npt.NDArray[np.intp]:
+    """Each row's role as an index into the policy's roles (-1: absent or unknown, an error)."""
+    index = {role: k for k, role in enumerate(policy.roles)}
+    codes = np.fromiter((index.get(role, -1) for role in roles.tolist()), dtype=np.intp, count=len(roles))
+    for i in np.flatnonzero(codes < 0).tolist():
+        role = roles[i]
+        if role is not None:
             close = closest(role, policy.roles)
             if close:
                 fail(i, "unknown_role_close", role=role, closest=close)
             else:
                 fail(i, "unknown_role", role=role, roles=", ".join(policy.roles))
+    return codes
 
 
 def _check_periods(policy: Policy, periods: npt.NDArray[Any], fail: Any) -> None:

@@ -19,6 +19,8 @@ from .notes import FiredItems, RowNotes
 from .rounding import round_array, round_decimal
 
 FloatArray = npt.NDArray[np.float64]
+# A row's status: rated, not_rated or error. Fixed-width text, so comparing a column is one C loop.
+STATUS = "<U9"
 SHOWN_DECIMALS = 4  # intermediate values (actuals, achievements, scores) in the output
 
 FLAG_WORDS = {1: "missing_input", 2: "div_zero", 3: "overflow", 4: "type_error", 5: "domain_error",

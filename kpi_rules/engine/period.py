@@ -14,7 +14,7 @@ from ..data import Table
 from ..formula import ColumnEvaluator
 from ..model import Plan, Policy
 from ..reasons import Reason
-from ..results import IndicatorColumns, PeriodResult
+from ..results import STATUS, IndicatorColumns, PeriodResult
 from ..rounding import round_array
 from .adjust import apply_adjustments, apply_vetoes, suggestions_for
 from .grading import distribute, grade_of, pay_coefficients
@@ -32,7 +32,7 @@ def _take(table: Table, rows: npt.NDArray[np.intp]) -> Callable[[Any], Any]:
 
 def _new_result(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str | None) -> PeriodResult:
     reasons = table.errors.take(rows)
-    status = np.where(reasons.mask(), "error", "rated").astype(object)
+    status = np.where(reasons.mask(), "error", "rated").astype(STATUS)
     take = _take(table, rows)
     text = {k: take(v) for k, v in table.text.items()}
     return PeriodResult(
@@ -107,12 +107,9 @@ def _column_plans(policy: Policy, role_code: npt.NDArray[np.intp], active: npt.N
     return plans, positions
 
 
-def _role_scores(policy: Policy, res: PeriodResult, actuals: dict[str, Any], fails: dict[str, Any],
-                 ev: ColumnEvaluator) -> None:
+def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.intp], actuals: dict[str, Any],
+                 fails: dict[str, Any], ev: ColumnEvaluator) -> None:
     n = res.n
-    role_code = np.full(n, -1, dtype=np.intp)
-    for r, role_id in enumerate(policy.roles):
-        role_code[res.role == role_id] = r
     active = res.status == "rated"
     plans, positions = _column_plans(policy, role_code, active)
     scores = score_plans(plans, [actuals[p.indicator] for p in plans], [fails[p.indicator] for p in plans], ev,
@@ -159,7 +156,7 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
     env.update({k: take(v) for k, v in table.numbers.items()})
     _eligibility(policy, res, env, ev)
     actuals, fails = _actuals(policy, env, n, ev)
-    _role_scores(policy, res, actuals, fails, ev)
+    _role_scores(policy, res, take(table.role_code), actuals, fails, ev)
     rated = res.status == "rated"
     res.team_score, res.coefficient_team = np.full(n, np.nan), np.ones(n)
     total = res.individual.copy()

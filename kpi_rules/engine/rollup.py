@@ -12,7 +12,7 @@ from ..model import Policy
 from ..notes import FiredItems, RowNotes
 from ..periods import parse_period
 from ..reasons import Reason, Word
-from ..results import PeriodResult, shown
+from ..results import STATUS, PeriodResult, shown
 from ..rounding import round_array
 from .grading import distribute, grade_of, pay_coefficients
 
@@ -44,7 +44,7 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
         return np.full(n, None, dtype=object)
 
     res = PeriodResult(period=period, lines=[], employee_id=obj(), name=obj(), role=obj(), team=obj(),
-                       row_period=np.full(n, period, dtype=object), status=np.full(n, "rated", dtype=object),
+                       row_period=np.full(n, period, dtype=object), status=np.full(n, "rated", dtype=STATUS),
                        reasons=RowNotes(n), decimals=policy.decimals)
     raw = np.full(n, np.nan)
     res.veto = obj()
@@ -59,7 +59,7 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
         breakdown: dict[str, Any] = {}
         for part, i in rows:
             assert part.period is not None  # the parts of a roll-up are named periods
-            status = part.status[i]
+            status = str(part.status[i])
             label = part.period if part.period not in breakdown else f"{part.period} (line {part.lines[i]})"
             breakdown[label] = {"status": status, "line": part.lines[i],
                                       "final": shown(part.final[i], policy.decimals) if status == "rated" else None,

@@ -79,15 +79,18 @@ def achievement(actual: FloatArray, plan: ColumnPlan) -> tuple[FloatArray, npt.N
 
 
 def _bands(x: FloatArray, scale: Scale) -> tuple[FloatArray, npt.NDArray[np.int8]]:
-    score = np.full(x.shape, np.nan)
-    step = np.full(x.shape, -1, dtype=np.int8)
-    open_rows = ~np.isnan(x)
-    for i, band in enumerate(scale.bands):
-        hit = open_rows if band.min is None else open_rows & at_least(x, band.min)
-        score[hit] = band.score
-        step[hit] = i
-        open_rows = open_rows & ~hit
-    return score, step
+    """Top-down, first band whose (tolerant) `min` x reaches; the band without `min` catches the rest."""
+    edges = [band.min for band in scale.bands if band.min is not None]  # descending (KR109)
+    thresholds = np.array([m - TOLERANCE * abs(m) for m in edges], dtype=np.float64)
+    # Bands above x are those whose threshold is greater than x: count them.
+    step = np.searchsorted(-thresholds, -x, side="left").astype(np.int64)
+    catch_all = len(scale.bands) > len(edges)
+    scores = np.array([band.score for band in scale.bands] + [np.nan], dtype=np.float64)
+    if not catch_all:
+        step = np.where(step >= len(edges), len(scale.bands), step)  # below every band: no score
+    step = np.where(np.isnan(x), len(scale.bands), step)
+    score = scores[step]
+    return score, np.where(step < len(scale.bands), step, -1).astype(np.int8)
 
 
 def _linear(actual: FloatArray, ach: FloatArray, plan: ColumnPlan) -> tuple[FloatArray, npt.NDArray[np.int8]]:
