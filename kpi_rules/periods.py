@@ -14,7 +14,6 @@ _FORMS = [
     (re.compile(r"^(\d{4})$"), "year"),
 ]
 _MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
-EXAMPLES = {"month": "2024-06", "quarter": "2024-Q2", "half": "2024-H1", "year": "2024"}
 
 
 class PeriodError(ValueError):

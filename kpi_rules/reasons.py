@@ -8,7 +8,7 @@ parameters, so that reports say it in zh-CN or en without parsing English.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 # code -> (English, 简体中文). Parameters in braces; a parameter may itself be a
@@ -130,7 +130,3 @@ def _render(code: str, params: Mapping[str, Any], language: int) -> str:
 def say(reason: str, locale: str) -> str:
     """Any reason in `locale`: a Reason is translated, other text (the policy's own words) kept."""
     return reason.say(locale) if isinstance(reason, Reason) else reason
-
-
-def say_all(reasons: Sequence[str], locale: str) -> list[str]:
-    return [say(r, locale) for r in reasons]

@@ -12,7 +12,6 @@ from .model import Expectation, Mismatch
 NUMBER_FIELDS = ("final", "pay_coefficient", "individual", "team_score", "bonus", "deduction", "coefficient_team")
 TEXT_FIELDS = ("status", "grade", "grade_before_distribution", "veto")
 ID_LIST_FIELDS = ("bonuses", "deductions", "suggestions")
-INDICATOR_NUMBERS = ("score", "achievement", "actual", "weighted", "weight")
 EXACT = 1e-9
 
 

@@ -12,7 +12,6 @@ from .labels import Labels, localize_reasons
 from .stats import below_target
 
 Row = dict[str, Any]
-TREATMENTS = ("zero", "excluded", "error")
 
 
 def anchor(employee_id: object, line: int) -> str:
