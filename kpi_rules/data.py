@@ -188,7 +188,8 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
             for row in np.flatnonzero(absent):
                 fail(int(row), "empty_required", column=name)
         (text if spec.type == "string" else numbers)[name] = values
-    required = ["employee_id", "role"] + (["team"] if policy.team else [])
+    # A team key other than `team` is an input, checked (and defaulted) like any other.
+    required = ["employee_id", "role"] + (["team"] if policy.team and policy.team.key == "team" else [])
     for name in required:
         if name not in header:
             notes.append(f"the required column `{name}` is not in the file")

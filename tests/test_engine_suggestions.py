@@ -46,3 +46,12 @@ def test_team_suggestions_count_only_rated_members(tmp_path: Path) -> None:
     ev = run(tmp_path, POLICY, rows)
     assert [e["status"] for e in employees(ev)] == ["rated", "error"]
     assert ev.result.teams[0]["suggestions"] == [{"id": "weak_team", "text": "review the team plan", "members": 1}]
+
+
+def test_a_team_key_other_than_team_is_read_from_its_input(tmp_path: Path) -> None:
+    body = POLICY.replace("team:\n  indicators:", "team:\n  key: squad\n  indicators:").replace(
+        "inputs:\n  s: {type: number}", "inputs:\n  s: {type: number}\n  squad: {type: string}")
+    rows = [row("E1", s=70, squad="a"), row("E2", s=90, squad="a"), row("E3", s=110, squad="b")]
+    ev = run(tmp_path, body, rows)
+    assert [e["status"] for e in employees(ev)] == ["rated", "rated", "rated"]
+    assert {t["team"]: t["team_score"] for t in ev.result.teams} == {"a": 80, "b": 110}

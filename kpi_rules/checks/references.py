@@ -106,6 +106,30 @@ def unknown_grade(ctx: Context) -> Iterator[Finding]:
                           did_you_mean(grade, grades, "use one of the grades, or add it to `grades:`"), key=True)
 
 
+@check("KR127", "team-key")
+def team_key(ctx: Context) -> Iterator[Finding]:
+    """`team.key` names the data column that says which team each employee is in:
+    the reserved `team` column (the default), or an input of type `string`.
+
+    ```yaml
+    team:
+      key: squad        # KR127: declare it: inputs: {squad: {type: string}}
+    ```
+    """
+    if not ctx.team:
+        return
+    key = ctx.team.get("key", "team")
+    if key == "team":
+        return
+    spec = ctx.inputs.get(key)
+    if spec is None:
+        yield Finding(("team", "key"), f"the team column `{key}` is neither `team` nor a declared input",
+                      did_you_mean(key, [*ctx.inputs, "team"], f"declare it: `inputs: {{{key}: {{type: string}}}}`"))
+    elif spec.get("type") != "string":
+        yield Finding(("team", "key"), f"the team column `{key}` is an input of type {spec.get('type')}, not string",
+                      f"declare it as `{key}: {{type: string}}`")
+
+
 @check("KR120", "unknown-group")
 def unknown_group(ctx: Context) -> Iterator[Finding]:
     """An indicator names a `group` that is not declared under `groups:`.
