@@ -7,10 +7,12 @@ import re
 from dataclasses import dataclass
 
 KINDS = ("month", "quarter", "half", "year")
+# Written as in POLICY_FORMAT (2024-Q2, 2024-06, 2024-H1, 2024), or as spreadsheets often do
+# (2024Q2, 2024 Q2, 2024/06, 2024-6); always read back in the first form.
 _FORMS = [
-    (re.compile(r"^(\d{4})-?[Qq]([1-4])$"), "quarter"),
-    (re.compile(r"^(\d{4})-?[Hh]([12])$"), "half"),
-    (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "month"),
+    (re.compile(r"^(\d{4})[-/_ ]?[Qq]([1-4])$"), "quarter"),
+    (re.compile(r"^(\d{4})[-/_ ]?[Hh]([12])$"), "half"),
+    (re.compile(r"^(\d{4})[-/](0?[1-9]|1[0-2])$"), "month"),
     (re.compile(r"^(\d{4})$"), "year"),
 ]
 _MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
