@@ -66,6 +66,9 @@ def _git(args: list[str], cwd: Path) -> bytes:
 
 def read_git_version(path: str | Path, rev: str) -> Version:
     """The policy at `path` as it was in commit `rev` (`git show REV:path`, path from the repository root)."""
+    if not rev or rev.startswith("-"):
+        # `git show --output=FILE` would write a file: a revision never starts with a dash.
+        raise DiffError(f"`{rev}` is not a git revision")
     file = Path(path).resolve()
     top = Path(_git(["rev-parse", "--show-toplevel"], file.parent).decode().strip()).resolve()
     try:

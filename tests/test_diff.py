@@ -276,3 +276,12 @@ def test_base_outside_git_is_a_usage_error(pair: tuple[Path, Path, Path]) -> Non
     code, _, err = invoke("diff", str(old), "--base", "HEAD", "--data", str(data))
     assert code == 2
     assert "git rev-parse --show-toplevel" in err
+
+
+def test_base_that_looks_like_an_option_is_refused(repo: Path) -> None:
+    target = repo / "written-by-git.txt"
+    code, _, err = invoke("diff", str(repo / "policies" / "ops-department.yaml"), "--base", f"--output={target}",
+                          "--data", str(repo / "data.csv"), "--period", "2024-Q2")
+    assert code == 2
+    assert "is not a git revision" in err
+    assert not target.exists()
