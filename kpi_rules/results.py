@@ -14,13 +14,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .arrays import none_mask
 from .notes import FiredItems, RowNotes
 from .rounding import round_array, round_decimal
 
 FloatArray = npt.NDArray[np.float64]
 # A row's status: rated, not_rated or error. Fixed-width text, so comparing a column is one C loop.
 STATUS = "<U9"
+# How a missing indicator was treated: "" (it has a value), "zero", "excluded" or "error".
+TREATMENT = "<U8"
 SHOWN_DECIMALS = 4  # intermediate values (actuals, achievements, scores) in the output
 
 FLAG_WORDS = {1: "missing_input", 2: "div_zero", 3: "overflow", 4: "type_error", 5: "domain_error",
@@ -64,7 +65,7 @@ class IndicatorColumns:
     effective_weight: FloatArray  # after `exclude` rescaling
     weighted: FloatArray
     fail: npt.NDArray[np.int8]
-    treatment: npt.NDArray[Any]  # None | "zero" | "excluded" | "error"
+    treatment: npt.NDArray[np.str_]  # "" (scored) | "zero" | "excluded" | "error"
     step: npt.NDArray[np.int8]
 
     def rows(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
@@ -74,7 +75,7 @@ class IndicatorColumns:
         columns += [shown_column(self.effective_weight[part], 6), shown_column(self.weighted[part])]
         fail, treatment, applies = self.fail[part], self.treatment[part], self.applies[part]
         flags: list[list[str]] = [[] for _ in range(len(applies))]
-        for i in np.flatnonzero(fail.astype(bool) | ~none_mask(treatment)):
+        for i in np.flatnonzero(fail.astype(bool) | (treatment != "")):
             words = [FLAG_WORDS.get(int(fail[i]), "missing")] if fail[i] else []
             flags[i] = words + ([str(treatment[i])] if treatment[i] else [])
         keys = ("achievement", "actual", "flags", "score", "target", "weight", "weighted")

@@ -14,7 +14,7 @@ from ..data import Table
 from ..formula import ColumnEvaluator
 from ..model import Plan, Policy
 from ..reasons import Reason
-from ..results import STATUS, IndicatorColumns, PeriodResult
+from ..results import STATUS, TREATMENT, IndicatorColumns, PeriodResult
 from ..rounding import round_array
 from .adjust import apply_adjustments, apply_vetoes, suggestions_for
 from .grading import distribute, grade_of, pay_coefficients
@@ -84,11 +84,17 @@ def _column_plans(policy: Policy, role_code: npt.NDArray[np.intp], active: npt.N
             where[r].append(slot[key])
     code = np.where(role_code >= 0, role_code, len(roles))  # the last slot of each table: no role
 
-    def per_row(values: list[float], default: float) -> FloatArray:
-        return np.asarray(values + [default], dtype=np.float64)[code]
-
     plans = []
     for group in members:
+
+        def per_row(values: list[float], default: float, group: list[tuple[int, Plan]] = group) -> FloatArray:
+            # Rows the group does not cover are masked out wherever these are read, so one value
+            # shared by the whole group needs no per-row lookup.
+            shared = {values[r] for r, _ in group}
+            if len(shared) == 1:
+                return np.full(len(code), shared.pop())
+            return np.asarray(values + [default], dtype=np.float64)[code]
+
         first = group[0][1]
         table = {name: [np.nan] * len(roles) for name in ("target", "floor", "stretch")}
         weight, uses = [0.0] * len(roles), [False] * len(roles)
@@ -119,7 +125,7 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
         nan = np.full(n, np.nan)
         cols[ind.id] = IndicatorColumns(
             ind.id, ind.label, ind.group, ind.unit, np.zeros(n, dtype=bool), actuals[ind.id], nan, nan, nan, nan,
-            nan, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), np.full(n, None, dtype=object),
+            nan, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), np.full(n, "", dtype=TREATMENT),
             np.full(n, -1, dtype=np.int8))
     shared = Counter(plan.indicator for plan in plans)
     for k, plan in enumerate(plans):

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from ..formula import ColumnEvaluator, Fail
 from ..model import Plan
+from ..results import TREATMENT
 from .scoring import ColumnPlan, FloatArray, Scored, score_plan
 
 Positions = Sequence[npt.NDArray[np.intp]]  # per position in a role's plan list: each row's plan index (or -1)
@@ -29,7 +30,7 @@ class PlanScores:
     scored: list[Scored]
     effective_weight: list[FloatArray]
     weighted: list[FloatArray]
-    treatment: list[npt.NDArray[np.object_]]
+    treatment: list[npt.NDArray[np.str_]]  # "" | "zero" | "excluded" | "error"
     total: FloatArray  # sum of weighted scores; NaN where every plan was excluded
     errors: npt.NDArray[np.bool_]  # rows made errors by `missing: error`
 
@@ -53,7 +54,7 @@ def score_plans(plans: Sequence[ColumnPlan | Plan], actuals: Sequence[FloatArray
     if positions is None:  # every row uses every plan, in order (team indicators)
         positions = [np.full(n, k, dtype=np.intp) for k in range(len(columns))]
     scored = [score_plan(a, f, p, evaluator) for p, a, f in zip(columns, actuals, fails)]
-    treatment = [np.full(n, None, dtype=object) for _ in columns]
+    treatment = [np.full(n, "", dtype=TREATMENT) for _ in columns]
     kept = np.zeros((len(columns), n))
     any_excluded = np.zeros(n, dtype=bool)
     errors = np.zeros(n, dtype=bool)
