@@ -22,7 +22,7 @@ FloatArray = npt.NDArray[np.float64]
 STATUS = "<U9"
 # How a missing indicator was treated: "" (it has a value), "zero", "excluded" or "error".
 TREATMENT = "<U8"
-SHOWN_DECIMALS = 4  # intermediate values (actuals, achievements, scores) in the output
+SHOWN_DECIMALS = 10  # intermediate values in the results: enough to redo the sums, no float noise
 
 FLAG_WORDS = {1: "missing_input", 2: "div_zero", 3: "overflow", 4: "type_error", 5: "domain_error",
               6: "no_achievement"}

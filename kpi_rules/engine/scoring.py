@@ -100,6 +100,9 @@ def _linear(actual: FloatArray, ach: FloatArray, plan: ColumnPlan) -> tuple[Floa
     p_floor, p_stretch = pts.get("floor", p_target), pts.get("stretch", p_target)
     sign = -1.0 if plan.direction == "lower" else 1.0  # lower mirrors the axis
     x, lo, mid, hi = sign * actual, sign * plan.floor, sign * plan.target, sign * plan.stretch
+    with np.errstate(invalid="ignore"):
+        for edge in (lo, mid, hi):  # on an edge within float noise: exactly on it (2.6)
+            x = np.where(np.abs(x - edge) <= TOLERANCE * np.abs(edge), edge, x)
     with np.errstate(all="ignore"):
         rising = p_floor + (x - lo) / (mid - lo) * (p_target - p_floor)
         stretching = p_target + (x - mid) / (hi - mid) * (p_stretch - p_target)
