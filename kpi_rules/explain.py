@@ -17,7 +17,7 @@ from .model import Plan
 from .periods import parse_period
 from .problems import KpiRulesError
 from .reasons import say
-from .results import FLAG_WORDS, shown
+from .results import FLAG_WORDS, TREATMENTS, shown
 
 
 class EmployeeNotFound(KpiRulesError):
@@ -97,8 +97,9 @@ class _Explainer:
                 self.say("reads", values=self.reads(ind.formula, values))
             if col.fail[i]:
                 flags = FLAG_WORDS.get(int(col.fail[i]), "missing")
-                self.say("missing", flags=flags, treatment=self.m[f"treat.{col.treatment[i]}"])
-                if col.treatment[i] == "excluded":
+                treated = TREATMENTS[col.treatment[i]]
+                self.say("missing", flags=flags, treatment=self.m[f"treat.{treated}"])
+                if treated == "excluded":
                     continue
             else:
                 self.score_lines(plan, col.actual[i], col.achievement[i], col.score[i], int(col.step[i]))

@@ -20,8 +20,9 @@ from .rounding import round_array
 FloatArray = npt.NDArray[np.float64]
 # A row's status: rated, not_rated or error. Fixed-width text, so comparing a column is one C loop.
 STATUS = "<U9"
-# How a missing indicator was treated: "" (it has a value), "zero", "excluded" or "error".
-TREATMENT = "<U8"
+# How a missing indicator was treated, as a code per row: TREATMENTS[code].
+TREATMENTS = ("", "zero", "excluded", "error")
+SCORED, ZERO, EXCLUDED, ERROR = range(4)
 SHOWN_DECIMALS = 10  # intermediate values in the results: enough to redo the sums, no float noise
 
 FLAG_WORDS = {1: "missing_input", 2: "div_zero", 3: "overflow", 4: "type_error", 5: "domain_error",
@@ -72,7 +73,7 @@ class IndicatorColumns:
     effective_weight: FloatArray  # after `exclude` rescaling
     weighted: FloatArray
     fail: npt.NDArray[np.int8]
-    treatment: npt.NDArray[np.str_]  # "" (scored) | "zero" | "excluded" | "error"
+    treatment: npt.NDArray[np.int8]  # TREATMENTS index: scored, zero, excluded, error
     step: npt.NDArray[np.int8]
 
     def rows(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
@@ -82,9 +83,9 @@ class IndicatorColumns:
         columns += [shown_column(self.effective_weight[part], 6), shown_column(self.weighted[part])]
         fail, treatment, applies = self.fail[part], self.treatment[part], self.applies[part]
         flags: list[list[str]] = [[] for _ in range(len(applies))]
-        for i in np.flatnonzero(fail.astype(bool) | (treatment != "")):
+        for i in np.flatnonzero(fail.astype(bool) | (treatment != SCORED)):
             words = [FLAG_WORDS.get(int(fail[i]), "missing")] if fail[i] else []
-            flags[i] = words + ([str(treatment[i])] if treatment[i] else [])
+            flags[i] = words + ([TREATMENTS[treatment[i]]] if treatment[i] else [])
         keys = ("achievement", "actual", "flags", "score", "target", "weight", "weighted")
         ordered: list[list[Any]] = [columns[2], columns[0], flags, columns[3], columns[1], columns[4], columns[5]]
         return [dict(zip(keys, values)) if applies else {}

@@ -14,7 +14,7 @@ from ..data import Table
 from ..formula import ColumnEvaluator
 from ..model import Plan, Policy
 from ..reasons import Reason
-from ..results import STATUS, TREATMENT, IndicatorColumns, PeriodResult
+from ..results import ERROR, STATUS, IndicatorColumns, PeriodResult
 from ..rounding import round_array
 from .adjust import apply_adjustments, apply_vetoes, suggestions_for
 from .grading import distribute, grade_of, pay_coefficients
@@ -125,7 +125,7 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
         nan = np.full(n, np.nan)
         cols[ind.id] = IndicatorColumns(
             ind.id, ind.label, ind.group, ind.unit, np.zeros(n, dtype=bool), actuals[ind.id], nan, nan, nan, nan,
-            nan, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), np.full(n, "", dtype=TREATMENT),
+            nan, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), np.zeros(n, dtype=np.int8),
             np.full(n, -1, dtype=np.int8))
     shared = Counter(plan.indicator for plan in plans)
     for k, plan in enumerate(plans):
@@ -143,7 +143,7 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
         c.score, c.fail = np.where(on, s.score, c.score), np.where(on, s.fail, c.fail).astype(np.int8)
         c.weight, c.effective_weight = put(c.weight, plan.weight), put(c.effective_weight, scores.effective_weight[k])
         c.weighted, c.treatment = put(c.weighted, scores.weighted[k]), put(c.treatment, scores.treatment[k])
-        for row in np.flatnonzero(on & (scores.treatment[k] == "error")):
+        for row in np.flatnonzero(on & (scores.treatment[k] == ERROR)):
             res.reasons[row].append(Reason("indicator_error", indicator=plan.indicator))
     res.individual = np.where(active, scores.total, np.nan)
     res.status[active & scores.errors] = "error"

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..formula import ColumnEvaluator, Fail
 from ..model import Plan
-from ..results import TREATMENT
+from ..results import ERROR, EXCLUDED, ZERO
 from .scoring import ColumnPlan, FloatArray, Scored, score_plan
 
 Positions = Sequence[npt.NDArray[np.intp]]  # per position in a role's plan list: each row's plan index (or -1)
@@ -30,19 +30,19 @@ class PlanScores:
     scored: list[Scored]
     effective_weight: list[FloatArray]
     weighted: list[FloatArray]
-    treatment: list[npt.NDArray[np.str_]]  # "" | "zero" | "excluded" | "error"
+    treatment: list[npt.NDArray[np.int8]]  # codes: results.TREATMENTS
     total: FloatArray  # sum of weighted scores; NaN where every plan was excluded
     errors: npt.NDArray[np.bool_]  # rows made errors by `missing: error`
 
 
 def _in_order(values: npt.NDArray[np.float64], positions: Positions) -> FloatArray:
-    """Sum each row's values[plan] over its plans, in its role's plan order (index -1 adds nothing)."""
+    """Sum each row's values[plan] over its plans, in its role's plan order. The last row of
+    `values` is all zeros: index -1 adds nothing."""
     n = values.shape[1]
-    padded = np.vstack([values, np.zeros((1, n))])  # row -1 of `padded` is the zero row
     columns = np.arange(n)
     total = np.zeros(n)
     for plan_of_row in positions:
-        total = total + padded[plan_of_row, columns]
+        total += values[plan_of_row, columns]
     return total
 
 
@@ -54,29 +54,30 @@ def score_plans(plans: Sequence[ColumnPlan | Plan], actuals: Sequence[FloatArray
     if positions is None:  # every row uses every plan, in order (team indicators)
         positions = [np.full(n, k, dtype=np.intp) for k in range(len(columns))]
     scored = [score_plan(a, f, p, evaluator) for p, a, f in zip(columns, actuals, fails)]
-    treatment = [np.full(n, "", dtype=TREATMENT) for _ in columns]
-    kept = np.zeros((len(columns), n))
+    treatment = [np.zeros(n, dtype=np.int8) for _ in columns]
+    kept = np.zeros((len(columns) + 1, n))  # + a zero row, see _in_order
     any_excluded = np.zeros(n, dtype=bool)
     errors = np.zeros(n, dtype=bool)
     for k, (plan, s, treat) in enumerate(zip(columns, scored, treatment)):
         missing = plan.applies & (s.fail != Fail.OK)
-        treat[missing] = {"zero": "zero", "exclude": "excluded", "error": "error"}[plan.missing]
+        treat[missing] = {"zero": ZERO, "exclude": EXCLUDED, "error": ERROR}[plan.missing]
         if plan.missing == "zero":
             s.score[missing] = 0.0  # POLICY_FORMAT 2.3: `missing: zero` scores it 0
         excluded = missing if plan.missing == "exclude" else np.zeros(n, dtype=bool)
         any_excluded |= excluded
-        kept[k] = np.where(plan.applies & ~excluded, plan.weight, 0.0)
+        np.copyto(kept[k], plan.weight, where=plan.applies & ~excluded)
         if plan.missing == "error":
             errors |= missing
     kept_weight = _in_order(kept, positions)
-    effective, weighted = [], []
+    effective = []
+    weighted = np.zeros((len(columns) + 1, n))  # + a zero row, see _in_order
     with np.errstate(all="ignore"):
-        for plan, s, treat in zip(columns, scored, treatment):
+        for k, (plan, s, treat) in enumerate(zip(columns, scored, treatment)):
             # Rescale only rows that lost an indicator, so others keep exact weights.
             weight = np.where(any_excluded, plan.weight / kept_weight, plan.weight)
-            weight = np.where((treat == "excluded") | ~plan.applies, 0.0, weight)
+            weight[(treat == EXCLUDED) | ~plan.applies] = 0.0
             effective.append(weight)
-            weighted.append(weight * np.where(np.isnan(s.score), 0.0, s.score))
-    total = _in_order(np.array(weighted) if weighted else np.zeros((0, n)), positions)
+            np.multiply(weight, np.where(np.isnan(s.score), 0.0, s.score), out=weighted[k])
+    total = _in_order(weighted, positions)
     total = np.where(kept_weight > 0, total, np.nan)
-    return PlanScores(scored, effective, weighted, treatment, total, errors)
+    return PlanScores(scored, effective, list(weighted[:-1]), treatment, total, errors)

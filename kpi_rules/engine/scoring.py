@@ -81,9 +81,11 @@ def achievement(actual: FloatArray, plan: ColumnPlan) -> tuple[FloatArray, npt.N
 def _bands(x: FloatArray, scale: Scale) -> tuple[FloatArray, npt.NDArray[np.int8]]:
     """Top-down, first band whose (tolerant) `min` x reaches; the band without `min` catches the rest."""
     edges = [band.min for band in scale.bands if band.min is not None]  # descending (KR109)
-    thresholds = np.array([m - TOLERANCE * abs(m) for m in edges], dtype=np.float64)
-    # Bands above x are those whose threshold is greater than x: count them.
-    step = np.searchsorted(-thresholds, -x, side="left").astype(np.int64)
+    # The bands above x are those whose (tolerant) threshold x does not reach: count them.
+    step = np.zeros(x.shape, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        for m in edges:
+            step += x < m - TOLERANCE * abs(m)
     catch_all = len(scale.bands) > len(edges)
     scores = np.array([band.score for band in scale.bands] + [np.nan], dtype=np.float64)
     if not catch_all:

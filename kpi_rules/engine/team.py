@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from ..formula import ColumnEvaluator, Groups
 from ..model import Team
-from ..results import shown
+from ..results import TREATMENTS, shown
 from .plans import PlanScores, score_plans
 from .scoring import ColumnPlan, FloatArray, at_least
 
@@ -69,7 +69,7 @@ def team_rows(team: Team, outcome: TeamOutcome, members: npt.NDArray[np.intp]) -
             s = outcome.plans.scored[k]
             flags = [] if s.fail[g] == 0 else ["missing"]
             if outcome.plans.treatment[k][g]:
-                flags.append(str(outcome.plans.treatment[k][g]))
+                flags.append(TREATMENTS[outcome.plans.treatment[k][g]])
             indicators[ti.id] = {
                 "actual": shown(outcome.actuals[ti.id][g]), "target": ti.plan.target,
                 "achievement": shown(s.achievement[g]), "score": shown(s.score[g]),
