@@ -92,7 +92,7 @@ def _column_plans(policy: Policy, role_code: npt.NDArray[np.intp], active: npt.N
             # shared by the whole group needs no per-row lookup.
             shared = {values[r] for r, _ in group}
             if len(shared) == 1:
-                return np.full(len(code), shared.pop())
+                return np.asarray(shared.pop(), dtype=np.float64)  # 0-d: broadcasts like a column
             return np.asarray(values + [default], dtype=np.float64)[code]
 
         first = group[0][1]
@@ -136,12 +136,14 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
             return new if alone else np.where(on, new, old)
 
         c.applies = c.applies | on
-        c.target, c.floor = put(c.target, plan.target), put(c.floor, plan.floor)
-        c.stretch, c.step = put(c.stretch, plan.stretch), put(c.step, s.step).astype(np.int8)
+        target, floor, stretch, weight = (np.broadcast_to(v, (n,)) for v in
+                                          (plan.target, plan.floor, plan.stretch, plan.weight))
+        c.target, c.floor = put(c.target, target), put(c.floor, floor)
+        c.stretch, c.step = put(c.stretch, stretch), put(c.step, s.step).astype(np.int8)
         # Where the indicator does not apply, score('id') and achievement('id') read as missing.
         c.achievement = np.where(on, s.achievement, c.achievement)
         c.score, c.fail = np.where(on, s.score, c.score), np.where(on, s.fail, c.fail).astype(np.int8)
-        c.weight, c.effective_weight = put(c.weight, plan.weight), put(c.effective_weight, scores.effective_weight[k])
+        c.weight, c.effective_weight = put(c.weight, weight), put(c.effective_weight, scores.effective_weight[k])
         c.weighted, c.treatment = put(c.weighted, scores.weighted[k]), put(c.treatment, scores.treatment[k])
         for row in np.flatnonzero(on & (scores.treatment[k] == ERROR)):
             res.reasons[row].append(Reason("indicator_error", indicator=plan.indicator))
