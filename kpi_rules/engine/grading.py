@@ -11,18 +11,12 @@ import numpy.typing as npt
 from ..model import Distribution, Grade, Policy
 from ..reasons import Reason
 from ..results import shown
-from .scoring import FloatArray, at_least
+from .scoring import FloatArray, first_reached
 
 
 def grade_of(grades: tuple[Grade, ...], finals: FloatArray) -> npt.NDArray[Any]:
     """Top-down, first match wins, `min` inclusive (with the 1e-9 tolerance)."""
-    out = np.full(finals.shape, None, dtype=object)
-    open_rows = ~np.isnan(finals)
-    for g in grades:
-        hit = open_rows if g.min is None else open_rows & at_least(finals, g.min)
-        out[hit] = g.grade
-        open_rows &= ~hit
-    return out
+    return first_reached(finals, [(g.min, g.grade) for g in grades], None)
 
 
 def pay_coefficients(policy: Policy, grades: npt.NDArray[Any]) -> FloatArray:

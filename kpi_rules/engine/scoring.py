@@ -6,7 +6,9 @@ inclusive, float-tolerant edges, piecewise-linear scales, formula scales.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,9 +32,23 @@ class Scored:
     step: npt.NDArray[np.int8]
 
 
-def at_least(values: FloatArray, bound: float) -> npt.NDArray[np.bool_]:
-    """values >= bound, where "differs by less than 1e-9 (relative)" counts as on it."""
-    return values >= bound - TOLERANCE * abs(bound)
+def at_least(values: FloatArray, bound: float | FloatArray) -> npt.NDArray[np.bool_]:
+    """values >= bound (one bound, or one per row), where "differs by less than 1e-9
+    (relative)" counts as on it (POLICY_FORMAT 2.6)."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(values >= bound - TOLERANCE * np.abs(bound))
+
+
+def first_reached(values: FloatArray, steps: Sequence[tuple[float | None, Any]], empty: Any) -> npt.NDArray[Any]:
+    """Top-down table lookup (grades, team coefficients): the value of the first step whose
+    `min` a row reaches, `min` inclusive; a step without `min` takes every row left."""
+    out = np.full(values.shape, empty, dtype=np.asarray(empty).dtype if empty is not None else object)
+    open_rows = ~np.isnan(values)
+    for minimum, value in steps:
+        hit = open_rows if minimum is None else open_rows & at_least(values, minimum)
+        out[hit] = value
+        open_rows &= ~hit
+    return out
 
 
 @dataclass(frozen=True)
@@ -108,7 +124,7 @@ def _linear(actual: FloatArray, ach: FloatArray, plan: ColumnPlan) -> tuple[Floa
     with np.errstate(all="ignore"):
         rising = p_floor + (x - lo) / (mid - lo) * (p_target - p_floor)
         stretching = p_target + (x - mid) / (hi - mid) * (p_stretch - p_target)
-    conditions = [~_at_least(x, lo), ~_at_least(x, mid), ~_at_least(x, hi), np.ones(x.shape, dtype=bool)]
+    conditions = [~at_least(x, lo), ~at_least(x, mid), ~at_least(x, hi), np.ones(x.shape, dtype=bool)]
     score = np.select(conditions, [plan.scale.below_floor, rising, stretching, p_stretch], np.nan)
     step = np.select(conditions, [0, 1, 2, 3], -1).astype(np.int8)
     three_points = ~np.isnan(plan.floor) & ~np.isnan(plan.stretch) & ~np.isnan(plan.target)
@@ -116,12 +132,6 @@ def _linear(actual: FloatArray, ach: FloatArray, plan: ColumnPlan) -> tuple[Floa
     step = np.where(three_points, step, 1).astype(np.int8)
     score[np.isnan(actual)] = np.nan
     return score, step
-
-
-def _at_least(values: FloatArray, bounds: FloatArray) -> npt.NDArray[np.bool_]:
-    """`at_least` against a bound per row."""
-    with np.errstate(invalid="ignore"):
-        return values >= bounds - TOLERANCE * np.abs(bounds)
 
 
 def score_plan(actual: FloatArray, actual_fail: npt.NDArray[np.int8], plan: Plan | ColumnPlan,

@@ -14,7 +14,7 @@ from ..formula import ColumnEvaluator, Groups
 from ..model import Team
 from ..results import TREATMENTS, shown
 from .plans import PlanScores, score_plans
-from .scoring import ColumnPlan, FloatArray, at_least
+from .scoring import ColumnPlan, FloatArray, first_reached
 
 
 @dataclass
@@ -33,13 +33,7 @@ class TeamOutcome:
 
 
 def coefficient_for(team: Team, scores: FloatArray) -> FloatArray:
-    out = np.full(scores.shape, np.nan)
-    open_rows = ~np.isnan(scores)
-    for step in team.coefficient:
-        hit = open_rows if step.min is None else open_rows & at_least(scores, step.min)
-        out[hit] = step.value
-        open_rows &= ~hit
-    return out
+    return first_reached(scores, [(step.min, step.value) for step in team.coefficient], np.nan)
 
 
 def evaluate_team(team: Team, key: npt.NDArray[Any], counted: npt.NDArray[np.bool_], env: Mapping[str, Any],
