@@ -13,6 +13,12 @@ import numpy.typing as npt
 _NONE: list[str] = []
 
 
+def _dense(sparse: dict[int, list[str]], n: int, start: int, stop: int | None) -> list[list[str]]:
+    """A list per row start..stop-1 from {row - start: list}."""
+    stop = n if stop is None else min(stop, n)
+    return [sparse.get(i) or [] for i in range(stop - start)]
+
+
 class RowNotes:
     """Behaves like a list of n lists: `notes[i]` is row i's list (made on first use)."""
 
@@ -44,14 +50,14 @@ class RowNotes:
         for i in rows:
             self[i].append(text)
 
+    def sparse(self, start: int = 0, stop: int | None = None) -> dict[int, list[str]]:
+        """{row - start: a copy of its list} for the rows start..stop-1 that have notes."""
+        stop = self.n if stop is None else min(stop, self.n)
+        return {i - start: list(notes) for i, notes in self._notes.items() if notes and start <= i < stop}
+
     def lists(self, start: int = 0, stop: int | None = None) -> list[list[str]]:
         """A new list per row start..stop-1 (copies)."""
-        stop = self.n if stop is None else min(stop, self.n)
-        out: list[list[str]] = [[] for _ in range(stop - start)]
-        for i, notes in self._notes.items():
-            if start <= i < stop:
-                out[i - start] = list(notes)
-        return out
+        return _dense(self.sparse(start, stop), self.n, start, stop)
 
     def mask(self) -> npt.NDArray[np.bool_]:
         out = np.zeros(self.n, dtype=bool)
@@ -94,14 +100,18 @@ class FiredItems:
 
     get = __getitem__
 
-    def lists(self, start: int = 0, stop: int | None = None) -> list[list[str]]:
-        """A new list per row start..stop-1 of the ids that fired for it, in item order."""
-        stop = self.n if stop is None else min(stop, self.n)
-        out: list[list[str]] = [[] for _ in range(stop - start)]
+    def sparse(self, start: int = 0, stop: int | None = None) -> dict[int, list[str]]:
+        """{row - start: the ids that fired for it, in item order} for the rows start..stop-1
+        where any fired."""
+        out: dict[int, list[str]] = {}
         for item, fires in self.items:
             for i in np.flatnonzero(fires[start:stop]).tolist():
-                out[i].append(item)
+                out.setdefault(i, []).append(item)
         return out
+
+    def lists(self, start: int = 0, stop: int | None = None) -> list[list[str]]:
+        """A new list per row start..stop-1 of the ids that fired for it, in item order."""
+        return _dense(self.sparse(start, stop), self.n, start, stop)
 
     def __iter__(self) -> Iterator[list[str]]:
         return (self[i] for i in range(self.n))

@@ -14,11 +14,13 @@ from typing import Any, BinaryIO, TextIO
 import orjson
 
 from .engine import Evaluation
+from .jsonrows import encode_rows
 from .perf import no_gc_pauses
 
 CSV_FIELDS = ["employee_id", "name", "role", "team", "period", "status", "individual", "team_score", "bonus",
               "deduction", "coefficient_team", "final", "grade", "grade_before_distribution", "pay_coefficient",
               "veto", "bonuses", "deductions", "reasons"]
+CHUNK_ROWS = 10_000
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -50,7 +52,7 @@ def write_json(ev: Evaluation, out: BinaryIO) -> None:
     """Sorted keys, one employee per line: byte-identical for identical input, and diffable.
 
     Rows are encoded and written a slice at a time, so memory stays bounded for a million
-    rows; their keys are inserted in sorted order already (results.employee_rows)."""
+    rows, column by column (jsonrows: the same bytes as the rows' dicts, several times faster)."""
     with no_gc_pauses():
         header = _header(ev)
         keys = sorted([*header, "employees"])
@@ -61,16 +63,11 @@ def write_json(ev: Evaluation, out: BinaryIO) -> None:
                 out.write(orjson.dumps(header[key], option=orjson.OPT_SORT_KEYS))
             else:
                 out.write(b"[")
-                first = True
-                for chunk in ev.result.employee_chunks():
-                    if not chunk:
-                        continue
-                    # Every row's first key is "bonus"; `{"bonus"` cannot occur inside a JSON
-                    # string (its quotes would be escaped), so this puts one row per line.
-                    out.write(b"\n" if first else b",\n")
-                    out.write(orjson.dumps(chunk)[1:-1].replace(b'},{"bonus":', b'},\n{"bonus":'))
-                    first = False
-                out.write(b"\n]" if not first else b"]")
+                res = ev.result
+                for start in range(0, res.n, CHUNK_ROWS):
+                    out.write(b"\n" if start == 0 else b",\n")
+                    out.write(b",\n".join(encode_rows(res, start, start + CHUNK_ROWS)))
+                out.write(b"\n]" if res.n else b"]")
             out.write(b",\n" if k < len(keys) - 1 else b"\n")
         out.write(b"}\n")
 

@@ -29,7 +29,7 @@ FLAG_WORDS = {1: "missing_input", 2: "div_zero", 3: "overflow", 4: "type_error",
               6: "no_achievement"}
 
 
-def _rounded(values: FloatArray, decimals: int) -> FloatArray:
+def rounded_for_display(values: FloatArray, decimals: int) -> FloatArray:
     """Policy-level figures (finals, totals: a few decimals) round half-up in decimal, as the
     policy says; intermediate values shown to many decimals only lose float noise, which
     numpy's binary rounding does at a fraction of the cost."""
@@ -46,7 +46,7 @@ def shown(value: float, decimals: int = SHOWN_DECIMALS) -> float | int | None:
 
 def shown_column(values: FloatArray, decimals: int = SHOWN_DECIMALS) -> list[float | int | None]:
     """`shown` for a whole column, at numpy speed."""
-    rounded = _rounded(np.asarray(values, dtype=np.float64), decimals)
+    rounded = rounded_for_display(np.asarray(values, dtype=np.float64), decimals)
     out = rounded.astype(object)
     whole = np.isfinite(rounded) & (rounded == np.floor(rounded)) & (np.abs(rounded) < 2**53)
     out[whole] = rounded[whole].astype(np.int64).astype(object)

@@ -15,9 +15,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from kpi_rules.compiler import compile_policy
 from kpi_rules.data import Table, type_table
 from kpi_rules.engine import Evaluation, evaluate
+from kpi_rules.jsonrows import encode_rows
 from kpi_rules.model import Policy
 from kpi_rules.output import to_json
 from kpi_rules.readers import read_table
@@ -123,8 +126,13 @@ def run_files(policy_path: Path, data_path: Path, period: str | None = None) -> 
 
 
 def employees(ev: Evaluation) -> list[dict[str, Any]]:
-    """Every row of the results in the section-3 form."""
-    return [ev.result.employee(i) for i in range(ev.result.n)]
+    """Every row of the results in the section-3 form.
+
+    Also holds the JSON writer's columnar encoder to these dicts: every engine test that
+    reads rows checks that `evaluate --format json` writes exactly them."""
+    rows = [ev.result.employee(i) for i in range(ev.result.n)]
+    assert encode_rows(ev.result, 0, ev.result.n) == [orjson.dumps(r) for r in rows]
+    return rows
 
 
 def by_id(ev: Evaluation) -> dict[str, dict[str, Any]]:
