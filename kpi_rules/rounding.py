@@ -1,32 +1,39 @@
 """Decimal rounding of binary floats, one value or a whole column.
 
 Rounding is defined on the shortest decimal that reads back as the float
-(its `repr`): 2.675 is "2.675", so half-up gives 2.68 even though the
-binary value is 2.67499999999999982236431605997495353221893310546875.
+(its `repr`): 2.675 is "2.675", so half-up gives 2.68 even though the binary
+value is 2.67499999999999982236431605997495353221893310546875. Float noise
+from arithmetic is dropped first: a value within a millionth of the last
+kept unit of a half is that half (the decimal is read to 6 more places than
+kept), so 9.345 + 75.65, which binary floats make 84.99499999999999, is
+84.995 and gives 85.00, as on paper.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 
 import numpy as np
 import numpy.typing as npt
 
 MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 FloatArray = npt.NDArray[np.float64]
+NOISE_PLACES = 6  # decimals read beyond those kept, to drop float noise before rounding
+_WIDE = Context(prec=80)  # a float below 1e16 has at most 17 digits, plus the decimals asked
 
 
 def round_decimal(value: float, decimals: int = 2, mode: str = "half_up") -> float:
     if value != value or value in (float("inf"), float("-inf")):
         return value
-    exact = Decimal(repr(float(value)))
-    exponent = exact.as_tuple().exponent
+    exponent = Decimal(repr(float(value))).as_tuple().exponent
     if isinstance(exponent, int) and exponent >= -decimals:
         # No digits beyond those kept: nothing to round. This is also every float of 1e16 or more,
         # which quantize would refuse (decimal.InvalidOperation: more digits than its precision).
         return float(value) + 0.0
+    noise_free = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals - NOISE_PLACES),
+                                                      rounding=ROUND_HALF_EVEN, context=_WIDE)
     quantum = Decimal(1).scaleb(-decimals)
-    return float(exact.quantize(quantum, rounding=MODES[mode])) + 0.0  # no -0.0
+    return float(noise_free.quantize(quantum, rounding=MODES[mode], context=_WIDE)) + 0.0  # no -0.0
 
 
 def round_array(values: FloatArray, decimals: int = 2, mode: str = "half_up") -> FloatArray:

@@ -904,6 +904,24 @@ class TestRule08Rounding:
         e = one(run(tmp_path, body, [row("E1", a=84.125, b=84.125)]))
         assert e["final"] == 84.13
 
+    @pytest.mark.parametrize(("a", "b", "final", "grade"), [
+        # 15% x 62.3 + 85% x 89 = 9.345 + 75.65 = 84.995 on paper; binary floats say 84.99499999999999.
+        (62.3, 89, 85, "B"),
+        # 8.415 + 76.5 = 84.915 (floats: 84.91499999999999)
+        (56.1, 90, 84.92, "C"),
+    ])
+    def test_a_computed_half_rounds_as_on_paper(self, tmp_path: Path, a: float, b: float, final: float,
+                                                grade: str) -> None:
+        body = """
+        inputs: {a: {type: number}, b: {type: number}}
+        indicators: {a: {formula: a}, b: {formula: b}}
+        scales: {v: {type: formula, formula: value}}
+        roles: {r: {indicators: {a: {weight: 15%, scale: v}, b: {weight: 85%, scale: v}}}}
+        """
+        assert 0.15 * a + 0.85 * b != float(f"{0.15 * a + 0.85 * b:.15g}")  # the float is off the paper value
+        e = one(run(tmp_path, body, [row("E1", a=a, b=b)]))
+        assert (e["final"], e["grade"]) == (final, grade)
+
 
 # ---------------------------------------------------------------- 2.9 roll-up
 
@@ -966,6 +984,13 @@ class TestRule09Rollup:
         assert {k: v["final"] for k, v in out.items() if v["status"] == "rated"} == expected
         assert out["E3"]["status"] == "not_rated"
         assert ev.other_periods == {"2023-Q4": 1}
+
+    @pytest.mark.parametrize("method", ["mean", "weighted"])
+    def test_the_combined_score_rounds_as_on_paper(self, tmp_path: Path, method: str) -> None:
+        # (101 + 103.33) / 2 = 102.165 -> 102.17 half-up (binary floats say 102.16499999999999).
+        rows = [row("E1", period="2024-Q3", s=101), row("E1", period="2024-Q4", s=103.33)]  # weights 30%, 30%
+        e1 = one(run(tmp_path, rollup_policy(method), rows, period="2024"))
+        assert e1["final"] == 102.17
 
     def test_min_periods(self, tmp_path: Path) -> None:
         out = by_id(run(tmp_path, rollup_policy(min_periods=3), YEAR_ROWS, period="2024"))
