@@ -49,6 +49,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "{reason}(无法判断参与资格:所需数据缺失)"),
     "indicator_error": ("indicator `{indicator}` has no value and the policy treats missing values as errors",
                         "指标「{indicator}」无值,按方案规定本行记为数据有误"),
+    "team_indicator_error": ("team indicator `{indicator}` of team {team} has no value and the policy treats "
+                             "missing values as errors",
+                             "团队「{team}」的团队指标「{indicator}」无值,按方案规定本行记为数据有误"),
     "all_excluded": ("no indicator has a value (all were excluded as missing)", "所有指标均无值(均因缺失而不计入)"),
     "team_unavailable": ("the team score could not be computed; the team part is left out",
                          "团队得分无法计算,未计入团队部分"),

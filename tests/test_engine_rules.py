@@ -443,6 +443,33 @@ vetoes:
         assert e["status"] == "not_rated"
         assert "not eligible" in reasons_text(e) and "missing" in reasons_text(e)
 
+    @pytest.mark.parametrize("rule", ["zero", "exclude", "error"])
+    def test_a_team_indicator_without_a_value(self, tmp_path: Path, rule: str) -> None:
+        # Team a has no `o` at all: mean(o) is missing. Team b has one.
+        body = f"""
+        inputs: {{v: {{type: number}}, o: {{type: number, required: false}}}}
+        indicators: {{v: {{formula: v}}}}
+        scales: {{direct: {{type: formula, formula: value}}}}
+        roles: {{r: {{indicators: {{v: {{weight: 100%, scale: direct}}}}}}}}
+        team:
+          indicators: {{t: {{formula: mean(o), scale: direct, weight: 100%}}}}
+          apply: {{blend: 50%}}
+        missing: {rule}
+        """
+        rows = [row("E1", team="a", v=100, o=None), row("E2", team="a", v=120, o=None),
+                row("E3", team="b", v=100, o=80)]
+        out = by_id(run(tmp_path, body, rows))
+        assert (out["E3"]["status"], out["E3"]["final"]) == ("rated", 90)
+        got = {k: (out[k]["status"], out[k]["final"]) for k in ("E1", "E2")}
+        if rule == "zero":  # team score 0, blended in
+            assert got == {"E1": ("rated", 50), "E2": ("rated", 60)}
+        elif rule == "exclude":  # no team score: the team part is left out
+            assert got == {"E1": ("rated", 100), "E2": ("rated", 120)}
+            assert "team part is left out" in reasons_text(out["E1"])
+        else:  # POLICY_FORMAT 2.3: `error` makes the row an error
+            assert got == {"E1": ("error", None), "E2": ("error", None)}
+            assert "team indicator `t` of team a has no value" in reasons_text(out["E1"])
+
 
 # ---------------------------------------------------------------- 2.4 achievement
 

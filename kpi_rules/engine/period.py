@@ -20,7 +20,7 @@ from .adjust import apply_adjustments, apply_vetoes, suggestions_for
 from .grading import distribute, grade_of, pay_coefficients
 from .plans import score_plans
 from .scoring import ColumnPlan, FloatArray
-from .team import evaluate_team, team_rows
+from .team import evaluate_team, mark_team_errors, team_rows
 
 
 def _take(table: Table, rows: npt.NDArray[np.intp]) -> Callable[[Any], Any]:
@@ -170,6 +170,7 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
     total = res.individual.copy()
     if policy.team:
         team = evaluate_team(policy.team, env.get(policy.team.key, res.team), res.status != "error", env, ev)
+        rated = mark_team_errors(policy.team, team, res, rated)
         res.team_score = team.for_rows(team.score)
         members = np.bincount(team.index[(team.index >= 0) & rated], minlength=len(team.names))
         res.teams = team_rows(policy.team, team, members)

@@ -12,7 +12,8 @@ import numpy.typing as npt
 
 from ..formula import ColumnEvaluator, Groups
 from ..model import Team
-from ..results import TREATMENTS, shown
+from ..reasons import Reason
+from ..results import ERROR, TREATMENTS, PeriodResult, shown
 from .plans import PlanScores, score_plans
 from .scoring import ColumnPlan, FloatArray, first_reached
 
@@ -77,3 +78,20 @@ def team_rows(team: Team, outcome: TeamOutcome, members: npt.NDArray[np.intp]) -
             "blend": team.blend,
         })
     return out
+
+
+def mark_team_errors(team: Team, outcome: TeamOutcome, res: PeriodResult,
+                     rated: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """A team indicator without a value under `missing: error` makes its members' rows errors
+    (POLICY_FORMAT 2.3). Returns the rows still rated."""
+    if not outcome.plans.errors.any():
+        return rated
+    for g in np.flatnonzero(outcome.plans.errors):
+        which = [ti.id for k, ti in enumerate(team.indicators) if outcome.plans.treatment[k][g] == ERROR]
+        for row in np.flatnonzero(rated & (outcome.index == g)):
+            res.status[row] = "error"
+            for indicator in which:
+                res.reasons[row].append(Reason("team_indicator_error", indicator=indicator,
+                                               team=outcome.names[g]))
+    still: npt.NDArray[np.bool_] = res.status == "rated"
+    return still
