@@ -424,7 +424,7 @@ WITH_NAMES: list[tuple[str, dict[str, Any], float | None, Fail]] = [
     ("role != 'ops_manager'", {"role": "ops_specialist"}, 1.0, Fail.OK),
     ("role == 1", {"role": "x"}, 0.0, Fail.OK),
     ("role == 'x'", {"role": None}, None, Fail.MISSING),
-    ("role < 'b'", {"role": "a"}, None, Fail.TYPE),
+    ("role < other", {"role": "a", "other": "b"}, None, Fail.TYPE),  # text ordering: refused at validation (KR118)
     ("role + 1", {"role": "a"}, None, Fail.TYPE),
     ("max(role, 1)", {"role": "a"}, None, Fail.TYPE),
     ("'a' if x else 'b'", {"x": 1}, None, Fail.TYPE),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -13,6 +14,8 @@ from ..problems import JsonPath
 RESERVED_COLUMNS = frozenset({"employee_id", "role", "name", "team", "period"})
 SCALE_NAMES = frozenset({"value", "target", "floor", "stretch", "achievement"})
 SUGGESTION_NAMES = frozenset({"final", "grade", "individual", "team_score", "bonus", "deduction"})
+
+_WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,14 @@ class Context:
         return [str(g["grade"]) for g in self.data.get("grades", [])]
 
     @property
+    def text_names(self) -> frozenset[str]:
+        """Row names whose values are text: the reserved columns but none shadowed by an
+        input of another type, and string inputs."""
+        typed = {k: v.get("type") for k, v in self.inputs.items() if isinstance(v, dict)}
+        return frozenset(n for n in RESERVED_COLUMNS if typed.get(n, "string") == "string" and n != "period"
+                         and n not in self.indicators) | frozenset(n for n, t in typed.items() if t == "string")
+
+    @property
     def row_names(self) -> frozenset[str]:
         """Names a row-level formula may read: inputs, indicators, reserved columns."""
         return frozenset(self.inputs) | frozenset(self.indicators) | RESERVED_COLUMNS
@@ -121,16 +132,27 @@ class Context:
         return self.row_names
 
     def formula_mark(self, path: JsonPath, offset: int) -> Mark:
-        """file:line:col of the character `offset` inside the formula at `path`."""
+        """file:line:col of the character `offset` inside the formula at `path`.
+
+        YAML may fold a formula over several lines (block scalars, long quoted or plain
+        scalars), changing only its white space. So the character is found as the same
+        word, at the same place in it, in the source lines from where the value starts."""
         mark = self.source.value(path)
         style = self.source.styles.get(path, "")
+        words = [m.span() for m in _WORD.finditer(str(self.get(path)))]
+        if not words:
+            return Mark(mark.line, mark.col)
+        k = next((k for k, (_, end) in enumerate(words) if offset < end), len(words) - 1)
+        within = max(offset - words[k][0], 0)
         if style in ("|", ">"):
-            # Block scalar: the text starts on the next line, indented.
-            text = str(self.get(path))
-            before = text[:offset]
-            line = mark.line + 1 + before.count("\n")
-            row = self.source.source_line(line)
-            indent = len(row) - len(row.lstrip())
-            return Mark(line, indent + 1 + len(before) - (before.rfind("\n") + 1))
-        quote = 1 if style in ("'", '"') else 0
-        return Mark(mark.line, mark.col + quote + offset)
+            line, col = mark.line + 1, 1  # the text starts on the next line
+        else:
+            line, col = mark.line, mark.col + (1 if style in ("'", '"') else 0)
+        seen = 0
+        while line <= len(self.source.lines):
+            for match in _WORD.finditer(self.source.source_line(line), col - 1):
+                if seen == k:
+                    return Mark(line, match.start() + 1 + within)
+                seen += 1
+            line, col = line + 1, 1
+        return Mark(mark.line, mark.col)

@@ -68,8 +68,51 @@ def formula_type(ctx: Context) -> Iterator[Finding]:
     ```yaml
     when: "'high' * 2 > 1"     # KR118
     ```
+    Text columns (`role`, `team`, string inputs, and `grade` in suggestions)
+    follow the same rule: they may be compared with `==` and `!=` only.
+
+    ```yaml
+    when: role > 'b'           # KR118: text cannot be ordered
+    ```
     """
     yield from _issues(ctx, "KR118")
+    for site in ctx.sites:
+        parsed = ctx.parsed.get(site.path)
+        if parsed is not None and site.kind != "scale":
+            texts = ctx.text_names | ({"grade"} if site.kind == "suggestion" else set())
+            for node, where in _text_misuses(parsed.node, texts):
+                yield Finding(site.path, f"`{node.id}` is text, and {where} needs a number",
+                              "text may only be compared with == or !=, e.g. role == 'ops_manager'",
+                              offset=parsed.offset_of(node))
+
+
+def _text_misuses(tree: ast.expr, texts: set[str] | frozenset[str]) -> Iterator[tuple[ast.Name, str]]:
+    """Names of text columns used with <, >, arithmetic, a sign or a numeric function."""
+    def text_name(node: ast.AST) -> ast.Name | None:
+        return node if isinstance(node, ast.Name) and node.id in texts else None
+
+    for node in ast.walk(tree):
+        found: list[tuple[ast.AST, str]] = []
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            for k, op in enumerate(node.ops):
+                if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+                    found += [(side, f"`{_SYMBOLS[type(op)]}`") for side in operands[k:k + 2]]
+        elif isinstance(node, ast.BinOp):
+            found += [(node.left, "arithmetic"), (node.right, "arithmetic")]
+        elif isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
+            found.append((node.operand, "a sign"))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in fx.NUMERIC_FUNCTIONS:
+            found += [(arg, f"`{node.func.id}`") for arg in node.args]
+        seen: set[int] = set()
+        for operand, where in found:
+            name = text_name(operand)
+            if name is not None and id(name) not in seen:
+                seen.add(id(name))
+                yield name, where
+
+
+_SYMBOLS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
 
 @check("KR119", "formula-limits")

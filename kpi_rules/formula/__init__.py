@@ -5,6 +5,7 @@ from .evaluator import ColumnEvaluator, Outcome
 from .parse import (
     AGGREGATE_FUNCTIONS,
     BASE_FUNCTIONS,
+    NUMERIC_FUNCTIONS,
     SUGGESTION_FUNCTIONS,
     Formula,
     FormulaIssue,
@@ -15,6 +16,7 @@ from .vector import Fail
 __all__ = [
     "AGGREGATE_FUNCTIONS",
     "BASE_FUNCTIONS",
+    "NUMERIC_FUNCTIONS",
     "SUGGESTION_FUNCTIONS",
     "ColumnEvaluator",
     "Fail",

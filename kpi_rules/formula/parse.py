@@ -79,6 +79,16 @@ class Formula:
     def is_constant(self) -> bool:
         return isinstance(self.node, ast.Constant)
 
+    def offset_of(self, node: ast.expr) -> int:
+        """The character column of one of this formula's nodes in its source text."""
+        flat = _flat(self.source)
+        return len(flat) - len(flat.lstrip()) + _char_offset(flat.strip(), node.col_offset)
+
+
+def _flat(text: str) -> str:
+    """A YAML block scalar may span lines: keep offsets, drop the line breaks."""
+    return text.replace("\r", " ").replace("\n", " ")
+
 
 def _char_offset(source: str, byte_offset: int) -> int:
     """ast gives UTF-8 byte offsets; HR counts characters."""
@@ -163,6 +173,14 @@ class _Checker(ast.NodeVisitor):
             self._number_needed(operand, "an arithmetic operator")
         self.generic_visit(node)
 
+    def visit_Compare(self, node: ast.Compare) -> None:
+        operands = [node.left, *node.comparators]
+        for k, op in enumerate(node.ops):
+            if isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+                for operand in operands[k:k + 2]:
+                    self._number_needed(operand, "an ordering comparison (< <= > >=)")
+        self.generic_visit(node)
+
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
         if not isinstance(node.op, ast.Not):
             self._number_needed(node.operand, "a sign")
@@ -217,8 +235,7 @@ def parse(source: str | int | float,
     if len(text) > MAX_LENGTH:
         return None, [FormulaIssue("KR119", "formula-limits",
                                    f"the formula is {len(text)} characters long (at most {MAX_LENGTH})", 0)]
-    # A YAML block scalar may span lines: keep offsets, drop the line breaks.
-    flat = text.replace("\r", " ").replace("\n", " ")
+    flat = _flat(text)
     lead = len(flat) - len(flat.lstrip())
     if not flat.strip():
         return None, [FormulaIssue("KR102", "formula-syntax", "the formula is empty", 0)]
