@@ -1202,9 +1202,16 @@ class TestRule10Distribution:
         assert grades(ev).count("A") == n - allowed
 
     def test_pay_coefficient_is_that_of_the_final_grade(self, tmp_path: Path) -> None:
-        ev = run(tmp_path, dist_policy(quotas="{S: {max: 0%}}"), [row("E1", s=120)])
-        e = one(ev)
+        ev = run(tmp_path, dist_policy(quotas="{S: {max: 10%}}"), [row("E1", s=120), row("E2", s=119)])
+        e = by_id(ev)["E2"]
         assert (e["grade_before_distribution"], e["grade"], e["pay_coefficient"]) == ("S", "A", 1.2)
+        assert by_id(ev)["E1"]["pay_coefficient"] == 1.5
+
+    def test_even_a_zero_quota_leaves_one_place(self, tmp_path: Path) -> None:
+        # "at most floor(n x 10%), but at least 1": floor(3 x 0%) = 0, so 1.
+        ev = run(tmp_path, dist_policy(quotas="{S: {max: 0%}}"), [row(f"E{i}", s=120 - i) for i in range(3)])
+        assert grades(ev) == ["S", "A", "A"]
+        assert ev.result.distribution["groups"][0]["quotas"]["S"]["allowed"] == 1
 
 
 # ---------------------------------------------------------------- 2.11 percentages

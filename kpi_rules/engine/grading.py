@@ -28,9 +28,8 @@ def pay_coefficients(policy: Policy, grades: npt.NDArray[Any]) -> FloatArray:
 
 
 def allowed_count(n: int, share: float) -> int:
-    """At most floor(n x share), but at least 1 (unless the quota is 0%)."""
-    allowed = math.floor(n * share + 1e-9)
-    return max(1, allowed) if share > 0 else 0
+    """At most floor(n x share), but at least 1 (POLICY_FORMAT: even for `max: 0%`)."""
+    return max(1, math.floor(n * share + 1e-9))
 
 
 def required_count(n: int, share: float) -> int:
