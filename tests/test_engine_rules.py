@@ -152,6 +152,17 @@ class TestRule01Rows:
             assert out[emp]["status"] != "rated"
             assert f"{per} is a" in reasons_text(out[emp]) and "quarter" in reasons_text(out[emp])
 
+    def test_a_row_of_the_wrong_period_kind_inside_the_period_is_shown_with_it(self, tmp_path: Path) -> None:
+        # A month row in a quarterly policy, evaluating its quarter: an error row, not just a count.
+        rows = [row("E1", period="2024-Q1", s=80), row("E2", period="2024-02", s=90),
+                row("E3", period="2024-05", s=90), row("E4", period="2024", s=90)]
+        ev = run(tmp_path, rollup_policy(), rows, period="2024-Q1")
+        out = by_id(ev)
+        assert sorted(out) == ["E1", "E2"]
+        assert (out["E2"]["status"], out["E2"]["period"]) == ("error", "2024-02")
+        assert "2024-02 is a month" in reasons_text(out["E2"])
+        assert ev.other_periods == {"2024-05": 1, "2024": 1}
+
     def test_evaluating_leaves_the_table_unchanged(self, tmp_path: Path) -> None:
         # Evaluating the same typed table twice gives the same bytes (duplicate reasons are not added twice).
         policy = build_policy(tmp_path, self.POLICY)

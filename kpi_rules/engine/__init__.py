@@ -124,7 +124,10 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
 
     unplaced_codes = [k for k, p in enumerate(distinct) if p is None]
     if target.kind == policy.period:
-        picked = rows_of(unplaced_codes + [k for k, p in enumerate(distinct) if p == target])
+        # Rows of another kind inside the period (a month in a quarterly policy) are errors already:
+        # they are shown with it rather than only counted among other periods.
+        picked = rows_of(unplaced_codes + [k for k, p in enumerate(distinct) if p == target or (
+            p is not None and p.kind != policy.period and target.contains(p))])
         _mark_duplicates(table, picked, labels_of(picked), one_period=True)
         result = evaluate_period(policy, table, picked, str(target), evaluator)
         kind = "period"
