@@ -15,6 +15,7 @@ _FORMS = [
     (re.compile(r"^(\d{4})[-/](0?[1-9]|1[0-2])$"), "month"),
     (re.compile(r"^(\d{4})$"), "year"),
 ]
+FIRST_YEAR, LAST_YEAR = 1900, 9998  # a period's dates must exist (9999-Q4 ends on the last date there is)
 _MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 
 
@@ -65,7 +66,11 @@ def parse_period(text: object) -> Period:
         match = pattern.match(raw)
         if match:
             index = int(match.group(2)) if kind != "year" else 1
-            return Period(int(match.group(1)), KINDS.index(kind), index)
+            year = int(match.group(1))
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise PeriodError(f"`{raw}`: the year {match.group(1)} is not a plausible appraisal year "
+                                  f"({FIRST_YEAR} to {LAST_YEAR})")
+            return Period(year, KINDS.index(kind), index)
     raise PeriodError(f"`{raw}` is not a period; write it like 2024-Q2, 2024-06, 2024-H1 or 2024")
 
 

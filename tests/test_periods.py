@@ -41,3 +41,11 @@ def test_containment_and_effective_dates() -> None:
     assert within(quarter, "2024-04-01", None)
     assert not within(quarter, "2024-04-02", None)  # the period must lie wholly inside
     assert not within(parse_period("2025-Q1"), "2024-01-01", "2024-12-31")
+
+
+@pytest.mark.parametrize("text", ["0000-Q1", "0999-Q2", "1899", "9999-Q4", "9999-12"])
+def test_years_outside_what_dates_can_hold_are_not_periods(text: str) -> None:
+    # 0999-Q2 would print as 999-Q2 and read back as no period at all; 9999-Q4 ends past the last date.
+    with pytest.raises(PeriodError, match="not a plausible appraisal year"):
+        parse_period(text)
+    assert str(parse_period("9998-Q4").end) == "9998-12-31"
