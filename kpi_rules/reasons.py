@@ -57,9 +57,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "团队得分无法计算,未计入团队部分"),
     "adjustment_unknown": ("{kind} `{id}` not applied: a value it reads is missing",
                            "{kind}「{id}」未计入:其条件读取的数据缺失"),
+    "adjustment_failed": ("{kind} `{id}` not applied: it cannot be computed ({why})",
+                          "{kind}「{id}」未计入:无法计算({why})"),
+    "adjustment_too_large": ("{kind} `{id}` cannot be computed: a number is too large; check the data",
+                             "{kind}「{id}」无法计算:数值过大,请检查数据"),
+    "result_too_large": ("the final score is too large to compute; check the data",
+                         "最终得分过大,无法计算,请检查数据"),
     "veto_also": ("veto `{id}` also applies", "一票否决「{id}」同样成立"),
     "veto_unknown": ("veto `{id}` could not be checked: a value it reads is missing",
                      "一票否决「{id}」无法判断:其条件读取的数据缺失"),
+    "veto_failed": ("veto `{id}` could not be checked: it cannot be computed ({why})",
+                    "一票否决「{id}」无法判断:无法计算({why})"),
     "veto_sets_grade": ("veto `{id}` sets the grade to {grade}, whatever the score",
                         "一票否决「{id}」:等级直接定为{grade}"),
     "distribution_move": ("forced distribution: at most {allowed} of {size} may hold {grade}",
@@ -80,6 +88,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "month": ("month", "月度"), "quarter": ("quarter", "季度"), "half": ("half", "半年度"), "year": ("year", "年度"),
     "bonus": ("bonus", "加分项"), "deduction": ("deduction", "扣分项"),
     "rated": ("rated", "已评定"), "not_rated": ("not rated", "未评定"), "error": ("error", "数据有误"),
+    # why a formula has no value (formula.Fail)
+    "div_zero": ("a division by zero", "除数为零"), "overflow": ("a number too large", "数值过大"),
+    "type_error": ("text where a number is needed", "需要数字处出现文字"),
+    "domain_error": ("no real result", "无实数结果"),
 }
 _LOCALES = {"en": 0, "zh-CN": 1}
 _SEPARATOR = ("; ", ";")

@@ -25,7 +25,7 @@ SEMANTIC_CODES = {
     "KR116": "unused-input", "KR117": "unused-indicator", "KR118": "formula-type",
     "KR119": "formula-limits", "KR120": "unknown-group", "KR121": "missing-target",
     "KR122": "effective-dates", "KR123": "reserved-name", "KR124": "duplicate-id",
-    "KR125": "team-aggregate", "KR126": "coefficient-order", "KR127": "team-key",
+    "KR125": "team-aggregate", "KR126": "coefficient-order", "KR127": "team-key", "KR128": "number-range",
 }
 LOADER_AND_SCHEMA_CODES = ["KR001", "KR002", "KR003", "KR004", "KR005", "KR010", "KR011", "KR012", "KR013"]
 WARNINGS = {"KR116", "KR117"}

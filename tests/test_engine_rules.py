@@ -448,6 +448,35 @@ vetoes:
         assert "missing" in text
         assert e["final"] == 51  # 20 + 30 + 0 + 1
 
+    def test_rules_that_cannot_be_computed_say_why(self, tmp_path: Path) -> None:
+        extra = """
+bonuses:
+  items:
+    - {id: b_div, when: a / (b - b) > 1, points: 3}
+    - {id: b_ok, when: a > 1, points: 1}
+vetoes:
+  - {id: v_div, when: a // (b - b) > 0, grade: D}
+"""
+        e = one(run(tmp_path, missing_policy("zero", extra=extra), [row("E1", a=100, b=100, c=1)]))
+        assert (e["status"], e["bonuses"], e["veto"]) == ("rated", ["b_ok"], None)
+        assert e["reasons"] == ["bonus `b_div` not applied: it cannot be computed (a division by zero)",
+                                "veto `v_div` could not be checked: it cannot be computed (a division by zero)"]
+
+    @pytest.mark.parametrize(("extra", "reason"), [
+        # 9e307 x 2 is beyond the float range: the deduction must not slip through as "missing".
+        ("deductions: {items: [{id: late, when: d > 0, points: d * 2}], cap: 10}\n",
+         "deduction `late` cannot be computed: a number is too large; check the data"),
+        ("deductions: {items: [{id: late, when: d * 2 > 0, points: 1}]}\n",
+         "deduction `late` cannot be computed: a number is too large; check the data"),
+        ("bonuses: {items: [{id: x, when: a > 0, points: d}, {id: y, when: a > 0, points: d}]}\n",
+         "the final score is too large to compute; check the data"),
+    ])
+    def test_a_number_too_large_makes_the_row_an_error(self, tmp_path: Path, extra: str, reason: str) -> None:
+        rows = [row("E1", a=100, b=100, c=1, d=9e307), row("E2", a=100, b=100, c=1, d=1)]
+        out = by_id(run(tmp_path, missing_policy("zero", extra=extra), rows))
+        assert (out["E1"]["status"], out["E1"]["final"], out["E1"]["reasons"]) == ("error", None, [reason])
+        assert out["E2"]["status"] == "rated"
+
     def test_eligibility_reading_a_missing_value(self, tmp_path: Path) -> None:
         extra = "eligibility: {when: c > 0, reason: not eligible}\n"
         e = one(run(tmp_path, missing_policy(extra=extra), [row("E1", a=1, b=1, c=None)]))

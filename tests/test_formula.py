@@ -281,7 +281,7 @@ def test_deep_nesting_is_never_a_crash(source: str) -> None:
 
 @pytest.mark.parametrize(
     ("source", "offset"),
-    [("-" * 50 + "1", 39), ("1" + "+1" * 60, 0), ("(1 + " * 100 + "1" + ")" * 100, 196)],
+    [("-" * 150 + "1", 99), ("1" + "+1" * 150, 0), ("(1 + " * 150 + "1" + ")" * 150, 496)],
     ids=["signs", "long sum", "nested sums"],
 )
 def test_too_deep_is_one_problem_at_the_deepest_node(source: str, offset: int) -> None:
@@ -366,7 +366,6 @@ ARITHMETIC = [
     ("round(-2.5)", -3.0),
     ("round(-0.4)", 0.0),
     ("round(1234.5678, 1)", 1234.6),
-    ("round(1.5, 2.7)", 1.5),
 ]
 
 
@@ -477,10 +476,24 @@ def test_round_matches_decimal_half_up(value: float, decimals: int) -> None:
 
 
 @pytest.mark.parametrize(("source", "a"), [("round(a, 0)", 1e28), ("round(a, 2)", 1e26), ("round(a, 2)", 1e300),
-                                           ("round(a, 400)", 1.5)])
+                                           ("round(a, d)", 1.5)])
 def test_round_of_huge_values_is_never_a_crash(source: str, a: float) -> None:
-    out = evaluate(source, {"a": a})
+    out = evaluate(source, {"a": a, "d": 400.0})
     assert out.values.shape == (1,)
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("round(a, 2.7)", "takes a whole number from -15 to 15"),
+    ("round(a, -1000)", "takes a whole number from -15 to 15"),
+    ("clamp(a, 200, 100)", "needs lo <= hi, but 200 > 100"),
+])
+def test_constant_arguments_that_cannot_work_are_refused(source: str, message: str) -> None:
+    formula, issues = parse(source)
+    assert formula is None and [(i.code, message in i.message) for i in issues] == [("KR118", True)]
+
+
+def test_round_with_decimals_out_of_range_is_a_type_failure() -> None:
+    assert one("round(a, d)", a=1.5, d=400) == (None, Fail.TYPE)
 
 
 def test_huge_integer_input_is_overflow() -> None:
@@ -567,8 +580,10 @@ _rows = st.lists(st.fixed_dictionaries({n: _inputs for n in _NAMES}), min_size=1
 def test_evaluation_never_raises_and_columns_match_rows(source: str, rows: list[dict[str, float | None]]) -> None:
     formula, issues = parse(source)
     if formula is None:
-        # Only the limits refuse formulas of this grammar (a constant exponent over 100, depth).
-        assert {i.code for i in issues} == {"KR119"}, issues
+        # Only the limits refuse formulas of this grammar (a constant exponent over 100, depth),
+        # and clamp() with constant bounds the wrong way round.
+        assert {i.code for i in issues} <= {"KR119", "KR118"}, issues
+        assert all(i.code == "KR119" or "needs lo <= hi" in i.message for i in issues), issues
         return
     n = len(rows)
     columns = {k: np.array([np.nan if r[k] is None else r[k] for r in rows]) for k in _NAMES}
@@ -626,3 +641,18 @@ def test_evaluator_refuses_prebuilt_trees_outside_the_allow_list(source: str, er
     with pytest.raises(error):
         ColumnEvaluator().evaluate(formula, {"a": _Canary(), "b": 1.0}, 1)
     assert _Canary.touched is False
+
+
+def test_count_counts_text_too() -> None:
+    # count(employee_id) is the team's size; absent text is not counted.
+    ids = np.array(["E1", "E2", None, "E4"], dtype=object)
+    groups = Groups(index=np.array([0, 0, 0, 1]), count=2)
+    out = evaluate("count(employee_id)", {"employee_id": ids}, n=2, functions=TEAM, groups=groups)
+    assert out.values.tolist() == [2.0, 1.0]
+
+
+def test_a_team_sum_beyond_the_float_range_is_an_overflow() -> None:
+    groups = Groups(index=np.array([0, 0, 1]), count=2)
+    out = evaluate("sum(x)", {"x": np.array([1.7e308, 1.7e308, 5.0])}, n=2, functions=TEAM, groups=groups)
+    assert math.isnan(out.values[0]) and out.values[1] == 5.0
+    assert [Fail(int(f)) for f in out.fail] == [Fail.OVERFLOW, Fail.OK]

@@ -80,10 +80,29 @@ def formula_type(ctx: Context) -> Iterator[Finding]:
         parsed = ctx.parsed.get(site.path)
         if parsed is not None and site.kind != "scale":
             texts = ctx.text_names | ({"grade"} if site.kind == "suggestion" else set())
+            if site.kind in ("indicator", "points", "team"):
+                for node in _text_results(parsed.node, texts):
+                    what = f"`{node.id}`" if isinstance(node, ast.Name) else f"the text {node.value!r}"
+                    yield Finding(site.path, f"this formula can give {what}, but it must give a number",
+                                  "give a number on every branch, e.g. `x if x > 0 else 0`",
+                                  offset=parsed.offset_of(node))
             for node, where in _text_misuses(parsed.node, texts):
                 yield Finding(site.path, f"`{node.id}` is text, and {where} needs a number",
                               "text may only be compared with == or !=, e.g. role == 'ops_manager'",
                               offset=parsed.offset_of(node))
+
+
+def _text_results(node: ast.expr, texts: set[str] | frozenset[str]) -> Iterator[ast.Name | ast.Constant]:
+    """The text values a formula can give as its result (through `x if c else y`, `and`, `or`)."""
+    if (isinstance(node, ast.Constant) and isinstance(node.value, str)) or (
+            isinstance(node, ast.Name) and node.id in texts):
+        yield node
+    elif isinstance(node, ast.IfExp):
+        yield from _text_results(node.body, texts)
+        yield from _text_results(node.orelse, texts)
+    elif isinstance(node, ast.BoolOp):
+        for value in node.values:
+            yield from _text_results(value, texts)
 
 
 def _text_misuses(tree: ast.expr, texts: set[str] | frozenset[str]) -> Iterator[tuple[ast.Name, str]]:

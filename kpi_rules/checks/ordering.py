@@ -148,3 +148,31 @@ _VALUES = ("floor", "target", "stretch")
 def _ordered(a: float, b: float, lower: bool) -> bool:
     """`a` comes before `b` on the way from floor to stretch."""
     return a > b if lower else a < b
+
+
+@check("KR128", "number-range")
+def number_range(ctx: Context) -> Iterator[Finding]:
+    """A number in the policy is too large for the engine's arithmetic: beyond
+    about 1.8e308 (the largest binary float), or an integer of hundreds of
+    digits. Such a value cannot be a real target, limit or score.
+
+    ```yaml
+    grades:
+      - {grade: S, min: 1000000000...000}   # KR128: 400 digits
+    ```
+    """
+    def walk(value: Any, path: JsonPath) -> Iterator[Finding]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from walk(item, path + (key,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from walk(item, path + (i,))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST:
+            yield Finding(path, f"this number ({len(str(abs(value)))} digits) is too large to compute with",
+                          "write an ordinary number; a target or limit is never this large")
+
+    yield from walk(ctx.data, ())
+
+
+_LARGEST = 1.7976931348623157e308

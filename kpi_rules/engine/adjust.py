@@ -13,38 +13,60 @@ import numpy as np
 import numpy.typing as npt
 
 from ..arrays import none_mask
-from ..formula import ColumnEvaluator, Formula
+from ..formula import ColumnEvaluator, Fail, Formula
 from ..model import Adjustment, Suggestion, Veto
 from ..notes import FiredItems, RowNotes
 from ..reasons import Reason, Word
 from .scoring import FloatArray
 
+_WHY = {Fail.DIV_ZERO: "div_zero", Fail.OVERFLOW: "overflow", Fail.TYPE: "type_error", Fail.DOMAIN: "domain_error"}
+
 
 def _fires(evaluator: ColumnEvaluator, when: Formula, env: Mapping[str, Any], n: int,
-           lookups: Mapping[str, Any] | None = None) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """(fires, unknown) per row."""
-    values = evaluator.evaluate(when, env, n, lookups=lookups).values
-    return values == 1.0, np.isnan(values)
+           lookups: Mapping[str, Any] | None = None) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int8]]:
+    """(fires, why unknown: a Fail code per row, OK where it could be decided)."""
+    outcome = evaluator.evaluate(when, env, n, lookups=lookups)
+    unknown = np.isnan(outcome.values)
+    return outcome.values == 1.0, np.where(unknown, np.maximum(outcome.fail, Fail.MISSING), Fail.OK).astype(np.int8)
+
+
+def _say_unknown(reasons: RowNotes, rows: npt.NDArray[np.bool_], why: npt.NDArray[np.int8], missing: str,
+                 failed: str, **params: Any) -> None:
+    """A reason for each row in `rows` whose rule could not be decided: a missing value, or why not."""
+    for i in np.flatnonzero(rows & (why != Fail.OK)).tolist():
+        if why[i] == Fail.MISSING:
+            reasons[i].append(Reason(missing, **params))
+        else:
+            reasons[i].append(Reason(failed, why=Word(_WHY.get(Fail(int(why[i])), "overflow")), **params))
 
 
 def apply_adjustments(items: Sequence[Adjustment], cap: float | None, kind: str, env: Mapping[str, Any], n: int,
-                      evaluator: ColumnEvaluator, reasons: RowNotes,
-                      watch: npt.NDArray[np.bool_]) -> tuple[FloatArray, FiredItems]:
-    """Capped total points per row, and which item ids fired. `watch`: rows whose reasons matter."""
+                      evaluator: ColumnEvaluator, reasons: RowNotes, watch: npt.NDArray[np.bool_]
+                      ) -> tuple[FloatArray, FiredItems, npt.NDArray[np.bool_]]:
+    """Capped total points per row, which item ids fired, and the rows whose points are too large
+    to compute (errors: a data problem must not let a deduction slip). `watch`: rows whose reasons
+    matter."""
     total = np.zeros(n)
     fired = FiredItems(n)
+    too_large = np.zeros(n, dtype=bool)
     for item in items:
-        fires, unknown = _fires(evaluator, item.when, env, n)
-        points = evaluator.evaluate(item.points, env, n).values
-        unknown |= fires & np.isnan(points)
-        fires &= ~np.isnan(points)
-        total += np.where(fires, points, 0.0)
+        fires, why = _fires(evaluator, item.when, env, n)
+        points = evaluator.evaluate(item.points, env, n)
+        no_points = fires & np.isnan(points.values)
+        why = np.where(no_points, np.maximum(points.fail, Fail.MISSING), why).astype(np.int8)
+        fires &= ~no_points
+        overflow = (why == Fail.OVERFLOW) & watch
+        too_large |= overflow
+        with np.errstate(over="ignore"):  # an infinite sum is an error row, below
+            total += np.where(fires, points.values, 0.0)
         fired.record(item.id, fires)
-        for i in np.flatnonzero(unknown & watch):
-            reasons[i].append(Reason("adjustment_unknown", kind=Word(kind), id=item.id))
+        for i in np.flatnonzero(overflow).tolist():
+            reasons[i].append(Reason("adjustment_too_large", kind=Word(kind), id=item.id))
+        _say_unknown(reasons, watch & ~overflow, why, "adjustment_unknown", "adjustment_failed",
+                     kind=Word(kind), id=item.id)
     if cap is not None:
         total = np.minimum(total, cap)
-    return total, fired
+    return total, fired, too_large
 
 
 def apply_vetoes(vetoes: Sequence[Veto], env: Mapping[str, Any], n: int, evaluator: ColumnEvaluator,
@@ -53,14 +75,13 @@ def apply_vetoes(vetoes: Sequence[Veto], env: Mapping[str, Any], n: int, evaluat
     veto = np.full(n, None, dtype=object)
     grade = np.full(n, None, dtype=object)
     for item in vetoes:
-        fires, unknown = _fires(evaluator, item.when, env, n)
+        fires, why = _fires(evaluator, item.when, env, n)
         new = fires & none_mask(veto)
         veto[new] = item.id
         grade[new] = item.grade
         for i in np.flatnonzero(fires & ~new & watch):
             reasons[i].append(Reason("veto_also", id=item.id))
-        for i in np.flatnonzero(unknown & watch):
-            reasons[i].append(Reason("veto_unknown", id=item.id))
+        _say_unknown(reasons, watch, why, "veto_unknown", "veto_failed", id=item.id)
     return veto, grade
 
 

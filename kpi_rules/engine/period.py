@@ -182,11 +182,16 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
             total = np.where(unavailable, total, (1 - b) * total + b * res.team_score)
         else:
             res.coefficient_team = np.where(unavailable, 1.0, team.for_rows(team.coefficient))
-    res.bonus, res.bonuses = apply_adjustments(policy.bonuses, policy.bonus_cap, "bonus", env, n, ev,
-                                               res.reasons, rated)
-    res.deduction, res.deductions = apply_adjustments(policy.deductions, policy.deduction_cap, "deduction", env, n,
-                                                      ev, res.reasons, rated)
-    raw_final = (total + res.bonus - res.deduction) * res.coefficient_team
+    res.bonus, res.bonuses, huge_bonus = apply_adjustments(policy.bonuses, policy.bonus_cap, "bonus", env, n, ev,
+                                                           res.reasons, rated)
+    res.deduction, res.deductions, huge_deduction = apply_adjustments(
+        policy.deductions, policy.deduction_cap, "deduction", env, n, ev, res.reasons, rated)
+    with np.errstate(all="ignore"):
+        raw_final = (total + res.bonus - res.deduction) * res.coefficient_team
+    for row in np.flatnonzero(rated & np.isinf(raw_final) & ~huge_bonus & ~huge_deduction).tolist():
+        res.reasons[row].append(Reason("result_too_large"))
+    res.status[rated & (huge_bonus | huge_deduction | np.isinf(raw_final))] = "error"
+    rated = res.status == "rated"
     res.final = round_array(np.where(rated, raw_final, np.nan), policy.decimals, policy.rounding_mode)
     res.veto, forced = apply_vetoes(policy.vetoes, env, n, ev, res.reasons, rated)
     res.grade = grade_of(policy.grades, res.final)

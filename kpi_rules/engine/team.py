@@ -13,7 +13,7 @@ import numpy.typing as npt
 from ..formula import ColumnEvaluator, Groups
 from ..model import Team
 from ..reasons import Reason
-from ..results import ERROR, TREATMENTS, PeriodResult, shown
+from ..results import ERROR, FLAG_WORDS, TREATMENTS, PeriodResult, shown
 from .plans import PlanScores, score_plans
 from .scoring import ColumnPlan, FloatArray, first_reached
 
@@ -62,7 +62,7 @@ def team_rows(team: Team, outcome: TeamOutcome, members: npt.NDArray[np.intp]) -
         indicators = {}
         for k, ti in enumerate(team.indicators):
             s = outcome.plans.scored[k]
-            flags = [] if s.fail[g] == 0 else ["missing"]
+            flags = [] if s.fail[g] == 0 else [FLAG_WORDS.get(int(s.fail[g]), "missing")]
             if outcome.plans.treatment[k][g]:
                 flags.append(TREATMENTS[outcome.plans.treatment[k][g]])
             indicators[ti.id] = {

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .vector import Batch, FormulaTypeError, fn_max, fn_min, num
+from ..arrays import none_mask
+from .vector import Batch, Fail, FormulaTypeError, fn_max, fn_min, is_text, num
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,12 @@ def _column(groups: Groups, value: Any) -> tuple[npt.NDArray[np.intp], npt.NDArr
 
 
 def _count(groups: Groups, value: Any) -> npt.NDArray[np.float64]:
-    idx, _ = _column(groups, value)
+    """Rows with a value: numbers, or text (`count(employee_id)` is the team's size)."""
+    if is_text(value):
+        present = ~none_mask(np.broadcast_to(np.asarray(value, dtype=object), groups.index.shape))
+        idx = groups.index[(groups.index >= 0) & present]
+    else:
+        idx, _ = _column(groups, value)
     return np.bincount(idx, minlength=groups.count).astype(np.float64)
 
 
@@ -75,4 +81,9 @@ def call_aggregate(name: str, groups: Groups | None, batch: Batch, args: list[An
         raise FormulaTypeError(f"{name}() aggregates a team's rows and is only available in team indicators")
     if len(args) != 1:
         raise FormulaTypeError(f"{name}() takes one column")
-    return AGGREGATES[name](groups, args[0])
+    result = AGGREGATES[name](groups, args[0])
+    too_large = np.isinf(result)  # a sum beyond the float range
+    if too_large.any():
+        batch.mark(too_large, Fail.OVERFLOW)
+        result = np.where(too_large, np.nan, result)
+    return result

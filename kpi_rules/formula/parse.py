@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..suggest import did_you_mean
 
 MAX_LENGTH = 2000
-MAX_DEPTH = 40
+MAX_DEPTH = 100  # a sum of 100 inputs is a chain of 100 additions
 MAX_POWER_EXPONENT = 100
 MAX_NUMBER = 1.7e308  # an integer literal beyond this cannot become a float
 
@@ -30,7 +30,7 @@ ARITY: dict[str, tuple[int, int | None]] = {
 BASE_FUNCTIONS = frozenset({"min", "max", "abs", "round", "clamp", "safe_div", "coalesce"})
 AGGREGATE_FUNCTIONS = frozenset({"sum", "mean", "min", "max", "count", "median"})
 SUGGESTION_FUNCTIONS = frozenset({"score", "actual", "achievement"})
-NUMERIC_FUNCTIONS = frozenset({"min", "max", "abs", "round", "clamp", "safe_div"}) | AGGREGATE_FUNCTIONS
+NUMERIC_FUNCTIONS = frozenset({"min", "max", "abs", "round", "clamp", "safe_div"}) | (AGGREGATE_FUNCTIONS - {"count"})
 
 _ALLOWED_NODES: dict[type, str] = {
     ast.Expression: "expression", ast.BinOp: "operator", ast.UnaryOp: "operator",
@@ -204,6 +204,7 @@ class _Checker(ast.NodeVisitor):
         if fname not in self.functions:
             self.issue(node.func, "KR105", "unknown-function", f"`{fname}` is not a function you can use here",
                        did_you_mean(fname, self.functions, "available: " + ", ".join(sorted(self.functions))))
+        self._constant_arguments(node, fname)
         if fname in SUGGESTION_FUNCTIONS:
             self._indicator_argument(node, fname)
         else:
@@ -211,6 +212,17 @@ class _Checker(ast.NodeVisitor):
                 if fname in NUMERIC_FUNCTIONS:
                     self._number_needed(arg, f"`{fname}`")
                 self.visit(arg)
+
+    def _constant_arguments(self, node: ast.Call, fname: str) -> None:
+        """Arguments written as plain numbers that can never work."""
+        values = [_number_of(a) for a in node.args]
+        if fname == "clamp" and len(values) == 3 and values[1] is not None and values[2] is not None \
+                and values[1] > values[2]:
+            self.issue(node, "KR118", "formula-type",
+                       f"clamp(x, lo, hi) needs lo <= hi, but {values[1]:g} > {values[2]:g}")
+        if fname == "round" and len(values) == 2 and values[1] is not None and not (
+                -15 <= values[1] <= 15 and values[1] == int(values[1])):
+            self.issue(node, "KR118", "formula-type", "round(x, decimals) takes a whole number from -15 to 15")
 
     def _indicator_argument(self, node: ast.Call, fname: str) -> None:
         arg = node.args[0] if len(node.args) == 1 else None
@@ -224,6 +236,20 @@ class _Checker(ast.NodeVisitor):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             self.issue(node, "KR118", "formula-type", f"the text {node.value!r} is used where {where} needs a number",
                        "only comparisons (==, !=) may use text")
+
+
+def _number_of(node: ast.expr) -> float | None:
+    """The value of a number written in the formula (`3`, `-2.5`), else None."""
+    sign = 1.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
+        node = node.operand
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        try:
+            return sign * float(node.value)
+        except OverflowError:
+            return None
+    return None
 
 
 def parse(source: str | int | float,

@@ -76,7 +76,7 @@ def _nan(value: Any) -> Any:
     return np.isnan(value)
 
 
-def _finish(batch: Batch, result: Any, *operands: Any) -> Any:
+def finish(batch: Batch, result: Any, *operands: Any) -> Any:
     """Turn inf into NaN and record overflow where the operands were fine."""
     result = np.asarray(result, dtype=np.float64)
     bad = ~np.isfinite(result)
@@ -94,7 +94,7 @@ def arith(op: Callable[[Any, Any], Any]) -> Callable[[Batch, Any, Any], Any]:
     def apply(batch: Batch, a: Any, b: Any) -> Any:
         a, b = num(a), num(b)
         with np.errstate(all="ignore"):
-            return _finish(batch, op(a, b), a, b)
+            return finish(batch, op(a, b), a, b)
 
     return apply
 
@@ -108,7 +108,7 @@ def _guarded(op: Callable[[Any, Any], Any]) -> Callable[[Batch, Any, Any], Any]:
         batch.mark(zero & ~_nan(a), Fail.DIV_ZERO)
         with np.errstate(all="ignore"):
             result = op(a, np.where(zero, np.nan, b))
-        return _finish(batch, result, a, b)
+        return finish(batch, result, a, b)
 
     return apply
 
@@ -117,7 +117,7 @@ def power(batch: Batch, a: Any, b: Any) -> Any:
     a, b = num(a), num(b)
     batch.mark((np.asarray(a) == 0) & (np.asarray(b) < 0), Fail.DIV_ZERO)
     with np.errstate(all="ignore"):
-        return _finish(batch, np.power(a, b), a, b)
+        return finish(batch, np.power(a, b), a, b)
 
 
 def compare(op: Callable[[Any, Any], Any]) -> Callable[[Batch, Any, Any], Any]:
@@ -204,10 +204,15 @@ def fn_abs(batch: Batch, a: Any) -> Any:
     return np.abs(num(a))
 
 
+ROUND_DIGITS = (-15, 15)
+
+
 def fn_round(batch: Batch, a: Any, decimals: Any = 0) -> Any:
     d = num(decimals)
     if np.ndim(d):
         raise FormulaTypeError("round() needs a fixed number of decimals")
+    if not (d == d and ROUND_DIGITS[0] <= d <= ROUND_DIGITS[1]):
+        raise FormulaTypeError(f"round() takes {ROUND_DIGITS[0]} to {ROUND_DIGITS[1]} decimals")
     result = round_array(np.atleast_1d(num(a)), int(d))
     return result if np.ndim(a) else float(result[0])
 
@@ -221,7 +226,7 @@ def fn_safe_div(batch: Batch, a: Any, b: Any, default: Any = 0) -> Any:
     bad = _nan(a) | _nan(b) | (np.asarray(b) == 0)
     with np.errstate(all="ignore"):
         result = np.where(bad, default, a / np.where(bad, 1.0, b))
-    return _finish(batch, result, a, b)
+    return finish(batch, result, a, b)
 
 
 def fill_missing(value: Any, fallback: Any) -> Any:
