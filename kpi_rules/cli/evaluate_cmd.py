@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -65,14 +66,36 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
     """
     check_report_options(fmt, out, template_dir, timestamp, per_employee)
     evaluation = _evaluate(policy, data_file, period, encoding, sheet, columns)
-    render, ext = FORMATS[fmt]
+    _, ext = FORMATS[fmt]
     options = render_kwargs(fmt, template_dir, timestamp)
     summary = evaluation.result.summary()
     target = None
-    if out is not None:
-        folder = out.endswith(("/", os.sep)) or Path(out).is_dir()
-        name = f"{evaluation.policy.id}-{evaluation.period}" if evaluation.period else evaluation.policy.id
-        target = Path(out) / f"{name}.{ext}" if folder else Path(out)
+    try:
+        if out is not None:
+            folder = out.endswith(("/", os.sep)) or Path(out).is_dir()
+            name = f"{evaluation.policy.id}-{evaluation.period}" if evaluation.period else evaluation.policy.id
+            target = Path(out) / f"{name}.{ext}" if folder else Path(out)
+            _refuse_overwriting_inputs(target, policy, data_file)
+        _write(evaluation, fmt, target, options, per_employee)
+    except OSError as exc:  # a full disk, a name too long, a folder that is a file...
+        where = exc.filename or target or out or "standard output"
+        click.echo(f"error: cannot write {where}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    what = "employees" if evaluation.kind == "rollup" else "rows"
+    click.echo(f"{evaluation.period or 'rows without a period'}: {summary['rows']} {what}: {summary['rated']} rated, "
+               f"{summary['not_rated']} not rated, {summary['error']} errors; "
+               f"{evaluation.error_rows} input rows with errors", err=True)
+    sys.exit(1 if evaluation.error_rows else 0)
+
+
+def _refuse_overwriting_inputs(target: Path, *inputs: Path) -> None:
+    for given in inputs:
+        if target.exists() and target.resolve() == given.resolve():
+            raise click.UsageError(f"--out {target} is the input file {given}; write the results elsewhere")
+
+
+def _write(evaluation: Evaluation, fmt: str, target: Path | None, options: dict[str, Any],
+           per_employee: bool) -> None:
     if fmt in STREAMED:
         # Results are written as they are encoded, never held whole in memory.
         write, binary = STREAMED[fmt]
@@ -84,6 +107,7 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
             with atomic_writer(target, binary=binary) as handle:
                 write(evaluation, handle)
     else:
+        render, _ = FORMATS[fmt]
         try:
             text = render(evaluation, **options)
         except ReportTemplateError as exc:
@@ -96,11 +120,6 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
         click.echo(f"wrote {target}", err=True)
         if per_employee:
             write_employee_sheets(evaluation, fmt, target.parent / "employees", options)
-    what = "employees" if evaluation.kind == "rollup" else "rows"
-    click.echo(f"{evaluation.period or 'rows without a period'}: {summary['rows']} {what}: {summary['rated']} rated, "
-               f"{summary['not_rated']} not rated, {summary['error']} errors; "
-               f"{evaluation.error_rows} input rows with errors", err=True)
-    sys.exit(1 if evaluation.error_rows else 0)
 
 
 def _column_map(columns: tuple[str, ...]) -> dict[str, str]:
