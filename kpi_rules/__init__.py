@@ -1,22 +1,42 @@
-"""kpi-rules: employee appraisal policy as code."""
+"""kpi-rules: employee appraisal policy as code.
+
+The library's API is imported on first use (PEP 562), so the command line
+starts without loading what a command does not need.
+"""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from .api import load_data
-from .compiler import compile_policy, load_policy
-from .engine import Evaluation, PeriodChoiceError, evaluate
-from .explain import explain
-from .output import evaluation_to_dict, to_csv, to_json
-from .problems import KpiRulesError, PolicyInvalid, Problem, Severity
-from .readers import DataFileError
-from .validate import Validation, validate_bytes, validate_file
+__version__ = "0.1.0"
 
-try:
-    __version__ = version("kpi-rules")
-except PackageNotFoundError:  # running from a checkout that is not installed
-    __version__ = "0.0.0+checkout"
+_API = {
+    "load_data": "api", "compile_policy": "compiler", "load_policy": "compiler", "Evaluation": "engine",
+    "PeriodChoiceError": "engine", "evaluate": "engine", "explain": "explain", "evaluation_to_dict": "output",
+    "to_csv": "output", "to_json": "output", "KpiRulesError": "problems", "PolicyInvalid": "problems",
+    "Problem": "problems", "Severity": "problems", "DataFileError": "readers", "Validation": "validate",
+    "validate_bytes": "validate", "validate_file": "validate",
+}
+
+if TYPE_CHECKING:
+    from .api import load_data
+    from .compiler import compile_policy, load_policy
+    from .engine import Evaluation, PeriodChoiceError, evaluate
+    from .explain import explain
+    from .output import evaluation_to_dict, to_csv, to_json
+    from .problems import KpiRulesError, PolicyInvalid, Problem, Severity
+    from .readers import DataFileError
+    from .validate import Validation, validate_bytes, validate_file
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(import_module(f".{_API[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kpi_rules' has no attribute {name!r}")
+
 
 __all__ = [
     "DataFileError",

@@ -5,12 +5,28 @@ Each command lives in a module of its own and registers on `main`.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import click
 
 from .. import __version__
 
+# Each command's module, imported only when that command runs (or help lists them all).
+COMMANDS = {"validate": "validate_cmd", "schema": "validate_cmd", "evaluate": "evaluate_cmd",
+            "explain": "evaluate_cmd", "test": "test_cmd", "diff": "diff_cmd", "init": "init_cmd"}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class _Commands(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS and name not in self.commands:
+            import_module(f".{COMMANDS[name]}", __name__)  # registers its commands on `main`
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="kpi-rules")
 def main() -> None:
     """kpi-rules: employee appraisal policy as code.
@@ -26,7 +42,5 @@ def main() -> None:
       kpi-rules schema > policy.schema.json
     """
 
-
-from . import diff_cmd, evaluate_cmd, init_cmd, test_cmd, validate_cmd  # noqa: E402,F401  (registers the commands)
 
 __all__ = ["main"]
