@@ -7,6 +7,7 @@ so the engine can work on whole columns.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,9 @@ RESERVED = ("employee_id", "role", "name", "team", "period")
 _TRUE = {"true", "yes", "y", "1", "是", "t"}
 _FALSE = {"false", "no", "n", "0", "否", "f"}
 FloatArray = npt.NDArray[np.float64]
+# What a number cell may hold as text: ASCII decimal notation (spaces around are stripped).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+_NOT_FINITE = {"inf", "infinity", "nan"}
 
 
 @dataclass
@@ -61,7 +65,8 @@ def _text(cells: list[Any]) -> npt.NDArray[Any]:
 
 
 def _one_number(cell: Any) -> float | Reason:
-    """The number in a cell, or why there is none."""
+    """The number in a cell, or why there is none. Text must be ASCII decimal notation
+    (Python's float() would also take `1_000`, `٣` and full-width `１２`)."""
     if isinstance(cell, bool):
         return Reason("bool_not_number")
     if isinstance(cell, (int, float)):
@@ -71,17 +76,41 @@ def _one_number(cell: Any) -> float | Reason:
             return Reason("number_too_large")
     else:
         text = str(cell).strip()
-        try:
-            value = float(text)
-        except OverflowError:
-            return Reason("too_large", value=f"{text[:20]}...")
-        except ValueError:
-            code = "not_number_separator" if "," in text else "not_number"
-            code = "not_number_percent" if text.endswith("%") else code
-            return Reason(code, value=repr(text))
+        if _DECIMAL.fullmatch(text) is None:
+            return _not_a_number(text)
+        value = float(text)
+        if len(text) > 20 and value in (float("inf"), float("-inf")):
+            return Reason("too_large", value=f"{text[:20]}...")  # not the whole 5000 digits
     if value != value or value in (float("inf"), float("-inf")):
         return Reason("not_finite", value=repr(cell))
     return value
+
+
+def _not_a_number(text: str) -> Reason:
+    if text.lower().lstrip("+-") in _NOT_FINITE:
+        return Reason("not_finite", value=repr(text))
+    if "," in text or "_" in text:
+        return Reason("not_number_separator", value=repr(text))
+    if text.endswith("%"):
+        return Reason("not_number_percent", value=repr(text))
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        return Reason("not_number_digits", value=repr(text))
+    return Reason("not_number", value=repr(text))
+
+
+def _odd_text(cells: list[Any], kinds: set[type], filled: npt.NDArray[Any]) -> npt.NDArray[np.bool_] | None:
+    """Where a text cell holds what float() reads but `_DECIMAL` does not (non-ASCII, `_`); None: nowhere.
+
+    One join over all the text is the common-path cost; cells are only looked at one by one
+    when the file really holds such text."""
+    if str not in kinds:
+        return None
+    strings = filled.tolist() if kinds <= {str, type(None)} else [c for c in cells if type(c) is str]
+    joined = "".join(strings)
+    if joined.isascii() and "_" not in joined:
+        return None
+    return np.fromiter((type(c) is str and (not c.isascii() or "_" in c) for c in cells), dtype=bool,
+                       count=len(cells))
 
 
 def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, Reason]]:
@@ -89,11 +118,16 @@ def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, Reason]]:
     obj[:] = cells
     blank = none_mask(obj) | np.equal(obj, "")
     bad: dict[int, Reason] = {}
+    kinds = set(map(type, cells))
     try:
-        if any(type(c) is bool for c in cells):
+        if bool in kinds:
             raise ValueError
-        values = np.where(blank, "nan", obj).astype(np.float64)
+        filled = np.where(blank, "nan", obj)
+        values = filled.astype(np.float64)
         suspicious = ~blank & ~np.isfinite(values)
+        odd = _odd_text(cells, kinds, filled)
+        if odd is not None:
+            suspicious |= odd
     except (ValueError, TypeError, OverflowError):
         values = np.full(len(cells), np.nan)
         suspicious = ~blank
@@ -164,20 +198,23 @@ def type_table(policy: Policy, raw: RawTable) -> Table:
 def _type_table(policy: Policy, raw: RawTable) -> Table:
     n = raw.n
     errors = RowNotes(n, {i: list(v) for i, v in raw.row_errors.items()})
-    notes: list[str] = []
+    notes: list[str] = list(raw.notes)
     header = set(raw.header)
 
     def fail(i: int, code: str, **params: Any) -> None:
         errors[i].append(Reason(code, line=raw.lines[i], **params))
 
-    text = {name: _text(raw.columns.get(name, [None] * n)) for name in RESERVED}
+    def cells(name: str, as_written: bool = False) -> list[Any]:
+        return (as_written and raw.texts.get(name)) or raw.columns.get(name, [None] * n)
+
+    text = {name: _text(cells(name, as_written=True)) for name in RESERVED}
     numbers: dict[str, FloatArray] = {}
     for name, spec in policy.inputs.items():
         if name not in header:
             hint = did_you_mean(name, raw.header)
             if spec.required:
                 notes.append(f"the required column `{name}` is not in the file" + (f"; {hint}" if hint else ""))
-        values, bad = _typed(spec, raw.columns.get(name, [None] * n))
+        values, bad = _typed(spec, cells(name, as_written=spec.type == "string"))
         for i, reason in bad.items():
             fail(i, "cell", column=name, problem=reason)
         absent = none_mask(values) if values.dtype == object else np.isnan(values)

@@ -153,6 +153,17 @@ def _expanded_size(text: str) -> int:
     return total
 
 
+def refused_character(exc: yaml.YAMLError, text: str) -> Mark:
+    """Where a ReaderError's character (a NUL, a control character) first stands in `text`.
+
+    Its `position` counts bytes with libyaml and characters without: the character is surer."""
+    character = getattr(exc, "character", None)
+    at = text.find(chr(character)) if isinstance(character, int) else -1
+    if at < 0:
+        return Mark(1, 1)
+    return Mark(text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at))
+
+
 class _Builder:
     """Turns a composed node graph into JSON-like data and fills the source map."""
 
@@ -253,7 +264,7 @@ def load_text(text: str, file: str) -> Loaded:
             "check the indentation (spaces, not tabs) and that `:` is followed by a space")])
     except yaml.YAMLError as exc:
         return Loaded(file, None, source, [_problem(
-            file, Mark(1, 1), "KR001", "yaml-syntax", f"YAML syntax error: {exc}")])
+            file, refused_character(exc, text), "KR001", "yaml-syntax", f"YAML syntax error: {exc}")])
     if node is None:
         return Loaded(file, None, source, [])
     builder = _Builder(file, source)

@@ -253,8 +253,9 @@ def test_ragged_row_is_an_error_for_that_row_only(tmp_path: Path, policy: Any) -
     out = evaluated(policy, write(tmp_path, "data.csv", text))
     assert {k: v["status"] for k, v in out.items()} == {"E001": "rated", "E002": "error", "E003": "error",
                                                        "E004": "rated"}
-    assert "the row has 5 cells but the header has 6" in out["E002"]["reasons"]
-    assert "the row has 7 cells but the header has 6" in out["E003"]["reasons"]
+    assert out["E002"]["reasons"] == ["the row has 5 cells but the header has 6 (line 3)",
+                                      "column `calls` is empty but required (line 3)"]
+    assert out["E003"]["reasons"] == ["the row has 7 cells but the header has 6 (line 4)"]
     assert (out["E002"]["line"], out["E003"]["line"]) == (3, 4)
     assert out["E004"]["final"] == 80
 

@@ -13,7 +13,7 @@ from ..data import type_table
 from ..engine import evaluate
 from ..model import Policy
 from ..problems import KpiRulesError
-from ..readers import _from_records
+from ..readers import records_table
 from ..validate import Validation, validate_file
 from .coverage import Coverage
 from .expect import compare, show
@@ -46,7 +46,7 @@ def _suggestion_ids(policy: Policy, fired: list[str]) -> list[str]:
 def run_case(test: TestFile, case: Case, policy: Policy, coverage: Coverage) -> CaseResult:
     result = CaseResult(test.file, case.name, case.mark.line, case.mark.col)
     digest = hashlib.sha256(json.dumps(case.rows, sort_keys=True, default=str).encode()).hexdigest()
-    raw = _from_records(test.file, digest, list(case.rows), case.row_lines)
+    raw = records_table(test.file, digest, list(case.rows), case.row_lines)
     try:
         table = type_table(policy, raw)
         evaluation = evaluate(policy, table, case.period)
