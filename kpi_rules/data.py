@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from .arrays import none_mask
 from .model import Input, Policy
 from .notes import RowNotes
 from .perf import no_gc_pauses
-from .periods import PeriodError, parse_period
+from .periods import Period, PeriodError, parse_period
 from .readers import RawTable
 from .reasons import Reason, Word
 from .suggest import closest, did_you_mean
@@ -57,10 +58,18 @@ def _blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _text(cells: list[Any]) -> npt.NDArray[Any]:
-    out = np.empty(len(cells), dtype=object)
-    out[:] = [None if cell is None else str(int(cell)) if isinstance(cell, float) and cell.is_integer()
-              else (str(cell).strip() or None) for cell in cells]
+def _text(cells: list[Any] | None, n: int) -> npt.NDArray[Any]:
+    """Text cells, stripped, None where empty; numbers from JSON or Excel as written (7, not 7.0).
+    `cells` None: the column is not in the file."""
+    out = np.empty(n, dtype=object)
+    if cells is None:
+        return out
+    kinds = set(map(type, cells))
+    if kinds <= {str}:  # CSV: every cell is text already
+        out[:] = [cell.strip() or None for cell in cells]
+    else:
+        out[:] = [None if cell is None else str(int(cell)) if isinstance(cell, float) and cell.is_integer()
+                  else (str(cell).strip() or None) for cell in cells]
     return out
 
 
@@ -116,13 +125,13 @@ def _odd_text(cells: list[Any], kinds: set[type], filled: npt.NDArray[Any]) -> n
 def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, Reason]]:
     obj = np.empty(len(cells), dtype=object)
     obj[:] = cells
-    blank = none_mask(obj) | np.equal(obj, "")
-    bad: dict[int, Reason] = {}
     kinds = set(map(type, cells))
+    blank = np.equal(obj, "") if kinds <= {str} else none_mask(obj) | np.equal(obj, "")
+    bad: dict[int, Reason] = {}
     try:
         if bool in kinds:
             raise ValueError
-        filled = np.where(blank, "nan", obj)
+        filled = np.where(blank, "nan", obj) if blank.any() else obj
         values = filled.astype(np.float64)
         suspicious = ~blank & ~np.isfinite(values)
         odd = _odd_text(cells, kinds, filled)
@@ -165,7 +174,7 @@ def _show(value: float) -> str:
 
 def _typed(spec: Input, cells: list[Any]) -> tuple[Any, dict[int, Reason]]:
     if spec.type == "string":
-        return _text(cells), {}
+        return _text(cells, len(cells)), {}
     if spec.type == "boolean":
         return _booleans(cells)
     values, bad = _numbers(cells)
@@ -207,7 +216,7 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
     def cells(name: str, as_written: bool = False) -> list[Any]:
         return (as_written and raw.texts.get(name)) or raw.columns.get(name, [None] * n)
 
-    text = {name: _text(cells(name, as_written=True)) for name in RESERVED}
+    text = {name: _text((raw.texts.get(name) or raw.columns.get(name)), n) for name in RESERVED}
     numbers: dict[str, FloatArray] = {}
     for name, spec in policy.inputs.items():
         if name not in header:
@@ -240,7 +249,7 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
 def _check_roles(policy: Policy, roles: npt.NDArray[Any], fail: Any) -> npt.NDArray[np.intp]:
     """Each row's role as an index into the policy's roles (-1: absent or unknown, an error)."""
     index = {role: k for k, role in enumerate(policy.roles)}
-    codes = np.fromiter((index.get(role, -1) for role in roles.tolist()), dtype=np.intp, count=len(roles))
+    codes = np.fromiter(map(index.get, roles.tolist(), repeat(-1)), dtype=np.intp, count=len(roles))
     for i in np.flatnonzero(codes < 0).tolist():
         role = roles[i]
         if role is not None:
@@ -253,13 +262,21 @@ def _check_roles(policy: Policy, roles: npt.NDArray[Any], fail: Any) -> npt.NDAr
 
 
 def _check_periods(policy: Policy, periods: npt.NDArray[Any], fail: Any) -> None:
-    for i, text in enumerate(periods):
+    """Periods written as the format writes them (2024Q2 -> 2024-Q2), each distinct text read once."""
+    read: dict[str, Period | Reason] = {}
+    for text in set(periods.tolist()) - {None}:
+        try:
+            read[text] = parse_period(text)
+        except PeriodError:
+            read[text] = Reason("not_period", value=str(text).strip())
+    if not read:
+        return
+    for i, text in enumerate(periods.tolist()):
         if text is None:
             continue
-        try:
-            period = parse_period(text)
-        except PeriodError:
-            fail(i, "cell", column="period", problem=Reason("not_period", value=str(text).strip()))
+        period = read[text]
+        if isinstance(period, Reason):
+            fail(i, "cell", column="period", problem=period)
             continue
         periods[i] = str(period)
         if period.kind != policy.period:

@@ -11,6 +11,7 @@ import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,28 @@ def _csv_rows(reader: Any, file: str, width: int) -> tuple[list[list[str]], list
     return rows, lines, errors
 
 
+def _simple_csv(text: str) -> tuple[list[str], list[list[str]]] | None:
+    """The header and columns of a plain CSV file (no quotes, no blank lines, no lone CRs,
+    every row as wide as the header), split directly: the csv module gives the same cells,
+    several times slower. None for any other file."""
+    if '"' in text:
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    head, newline, body = text.partition("\n")
+    header = [h.strip() for h in head.split(",")]
+    body = body[:-1] if body.endswith("\n") else body
+    if not newline or not body or not all(header):
+        return None
+    rows = body.split("\n")
+    if "" in rows or set(map(str.count, rows, repeat(","))) != {len(header) - 1} or max(map(len, rows)) > MAX_CELL:
+        return None  # ragged rows, or a cell the csv module refuses: its path says where
+    flat = body.replace("\n", ",").split(",")
+    return header, [flat[k::len(header)] for k in range(len(header))]
+
+
 def read_csv(text: str, file: str, digest: str) -> RawTable:
     nul = text.find("\0")
     if nul >= 0:
@@ -151,6 +174,10 @@ def read_csv(text: str, file: str, digest: str) -> RawTable:
         col = nul - text.rfind("\n", 0, nul)
         raise DataFileError(f"{file}:{line}:{col}: the file holds a NUL byte; is it really a CSV text file "
                             "(not a spreadsheet, nor UTF-16 without a byte order mark)?")
+    simple = _simple_csv(text)
+    if simple is not None:
+        check_header(file, simple[0])
+        return RawTable(file, digest, simple[0], dict(zip(*simple)), list(range(2, len(simple[1][0]) + 2)), {})
     csv.field_size_limit(MAX_CELL)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
