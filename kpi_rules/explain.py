@@ -12,7 +12,7 @@ import numpy as np
 
 from .engine import Evaluation
 from .formula import Formula
-from .messages import messages
+from .messages import messages, visible
 from .model import Plan
 from .periods import parse_period
 from .problems import KpiRulesError
@@ -241,6 +241,7 @@ def _combined(method: str, weights: dict[str, float], rated: list[tuple[str, flo
 
 
 def explain(ev: Evaluation, employee_id: str) -> list[str]:
+    """The lines of the calculation for every row of `employee_id`, control characters shown as escapes."""
     matches = [i for i in range(ev.result.n) if ev.result.employee_id[i] == employee_id]
     if not matches:
         known = [str(e) for e in ev.result.employee_id if e is not None]
@@ -248,9 +249,9 @@ def explain(ev: Evaluation, employee_id: str) -> list[str]:
 
         hint = did_you_mean(employee_id, known)
         where = f" in {ev.period}" if ev.period else ""
-        raise EmployeeNotFound(f"no row for employee {employee_id}{where}" + (f"; {hint}" if hint else ""))
+        raise EmployeeNotFound(visible(f"no row for employee {employee_id}{where}" + (f"; {hint}" if hint else "")))
     out: list[str] = []
     for i in matches:
         out.extend(_Explainer(ev, i).run())
         out.append("")
-    return out
+    return [visible(line) for line in out]  # names and labels from the data or policy may hold control characters

@@ -1,17 +1,33 @@
 """Validation reports by name: text, json, github, junit, sarif.
 
 Each reporter turns a list of `Validation`s into one string; only the CLI
-prints it.
+prints it. Text from the policy (keys, values, file names) reaches every
+reporter with its control characters shown as escapes (`messages.visible`):
+a key holding ESC cannot drive the terminal, and JUnit XML, SARIF and JSON
+stay well-formed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+from .messages import visible
 from .problems import Problem
 from .validate import Validation
+
+
+def _shown(p: Problem) -> Problem:
+    """The problem with control characters in its texts made visible."""
+    return dataclasses.replace(p, file=visible(p.file), message=visible(p.message), name=visible(p.name),
+                               hint=visible(p.hint) if p.hint is not None else None,
+                               path=tuple(visible(k) if isinstance(k, str) else k for k in p.path))
+
+
+def _problems(result: Validation, only_errors: bool = False) -> list[Problem]:
+    return [_shown(p) for p in (result.errors if only_errors else result.problems)]
 
 
 def _plural(n: int, word: str) -> str:
@@ -30,15 +46,16 @@ def _snippet(problem: Problem, result: Validation) -> list[str]:
         return []
     number = str(problem.line)
     pad = " " * len(number)
-    # Tabs would shift the caret; show them as single spaces.
+    # Tabs would shift the caret; show them as single spaces. Escapes widen the line before the caret.
     shown = line.replace("\t", " ")
-    return [f" {number} | {shown}", f" {pad} | {' ' * (problem.col - 1)}^"]
+    before = len(visible(shown[:problem.col - 1]))
+    return [f" {number} | {visible(shown)}", f" {pad} | {' ' * before}^"]
 
 
 def text(results: Sequence[Validation]) -> str:
     out: list[str] = []
     for result in results:
-        for p in result.problems:
+        for p in _problems(result):
             out.append(f"{p.location}: {p.severity.value} {p.code} {p.message}  [{p.name}]")
             out.extend(_snippet(p, result))
             if p.hint:
@@ -51,7 +68,7 @@ def text(results: Sequence[Validation]) -> str:
 def as_json(results: Sequence[Validation]) -> str:
     payload = {
         "files": [
-            {"file": r.file, "valid": r.ok, "problems": [p.to_dict() for p in r.problems]} for r in results
+            {"file": visible(r.file), "valid": r.ok, "problems": [p.to_dict() for p in _problems(r)]} for r in results
         ],
         "summary": {
             "files": len(results),
@@ -74,7 +91,7 @@ def github(results: Sequence[Validation]) -> str:
     """GitHub Actions workflow commands: annotations on the pull request's lines."""
     out = []
     for result in results:
-        for p in result.problems:
+        for p in _problems(result):
             message = p.message + (f" (help: {p.hint})" if p.hint else "")
             out.append(
                 f"::{p.severity.value} file={_gh_escape(p.file, True)},line={p.line},col={p.col},"
@@ -93,12 +110,12 @@ def junit(results: Sequence[Validation], strict: bool = False) -> str:
         f'<testsuite name="kpi-rules validate" tests="{len(results)}" failures="{failures}" errors="0">',
     ]
     for r in results:
-        lines.append(f"<testcase classname=\"kpi-rules.validate\" name={quoteattr(r.file)}>")
-        for p in r.problems if strict else r.errors:
+        lines.append(f"<testcase classname=\"kpi-rules.validate\" name={quoteattr(visible(r.file))}>")
+        for p in _problems(r, only_errors=not strict):
             body = escape(f"{p.location}: {p.code} {p.message}" + (f"\nhelp: {p.hint}" if p.hint else ""))
             lines.append(f"<failure type={quoteattr(p.code)} message={quoteattr(p.message)}>{body}</failure>")
         if r.warnings and not strict:
-            text_out = "\n".join(f"{p.location}: warning {p.code} {p.message}" for p in r.warnings)
+            text_out = "\n".join(f"{p.location}: warning {p.code} {p.message}" for p in map(_shown, r.warnings))
             lines.append(f"<system-out>{escape(text_out)}</system-out>")
         lines.append("</testcase>")
     lines += ["</testsuite>", "</testsuites>"]
@@ -126,7 +143,7 @@ def sarif(results: Sequence[Validation]) -> str:
                 "region": {"startLine": p.line, "startColumn": p.col},
             }}],
         }
-        for r in results for p in r.problems
+        for r in results for p in _problems(r)
     ]
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -2,11 +2,15 @@
 
 The default templates run in a plain Environment. With `--template-dir`,
 HR's templates (looked up first, the defaults behind them) run in Jinja's
-SandboxedEnvironment, so a template cannot reach Python internals. Both use
-StrictUndefined: a typo is an error naming the template and the line.
+SandboxedEnvironment, so a template cannot reach Python internals, with
+limits on size and time (`sandbox.py`). Both use StrictUndefined: a typo is
+an error naming the template and the line; so is every other error a user
+template runs into (recursion, overflow, a limit).
 
 Markdown output escapes every value it prints (HTML characters as entities,
 Markdown punctuation with a backslash), so data never turns into markup.
+In both formats control characters in a printed value are shown as escapes
+(ESC as `\\x1b`, see `messages.visible`).
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.sandbox
 from markupsafe import Markup
 
+from ..messages import visible
 from ..problems import KpiRulesError
 from ..resources import resource_dir
+from .limits import end_budget, start_budget
 from .numbers import fmt_amount, fmt_num, fmt_pct, fmt_signed
+from .sandbox import ReportSandbox
 
 
 class ReportTemplateError(KpiRulesError):
@@ -40,12 +46,12 @@ def md_escape(value: object) -> Markup:
     if isinstance(value, Markup):
         return value
     text = re.sub(r"\s*[\r\n]+\s*", " ", str(value)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return Markup(_MD_SPECIAL.sub(r"\\\1", text))
+    return Markup(_MD_SPECIAL.sub(r"\\\1", visible(text)))
 
 
 def md_code(value: object) -> Markup:
     """A value as a Markdown code span (formulas): literal inside, `|` escaped for tables."""
-    text = " ".join(str(value).split()).replace("|", "\\|")
+    text = visible(" ".join(str(value).split())).replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -54,6 +60,11 @@ def md_code(value: object) -> Markup:
 
 def _md_finalize(value: object) -> object:
     return value if isinstance(value, Markup) else md_escape(value)
+
+
+def _html_finalize(value: object) -> object:
+    """Strings get their control characters made visible; autoescape then does the rest."""
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -82,17 +93,18 @@ def _environment(fmt: str, user_dir: str | None) -> jinja2.Environment:
         "autoescape": True, "undefined": jinja2.StrictUndefined, "keep_trailing_newline": True,
         "trim_blocks": True, "lstrip_blocks": True,
     }
-    if fmt == "md":
-        options["finalize"] = _md_finalize
+    options["finalize"] = _md_finalize if fmt == "md" else _html_finalize
     env: jinja2.Environment
     if user_dir is None:
         env = jinja2.Environment(loader=defaults, **options)
     else:
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(user_dir), defaults])
-        env = jinja2.sandbox.SandboxedEnvironment(loader=loader, **options)
+        env = ReportSandbox(loader=loader, **options)
     env.filters.update(amount=fmt_amount, num=fmt_num, pct=fmt_pct, signed=fmt_signed, fill=_fill)
     if fmt == "md":
         env.filters.update(md=md_escape, code=md_code)
+    if isinstance(env, ReportSandbox):
+        env.guard_filters()
     return env
 
 
@@ -116,12 +128,27 @@ def render(fmt: str, template: str, context: dict[str, Any], template_dir: str |
     """Render `template` with `context`; a template problem becomes a ReportTemplateError."""
     user_dir = str(Path(template_dir).resolve()) if template_dir is not None else None
     search = [d for d in (user_dir, str(_default_dir())) if d]
+    token = start_budget(len(context.get("people") or ())) if user_dir is not None else None
     try:
         return environment(fmt, user_dir).get_template(template).render(context)
     except jinja2.TemplateNotFound as exc:
         raise ReportTemplateError(f"template not found: {exc.name} (looked in {', '.join(search)})") from exc
-    except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
-        where, line = _where(exc, search)
-        place = f"{where}:{line}: " if where and line else f"{where}: " if where else f"{template}: "
-        message = getattr(exc, "message", None) or str(exc)
-        raise ReportTemplateError(f"{place}{type(exc).__name__}: {message}") from exc
+    except Exception as exc:  # any error in a template (RecursionError, MemoryError, ...) is the template's
+        raise _template_error(exc, template, search) from exc
+    finally:
+        if token is not None:
+            end_budget(token)
+
+
+# Python's own words for these vary with where the limit was hit, or are empty.
+_PLAIN = {
+    RecursionError: "nested too deeply (a macro that calls itself, or a template that extends or includes itself?)",
+    MemoryError: "out of memory (the template builds values too large for this machine)",
+}
+
+
+def _template_error(exc: Exception, template: str, search: list[str]) -> ReportTemplateError:
+    where, line = _where(exc, search)
+    place = f"{where}:{line}: " if where and line else f"{where}: " if where else f"{template}: "
+    message = _PLAIN.get(type(exc)) or getattr(exc, "message", None) or str(exc)
+    return ReportTemplateError(f"{place}{type(exc).__name__}: {message}")
