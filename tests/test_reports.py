@@ -316,6 +316,11 @@ def test_sheet_filenames_are_safe() -> None:
     assert sheet_filename("../../etc/passwd", taken) == "_.._etc_passwd"
     assert sheet_filename("e001", taken) == "e001~2"  # case-insensitive file systems
     assert "/" not in sheet_filename("a/b", taken) and sheet_filename(".hidden", taken) == "hidden"
+    # At most 200 bytes, cut on a character boundary: 300 ASCII or 80 Chinese characters still make a file.
+    assert sheet_filename("x" * 300, taken) == "x" * 200
+    long_chinese = sheet_filename("王" * 80, taken)
+    assert long_chinese == "王" * 66 and len(long_chinese.encode()) == 198
+    assert sheet_filename("x" * 301, taken) == "x" * 200 + "~2"
 
 
 # ---------------------------------------------------------------------------

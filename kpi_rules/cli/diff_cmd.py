@@ -10,6 +10,7 @@ import click
 from ..diff import DiffError, Version, diff_policies, read_file_version, read_git_version
 from ..diff_render import RENDERERS
 from ..engine import PeriodChoiceError
+from ..messages import visible
 from ..readers import DataFileError, read_table
 from ..reporters import REPORTERS
 from . import main
@@ -69,7 +70,7 @@ def diff(paths: tuple[Path, ...], base: str | None, data_file: Path, period: str
         raw = read_table(data_file, encoding=encoding, sheet=sheet)
         result = diff_policies(old, new, raw, period)
     except DataFileError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {visible(str(exc))}", err=True)
         sys.exit(1)
     except PeriodChoiceError as exc:
         raise click.UsageError(str(exc)) from exc

@@ -14,6 +14,7 @@ from ..compiler import compile_policy
 from ..data import type_table
 from ..engine import Evaluation, PeriodChoiceError
 from ..engine import evaluate as run_evaluation
+from ..messages import visible
 from ..output import atomic_writer, write_atomic, write_csv, write_json
 from ..readers import DataFileError, read_table
 from ..reporters import REPORTERS
@@ -144,10 +145,10 @@ def _evaluate(policy: Path, data_file: Path, period: str | None, encoding: str |
         raw.rename(_column_map(columns))
         table = type_table(compiled, raw)
     except DataFileError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {visible(str(exc))}", err=True)
         sys.exit(1)
     for note in table.notes:
-        click.echo(f"warning: {data_file}: {note}", err=True)
+        click.echo(f"warning: {visible(str(data_file))}: {visible(note)}", err=True)
     try:
         return run_evaluation(compiled, table, period)
     except PeriodChoiceError as exc:

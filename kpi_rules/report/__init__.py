@@ -34,9 +34,14 @@ def render_employee_sheets(evaluation: Evaluation, fmt: str, template_dir: Templ
     return {emp: render(fmt, f"employee.{fmt}.j2", employee_context(context, emp), template_dir) for emp in ids}
 
 
+MAX_STEM_BYTES = 200
+
+
 def sheet_filename(employee_id: str, taken: set[str]) -> str:
     """A safe file stem for an employee id (no path separators, no leading dot), unique among `taken`."""
     stem = re.sub(r"[^\w.-]", "_", employee_id).lstrip(".") or "_"
+    # File names hold at most 255 bytes: keep room for `~2` and the extension.
+    stem = stem.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", errors="ignore")
     name, n = stem, 1
     while name.lower() in taken:
         n += 1
