@@ -44,6 +44,7 @@ class Table:
     numbers: dict[str, FloatArray]  # number/integer/boolean inputs (NaN: absent)
     errors: RowNotes
     role_code: npt.NDArray[np.intp]  # index into the policy's roles, -1 where absent or unknown
+    id_first: npt.NDArray[np.intp]  # the first row with the same employee_id, -1 where it is absent
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -122,10 +123,32 @@ def _odd_text(cells: list[Any], kinds: set[type], filled: npt.NDArray[Any]) -> n
                        count=len(cells))
 
 
+def _plain_numbers(cells: list[str]) -> FloatArray | None:
+    """A column of text cells that are all plain numbers or empty (a CSV column as it should be),
+    read in one C loop; None if any cell needs a closer look."""
+    blank = "" in cells
+    try:
+        values = np.fromiter(map(float, [c or "nan" for c in cells] if blank else cells), dtype=np.float64,
+                             count=len(cells))
+    except (ValueError, OverflowError):
+        return None
+    finite = np.isfinite(values)
+    if not finite.all() and (not blank or (~finite & np.fromiter(map(bool, cells), bool, len(cells))).any()):
+        return None  # `nan`, `inf` or a number too large written in a cell
+    joined = "".join(cells)
+    if not joined.isascii() or "_" in joined:
+        return None  # float() reads `1_000` and non-ASCII digits; the format does not
+    return values
+
+
 def _numbers(cells: list[Any]) -> tuple[FloatArray, dict[int, Reason]]:
+    kinds = set(map(type, cells))
+    if kinds <= {str}:
+        plain = _plain_numbers(cells)
+        if plain is not None:
+            return plain, {}
     obj = np.empty(len(cells), dtype=object)
     obj[:] = cells
-    kinds = set(map(type, cells))
     blank = np.equal(obj, "") if kinds <= {str} else none_mask(obj) | np.equal(obj, "")
     bad: dict[int, Reason] = {}
     try:
@@ -243,7 +266,17 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
             fail(int(row), "empty_required", column=name)
     role_code = _check_roles(policy, text["role"], fail)
     _check_periods(policy, text["period"], fail)
-    return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, role_code, notes)
+    return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, role_code, _first_rows(text["employee_id"]),
+                 notes)
+
+
+def _first_rows(ids: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
+    """For each row, the first row with the same employee_id (itself if none before), -1 without
+    one: the engine finds repeated employees from these in whole-column operations."""
+    first: dict[Any, int] = {}
+    out = np.fromiter(map(first.setdefault, ids.tolist(), range(len(ids))), dtype=np.intp, count=len(ids))
+    out[none_mask(ids)] = -1
+    return out
 
 
 def _check_roles(policy: Policy, roles: npt.NDArray[Any], fail: Any) -> npt.NDArray[np.intp]:
