@@ -8,7 +8,9 @@ so the engine can work on whole columns.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import repeat
 from typing import Any
 
@@ -195,12 +197,15 @@ def _show(value: float) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
 
 
-def _typed(spec: Input, cells: list[Any]) -> tuple[Any, dict[int, Reason]]:
+def _typed(spec: Input, cells: Callable[[], list[Any]], plain: FloatArray | None) -> tuple[Any, dict[int, Reason]]:
+    """An input's column typed; `plain`: the column as numbers already, if the reader could tell
+    every cell is a plain number or empty."""
     if spec.type == "string":
-        return _text(cells, len(cells)), {}
+        text = cells()
+        return _text(text, len(text)), {}
     if spec.type == "boolean":
-        return _booleans(cells)
-    values, bad = _numbers(cells)
+        return _booleans(cells())
+    values, bad = (plain, {}) if plain is not None else _numbers(cells())
     checks: list[tuple[npt.NDArray[np.bool_], str, dict[str, str]]] = []
     if spec.type == "integer":
         checks.append((values != np.floor(values), "not_whole", {}))
@@ -246,7 +251,8 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
             hint = did_you_mean(name, raw.header)
             if spec.required:
                 notes.append(f"the required column `{name}` is not in the file" + (f"; {hint}" if hint else ""))
-        values, bad = _typed(spec, cells(name, as_written=spec.type == "string"))
+        plain = raw.numbers(name) if spec.type in ("number", "integer") else None
+        values, bad = _typed(spec, partial(cells, name, as_written=spec.type == "string"), plain)
         for i, reason in bad.items():
             fail(i, "cell", column=name, problem=reason)
         absent = none_mask(values) if values.dtype == object else np.isnan(values)

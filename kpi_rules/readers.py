@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+from .csvbytes import FloatArray, LazyColumns, plain_csv
 from .perf import no_gc_pauses
 from .problems import KpiRulesError
 from .reasons import Reason
@@ -34,7 +34,7 @@ class RawTable:
     file: str
     sha256: str
     header: list[str]
-    columns: dict[str, list[Any]]
+    columns: MutableMapping[str, list[Any]]
     lines: list[int]
     row_errors: dict[int, list[str]] = field(default_factory=dict)
     encoding: str = ""
@@ -47,12 +47,20 @@ class RawTable:
     def n(self) -> int:
         return len(self.lines)
 
+    def numbers(self, name: str) -> FloatArray | None:
+        """The column as numbers, where the reader can tell every cell is a plain number or
+        empty (see csvbytes); None: type its cells one by one."""
+        return self.columns.numbers(name) if isinstance(self.columns, LazyColumns) else None
+
     def rename(self, mapping: dict[str, str]) -> None:
         """Use the file's column HEADER as NAME, for each NAME -> HEADER in `mapping`."""
         for name, header in mapping.items():
             if header not in self.columns:
                 raise DataFileError(f"{self.file}: --column {name}={header}: there is no column `{header}`")
-            self.columns[name] = self.columns.pop(header)
+            if isinstance(self.columns, LazyColumns):
+                self.columns.rename(header, name)
+            else:
+                self.columns[name] = self.columns.pop(header)
             if header in self.texts:
                 self.texts[name] = self.texts.pop(header)
             self.header[self.header.index(header)] = name
@@ -145,28 +153,6 @@ def _csv_rows(reader: Any, file: str, width: int) -> tuple[list[list[str]], list
     return rows, lines, errors
 
 
-def _simple_csv(text: str) -> tuple[list[str], list[list[str]]] | None:
-    """The header and columns of a plain CSV file (no quotes, no blank lines, no lone CRs,
-    every row as wide as the header), split directly: the csv module gives the same cells,
-    several times slower. None for any other file."""
-    if '"' in text:
-        return None
-    if "\r" in text:
-        if text.count("\r") != text.count("\r\n"):
-            return None
-        text = text.replace("\r\n", "\n")
-    head, newline, body = text.partition("\n")
-    header = [h.strip() for h in head.split(",")]
-    body = body[:-1] if body.endswith("\n") else body
-    if not newline or not body or not all(header):
-        return None
-    rows = body.split("\n")
-    if "" in rows or set(map(str.count, rows, repeat(","))) != {len(header) - 1} or max(map(len, rows)) > MAX_CELL:
-        return None  # ragged rows, or a cell the csv module refuses: its path says where
-    flat = body.replace("\n", ",").split(",")
-    return header, [flat[k::len(header)] for k in range(len(header))]
-
-
 def read_csv(text: str, file: str, digest: str) -> RawTable:
     nul = text.find("\0")
     if nul >= 0:
@@ -174,10 +160,6 @@ def read_csv(text: str, file: str, digest: str) -> RawTable:
         col = nul - text.rfind("\n", 0, nul)
         raise DataFileError(f"{file}:{line}:{col}: the file holds a NUL byte; is it really a CSV text file "
                             "(not a spreadsheet, nor UTF-16 without a byte order mark)?")
-    simple = _simple_csv(text)
-    if simple is not None:
-        check_header(file, simple[0])
-        return RawTable(file, digest, simple[0], dict(zip(*simple)), list(range(2, len(simple[1][0]) + 2)), {})
     csv.field_size_limit(MAX_CELL)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -235,6 +217,13 @@ def read_table(path: str | Path, encoding: str | None = None, sheet: str | None 
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(raw, str(path), digest, sheet)
     text, used = decode_text(raw, str(path), encoding)
+    if suffix == ".csv" and used in ("utf-8", "utf-8-sig"):
+        plain = plain_csv(raw[3:] if used == "utf-8-sig" else raw, MAX_CELL)
+        if plain is not None:
+            header, cells = plain
+            check_header(str(path), header)
+            return RawTable(str(path), digest, header, LazyColumns(header, cells), list(range(2, cells.n + 2)),
+                            encoding=used)
     from .jsondata import read_json, read_jsonl
     from .yamldata import read_yaml
 

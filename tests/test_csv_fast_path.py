@@ -1,40 +1,83 @@
-"""Plain CSV files are split directly; the cells must be exactly what the csv module reads."""
+"""Plain CSV files are read from their bytes (kpi_rules/csvbytes.py); the cells must be exactly
+what the csv module reads, and the numbers exactly what float() reads."""
 
 from __future__ import annotations
 
 import csv
 import io
+import math
+from pathlib import Path
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi_rules.readers import _simple_csv, read_csv
+from kpi_rules.csvbytes import plain_csv
+from kpi_rules.readers import read_table
 
-cell = st.text(st.characters(blacklist_characters=',"\r\n', blacklist_categories=("Cs",)), max_size=6)
+cell = st.text(st.characters(blacklist_characters=',"\r\n\0', blacklist_categories=("Cs",)), max_size=6)
+number = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str),
+    st.integers(-10**20, 10**20).map(str),
+    st.text("0123456789+-.eE", min_size=1, max_size=6),  # mostly not numbers at all
+    st.sampled_from(["", " 12", "1_000", "nan", "inf", "1e999", "0x10", "１２", "12%"]),
+)
 name = st.text("abcdefgh_ 工号", min_size=1, max_size=5).filter(lambda h: h.strip() != "")
+
+
+def _table(header: list[str], rows: list[list[str]], crlf: bool, final_newline: bool) -> bytes:
+    end = "\r\n" if crlf else "\n"
+    return (end.join(",".join(r) for r in [header, *rows]) + (end if final_newline else "")).encode()
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(name, min_size=1, max_size=5, unique_by=str.strip), st.data(), st.booleans(), st.booleans())
-def test_plain_csv_is_split_as_the_csv_module_reads_it(header: list[str], data: st.DataObject, crlf: bool,
-                                                       final_newline: bool) -> None:
+def test_cells_are_what_the_csv_module_reads(header: list[str], data: st.DataObject, crlf: bool,
+                                            final_newline: bool) -> None:
     widths = st.integers(len(header), len(header)) | st.integers(1, len(header) + 1)  # some rows ragged
     rows = data.draw(st.lists(widths.flatmap(lambda w: st.lists(cell, min_size=w, max_size=w)), max_size=6))
-    end = "\r\n" if crlf else "\n"
-    text = end.join(",".join(r) for r in [header, *rows]) + (end if final_newline else "")
-    simple = _simple_csv(text)
-    reference = list(csv.reader(io.StringIO(text, newline="")))
-    if simple is None:  # the csv module's path reads it (quotes, ragged or blank rows...)
+    raw = _table(header, rows, crlf, final_newline)
+    plain = plain_csv(raw, 10_000)
+    reference = list(csv.reader(io.StringIO(raw.decode(), newline="")))
+    if plain is None:  # the csv module's path reads it (ragged or blank rows...)
         assert not rows or any(len(r) != len(header) for r in rows) or any(r == [""] for r in rows)
         return
-    got_header, columns = simple
+    got_header, cells = plain
     assert got_header == [h.strip() for h in reference[0]]
-    assert [list(r) for r in zip(*columns)] == reference[1:]
+    assert [list(r) for r in zip(*(cells.text(k) for k in range(len(header))))] == reference[1:]
 
 
-def test_both_paths_give_the_same_table() -> None:
-    plain = "id,role,x\nE1,r,1\nE2,r, 2\n"
-    quoted = 'id,role,x\n"E1",r,1\nE2,"r", 2\n'
-    a, b = read_csv(plain, "a.csv", ""), read_csv(quoted, "b.csv", "")
-    assert (a.header, a.columns, a.lines, a.row_errors) == (b.header, b.columns, b.lines, b.row_errors)
-    assert a.columns == {"id": ["E1", "E2"], "role": ["r", "r"], "x": ["1", " 2"]}
+@settings(max_examples=300, deadline=None)
+@given(st.lists(number, min_size=1, max_size=12))
+def test_numbers_are_what_float_reads_or_left_to_typing(column: list[str]) -> None:
+    plain = plain_csv(_table(["x"], [[c] for c in column], False, True), 10_000)
+    if plain is None:  # blank lines: an empty cell in a one-column file
+        assert "" in column
+        return
+    values = plain[1].numbers(0)
+    if values is None:  # typing reads these cell by cell and names what is wrong
+        return
+    expected = [float(c) if c else math.nan for c in column]
+    assert all(math.isfinite(v) for v in expected if not math.isnan(v))
+    np.testing.assert_array_equal(values, np.array(expected))
+    assert not any(c.strip() != c or "_" in c or not c.isascii() for c in column)
+
+
+def test_numbers_come_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kpi_rules.csvbytes.CHUNK", 3)
+    plain = plain_csv(b"id,x\n" + b"".join(b"E%d,%d.5\n" % (i, i) for i in range(10)), 100)
+    assert plain is not None
+    values = plain[1].numbers(1)
+    assert values is not None and values.tolist() == [i + 0.5 for i in range(10)]
+    assert plain[1].text(0) == [f"E{i}" for i in range(10)]
+
+
+def test_a_plain_file_and_a_quoted_one_give_the_same_table(tmp_path: Path) -> None:
+    (tmp_path / "plain.csv").write_bytes(b"\xef\xbb\xbfid,role,x\r\nE1,r,1\r\nE2,r, 2\r\n")
+    (tmp_path / "quoted.csv").write_bytes(b'id,role,x\n"E1",r,1\nE2,"r", 2\n')
+    a, b = read_table(tmp_path / "plain.csv"), read_table(tmp_path / "quoted.csv")
+    assert (a.header, dict(a.columns), a.lines, a.row_errors) == (b.header, dict(b.columns), b.lines, b.row_errors)
+    assert dict(a.columns) == {"id": ["E1", "E2"], "role": ["r", "r"], "x": ["1", " 2"]}
+    assert a.numbers("x") is None and b.numbers("x") is None  # ` 2`: typing strips it, cell by cell

@@ -1,0 +1,159 @@
+"""Plain CSV files read from their bytes, a column at a time.
+
+Most exports are plain: UTF-8, no quotes, no blank lines, every row as wide as
+the header. For those, numpy finds every cell's place in the file at once, and
+a column becomes Python text or numbers only when typing asks for it; number
+columns never become a million little strings (which cost more memory than the
+whole file and most of the time at 1M rows). The cells are exactly those the
+csv module reads (a property test holds them equal); every other file takes the
+csv module's path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+CHUNK = 1 << 17  # rows gathered at a time: bounds the temporary cell matrix
+_NUMBER_BYTES = np.zeros(256, dtype=bool)
+_NUMBER_BYTES[list(b"0123456789+-.eE")] = True  # a plain decimal number, nothing float() alone would take
+
+
+class CsvCells:
+    """Where each cell of a plain CSV body lies: `ends[row, column]` is the byte offset of the
+    comma or newline that closes it."""
+
+    def __init__(self, body: npt.NDArray[np.uint8], ends: npt.NDArray[np.int64]) -> None:
+        self.body, self.ends = body, ends
+
+    @property
+    def n(self) -> int:
+        return int(self.ends.shape[0])
+
+    def _starts(self, k: int, lo: int, hi: int) -> npt.NDArray[np.int64]:
+        if k:
+            return self.ends[lo:hi, k - 1] + 1
+        starts = np.empty(hi - lo, dtype=np.int64)
+        starts[1:] = self.ends[lo:hi - 1, -1] + 1
+        starts[0] = self.ends[lo - 1, -1] + 1 if lo else 0
+        return starts
+
+    def _matrix(self, k: int, lo: int, hi: int) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+        """Rows lo..hi-1 of column k as a zero-padded byte matrix, and each cell's length."""
+        starts = self._starts(k, lo, hi)
+        lengths = self.ends[lo:hi, k] - starts
+        width = max(int(lengths.max(initial=0)), 3)
+        offsets = np.arange(width, dtype=np.int64)
+        inside = offsets < lengths[:, None]
+        where = np.minimum(starts[:, None] + offsets, len(self.body) - 1)
+        return np.where(inside, self.body[where], 0).astype(np.uint8), lengths
+
+    def _chunks(self, k: int) -> Iterator[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]]:
+        for lo in range(0, self.n, CHUNK):
+            yield self._matrix(k, lo, min(lo + CHUNK, self.n))
+
+    def text(self, k: int) -> list[str]:
+        out: list[str] = []
+        for matrix, _ in self._chunks(k):
+            cells = matrix.view(f"S{matrix.shape[1]}").ravel().tolist()
+            out += [cell.decode("utf-8") for cell in cells]
+        return out
+
+    def numbers(self, k: int) -> FloatArray | None:
+        """Column k as numbers (empty cells NaN), if every cell is a plain finite decimal number
+        or empty; None if any cell needs the closer look of the typing code."""
+        parts = []
+        for matrix, lengths in self._chunks(k):
+            if not _NUMBER_BYTES[matrix[matrix != 0]].all():
+                return None  # spaces, letters, `_`, `,`: typing says what is wrong, cell by cell
+            empty = lengths == 0
+            matrix[empty, :3] = list(b"nan")
+            try:
+                values = matrix.view(f"S{matrix.shape[1]}").ravel().astype(np.float64)
+            except ValueError:
+                return None  # `1.2.3`, `--5`, `e`...
+            if not np.isfinite(values[~empty]).all():
+                return None  # a number too large to hold
+            parts.append(values)
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def plain_csv(data: bytes, max_cell: int) -> tuple[list[str], CsvCells] | None:
+    """The header and cells of a plain CSV file (UTF-8 bytes, no byte order mark); None if
+    the file is not plain (quotes, blank or ragged rows, lone CRs, NUL bytes, cells longer
+    than `max_cell`)."""
+    if b'"' in data or b"\0" in data:
+        return None
+    if b"\r" in data:
+        if data.count(b"\r") != data.count(b"\r\n"):
+            return None
+        data = data.replace(b"\r\n", b"\n")
+    head, newline, body = data.partition(b"\n")
+    header = [h.strip() for h in head.decode("utf-8").split(",")]
+    if not newline or not body or not all(header) or body.startswith(b"\n") or b"\n\n" in body:
+        return None
+    if not body.endswith(b"\n"):
+        body += b"\n"
+    buf = np.frombuffer(body, dtype=np.uint8)
+    found = np.flatnonzero((buf == ord(",")) | (buf == ord("\n")))
+    width = len(header)
+    if len(found) % width:
+        return None
+    ends = found.reshape(-1, width)
+    if not (buf[ends[:, -1]] == ord("\n")).all() or not (buf[ends[:, :-1]] == ord(",")).all():
+        return None  # a row narrower or wider than the header
+    if int(np.diff(ends.ravel(), prepend=-1).max()) - 1 > max_cell:
+        return None
+    return header, CsvCells(buf, ends)
+
+
+class LazyColumns(MutableMapping[str, list[Any]]):
+    """The columns of a plain CSV file by name, made into Python text on first use."""
+
+    def __init__(self, header: list[str], cells: CsvCells) -> None:
+        self._cells = cells
+        self._index = {name: k for k, name in enumerate(header)}
+        self._made: dict[str, list[Any]] = {}
+
+    def numbers(self, name: str) -> FloatArray | None:
+        """The column as numbers without making its text (see CsvCells.numbers)."""
+        if name in self._made or name not in self._index:
+            return None
+        return self._cells.numbers(self._index[name])
+
+    def rename(self, old: str, new: str) -> None:
+        if old in self._index:
+            self._index[new] = self._index.pop(old)
+        if old in self._made:
+            self._made[new] = self._made.pop(old)
+
+    def __getitem__(self, name: str) -> list[Any]:
+        if name not in self._made:
+            if name not in self._index:
+                raise KeyError(name)
+            self._made[name] = self._cells.text(self._index[name])
+        return self._made[name]
+
+    def __setitem__(self, name: str, value: list[Any]) -> None:
+        self._index.pop(name, None)
+        self._made[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self._index and name not in self._made:
+            raise KeyError(name)
+        self._index.pop(name, None)
+        self._made.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._index
+        yield from (name for name in self._made if name not in self._index)
+
+    def __len__(self) -> int:
+        return len(set(self._index) | set(self._made))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index or name in self._made
