@@ -60,7 +60,7 @@ def test_wheel_contains_the_schema_and_templates(wheel: Path) -> None:
     assert "kpi_rules/__main__.py" in names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     with zipfile.ZipFile(wheel) as archive:
-        assert "kpi-rules = kpi_rules.cli:main" in archive.read(entry_points).decode()
+        assert "kpi-rules = kpi_rules.cli:run" in archive.read(entry_points).decode()
 
 
 def test_installed_kpi_rules_validates_outside_the_checkout(venv: Path, tmp_path: Path) -> None:

@@ -43,4 +43,14 @@ def main() -> None:
     """
 
 
-__all__ = ["main"]
+
+
+def run() -> None:
+    """The `kpi-rules` program: one command, then the process ends."""
+    from .. import perf
+
+    perf.ONE_RUN = True
+    main()
+
+
+__all__ = ["main", "run"]

@@ -16,6 +16,7 @@ from ..engine import Evaluation, PeriodChoiceError
 from ..engine import evaluate as run_evaluation
 from ..messages import visible
 from ..output import atomic_writer, write_atomic, write_csv, write_json
+from ..perf import settle_loaded_data
 from ..readers import DataFileError, read_table
 from ..reporters import REPORTERS
 from ..validate import validate_file
@@ -147,6 +148,7 @@ def _evaluate(policy: Path, data_file: Path, period: str | None, encoding: str |
     except DataFileError as exc:
         click.echo(f"error: {visible(str(exc))}", err=True)
         sys.exit(1)
+    settle_loaded_data()
     for note in table.notes:
         click.echo(f"warning: {visible(str(data_file))}: {visible(note)}", err=True)
     try:

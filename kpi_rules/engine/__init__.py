@@ -78,17 +78,19 @@ def choose_period(policy: Policy, table: Table, asked: str | None) -> Period | N
                             "choose one with --period")
 
 
-def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: Callable[[], list[str]],
-                     one_period: bool) -> None:
-    """Rows of the same employee in the same period are all errors; `labels()[k]` is row k's period."""
-    ids = table.text["employee_id"][rows].tolist()
-    if one_period and len(set(ids)) == len(ids):
-        return
-    keys = list(zip(ids, labels()))
-    counts = Counter(keys)
+def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: Callable[[], list[str]]) -> None:
+    """Rows of the same employee in the same period are all errors; `labels()[k]` is rows[k]'s period."""
+    first = table.id_first[rows]
+    counts = np.bincount(first[first >= 0], minlength=table.n)
+    again = np.flatnonzero((first >= 0) & (counts[np.maximum(first, 0)] > 1))  # ids seen more than once
+    if not len(again):
+        return  # the usual case, in whole-column operations
+    ids, periods = table.text["employee_id"][rows[again]].tolist(), labels()
+    keys = [(emp, periods[k]) for emp, k in zip(ids, again.tolist())]
+    counts_by_key = Counter(keys)
     groups: dict[tuple[Any, str], list[int]] = {}
-    for r, key in zip(rows.tolist(), keys):
-        if counts[key] > 1 and key[0] is not None:
+    for r, key in zip(rows[again].tolist(), keys):
+        if counts_by_key[key] > 1:
             groups.setdefault(key, []).append(r)
     for (emp, per), group in groups.items():
         lines = ", ".join(str(table.lines[r]) for r in group)
@@ -128,7 +130,7 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
         # they are shown with it rather than only counted among other periods.
         picked = rows_of(unplaced_codes + [k for k, p in enumerate(distinct) if p == target or (
             p is not None and p.kind != policy.period and target.contains(p))])
-        _mark_duplicates(table, picked, labels_of(picked), one_period=True)
+        _mark_duplicates(table, picked, labels_of(picked))
         result = evaluate_period(policy, table, picked, str(target), evaluator)
         kind = "period"
     elif policy.rollup is not None and target.kind == policy.rollup.period:
@@ -136,7 +138,7 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
         # they get a part of their own so that they appear in the results instead of vanishing.
         inside = [k for k, p in enumerate(distinct) if p is not None and target.contains(p)]
         picked = rows_of(unplaced_codes + inside)
-        _mark_duplicates(table, picked, labels_of(picked), one_period=len(unplaced_codes + inside) == 1)
+        _mark_duplicates(table, picked, labels_of(picked))
         parts = [evaluate_period(policy, table, rows_of([k]), str(distinct[k]), evaluator)
                  for k in sorted(inside, key=lambda k: distinct[k])]  # type: ignore[arg-type, return-value]
         unplaced = rows_of(unplaced_codes)
@@ -159,6 +161,6 @@ def _evaluate_unnamed(policy: Policy, table: Table) -> Evaluation:
     (so no effective-date check and no roll-up); the results say `period: null`."""
     table = replace(table, errors=table.errors.copy())
     rows = np.arange(table.n, dtype=np.intp)
-    _mark_duplicates(table, rows, lambda: [""] * table.n, one_period=True)
+    _mark_duplicates(table, rows, lambda: [""] * table.n)
     result = evaluate_period(policy, table, rows, None, ColumnEvaluator())
     return Evaluation(policy, table, None, "period", result, {})

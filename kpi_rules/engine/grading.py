@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -21,10 +22,8 @@ def grade_of(grades: tuple[Grade, ...], finals: FloatArray) -> npt.NDArray[Any]:
 
 def pay_coefficients(policy: Policy, grades: npt.NDArray[Any]) -> FloatArray:
     """Each row's pay coefficient: the coefficient of its (final) grade; NaN without a grade."""
-    out = np.full(grades.shape, np.nan)
-    for g in policy.grades:
-        out[grades == g.grade] = g.coefficient
-    return out
+    coefficient = {g.grade: g.coefficient for g in policy.grades}
+    return np.fromiter(map(coefficient.get, grades.tolist(), repeat(np.nan)), dtype=np.float64, count=len(grades))
 
 
 def allowed_count(n: int, share: float) -> int:

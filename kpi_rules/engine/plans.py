@@ -46,6 +46,18 @@ def _in_order(values: npt.NDArray[np.float64], positions: Positions) -> FloatArr
     return total
 
 
+_CODES = {"zero": ZERO, "exclude": EXCLUDED, "error": ERROR}
+
+
+def _kept_weight(columns: Sequence[ColumnPlan], treatment: Sequence[npt.NDArray[np.int8]],
+                 positions: Positions) -> FloatArray:
+    """Each row's weights of the indicators it keeps (not excluded), added in its role's order."""
+    kept = np.zeros((len(columns) + 1, columns[0].applies.shape[0]))  # + a zero row, see _in_order
+    for k, (plan, treat) in enumerate(zip(columns, treatment)):
+        np.copyto(kept[k], plan.weight, where=plan.applies & (treat != EXCLUDED))
+    return _in_order(kept, positions)
+
+
 def score_plans(plans: Sequence[ColumnPlan | Plan], actuals: Sequence[FloatArray],
                 fails: Sequence[npt.NDArray[np.int8]], evaluator: ColumnEvaluator,
                 positions: Positions | None = None) -> PlanScores:
@@ -54,30 +66,34 @@ def score_plans(plans: Sequence[ColumnPlan | Plan], actuals: Sequence[FloatArray
     if positions is None:  # every row uses every plan, in order (team indicators)
         positions = [np.full(n, k, dtype=np.intp) for k in range(len(columns))]
     scored = [score_plan(a, f, p, evaluator) for p, a, f in zip(columns, actuals, fails)]
-    treatment = [np.zeros(n, dtype=np.int8) for _ in columns]
-    kept = np.zeros((len(columns) + 1, n))  # + a zero row, see _in_order
+    treatment = []
     any_excluded = np.zeros(n, dtype=bool)
+    weighed = np.zeros(n, dtype=bool)  # rows left with some weight
     errors = np.zeros(n, dtype=bool)
-    for k, (plan, s, treat) in enumerate(zip(columns, scored, treatment)):
+    for plan, s in zip(columns, scored):
         missing = plan.applies & (s.fail != Fail.OK)
-        treat[missing] = {"zero": ZERO, "exclude": EXCLUDED, "error": ERROR}[plan.missing]
+        treatment.append(missing.astype(np.int8) * np.int8(_CODES[plan.missing]))
         if plan.missing == "zero":
             s.score[missing] = 0.0  # POLICY_FORMAT 2.3: `missing: zero` scores it 0
-        excluded = missing if plan.missing == "exclude" else np.zeros(n, dtype=bool)
-        any_excluded |= excluded
-        np.copyto(kept[k], plan.weight, where=plan.applies & ~excluded)
+        if plan.missing == "exclude":
+            any_excluded |= missing
+            weighed |= plan.applies & ~missing
+        else:
+            weighed |= plan.applies
         if plan.missing == "error":
             errors |= missing
-    kept_weight = _in_order(kept, positions)
+    kept_weight = _kept_weight(columns, treatment, positions) if any_excluded.any() else None
     effective = []
     weighted = np.zeros((len(columns) + 1, n))  # + a zero row, see _in_order
     with np.errstate(all="ignore"):
         for k, (plan, s, treat) in enumerate(zip(columns, scored, treatment)):
-            # Rescale only rows that lost an indicator, so others keep exact weights.
-            weight = np.where(any_excluded, plan.weight / kept_weight, plan.weight)
-            weight[(treat == EXCLUDED) | ~plan.applies] = 0.0
+            if kept_weight is not None:
+                # Rescale only rows that lost an indicator, so others keep exact weights.
+                weight = np.where(any_excluded, plan.weight / kept_weight, plan.weight)
+                weight[(treat == EXCLUDED) | ~plan.applies] = 0.0
+            else:
+                weight = np.where(plan.applies, plan.weight, 0.0)
             effective.append(weight)
             np.multiply(weight, np.where(np.isnan(s.score), 0.0, s.score), out=weighted[k])
-    total = _in_order(weighted, positions)
-    total = np.where(kept_weight > 0, total, np.nan)
+    total = np.where(weighed, _in_order(weighted, positions), np.nan)
     return PlanScores(scored, effective, list(weighted[:-1]), treatment, total, errors)

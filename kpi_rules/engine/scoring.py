@@ -95,20 +95,21 @@ def achievement(actual: FloatArray, plan: ColumnPlan) -> tuple[FloatArray, npt.N
 
 
 def _bands(x: FloatArray, scale: Scale) -> tuple[FloatArray, npt.NDArray[np.int8]]:
-    """Top-down, first band whose (tolerant) `min` x reaches; the band without `min` catches the rest."""
+    """Top-down, first band whose (tolerant) `min` x reaches; the band without `min` catches the rest.
+    Returns the score and the band's index (-1: none)."""
     edges = [band.min for band in scale.bands if band.min is not None]  # descending (KR109)
     # The bands above x are those whose (tolerant) threshold x does not reach: count them.
-    step = np.zeros(x.shape, dtype=np.int64)
+    step = np.zeros(x.shape, dtype=np.int8)
     with np.errstate(invalid="ignore"):
         for m in edges:
-            step += x < m - TOLERANCE * abs(m)
-    catch_all = len(scale.bands) > len(edges)
-    scores = np.array([band.score for band in scale.bands] + [np.nan], dtype=np.float64)
-    if not catch_all:
-        step = np.where(step >= len(edges), len(scale.bands), step)  # below every band: no score
-    step = np.where(np.isnan(x), len(scale.bands), step)
-    score = scores[step]
-    return score, np.where(step < len(scale.bands), step, -1).astype(np.int8)
+            np.add(step, x < m - TOLERANCE * abs(m), out=step)
+    none = len(scale.bands)  # the index of "no band": a NaN score
+    if len(scale.bands) == len(edges):  # no catch-all: below every band is no band
+        step[step == len(edges)] = none
+    step[np.isnan(x)] = none
+    score = np.array([band.score for band in scale.bands] + [np.nan], dtype=np.float64)[step]
+    step[step == none] = -1
+    return score, step
 
 
 def _linear(actual: FloatArray, ach: FloatArray, plan: ColumnPlan) -> tuple[FloatArray, npt.NDArray[np.int8]]:
