@@ -75,6 +75,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                     "一票否决「{id}」无法判断:无法计算({why})"),
     "veto_sets_grade": ("veto `{id}` sets the grade to {grade}, whatever the score",
                         "一票否决「{id}」:等级直接定为{grade}"),
+    "distribution_no_group": ("forced distribution: no team, so in no group's quotas",
+                              "强制分布:未填写团队,不参与任何分组的名额限制"),
     "distribution_move": ("forced distribution: at most {allowed} of {size} may hold {grade}",
                           "强制分布:{size}人中最多{allowed}人可获得{grade}"),
     "distribution_tie": ("forced distribution: at most {allowed} of {size} may hold {grade}; tied at {cut} with "

@@ -1247,6 +1247,15 @@ class TestRule10Distribution:
         assert (e["grade_before_distribution"], e["grade"], e["pay_coefficient"]) == ("S", "A", 1.2)
         assert by_id(ev)["E1"]["pay_coefficient"] == 1.5
 
+    def test_people_without_a_team_are_in_no_group_and_told_so(self, tmp_path: Path) -> None:
+        rows = [row("E1", team="x", s=101), row("E2", team="x", s=100), row("E3", s=105), row("E4", s=104)]
+        ev = run(tmp_path, dist_policy(scope="team", quotas="{A: {max: 10%}}"), rows)
+        out = by_id(ev)
+        assert {k: v["grade"] for k, v in out.items()} == {"E1": "A", "E2": "B", "E3": "A", "E4": "A"}
+        assert out["E3"]["reasons"] == ["forced distribution: no team, so in no group's quotas"]
+        assert [g["group"] for g in ev.result.distribution["groups"]] == ["x"]
+        assert ev.result.distribution["without_group"] == ["E3", "E4"]
+
     def test_even_a_zero_quota_leaves_one_place(self, tmp_path: Path) -> None:
         # "at most floor(n x 10%), but at least 1": floor(3 x 0%) = 0, so 1.
         ev = run(tmp_path, dist_policy(quotas="{S: {max: 0%}}"), [row(f"E{i}", s=120 - i) for i in range(3)])

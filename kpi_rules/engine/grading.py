@@ -43,12 +43,22 @@ def distribute(dist: Distribution, grades: tuple[Grade, ...], scope_keys: npt.ND
     result = grade.copy()
     reasons: dict[int, str] = {}
     groups_report = []
-    keys = scope_keys if dist.scope == "team" else np.full(len(finals), "all", dtype=object)
-    for key in sorted({str(k) for k, r in zip(keys, rated) if r and k is not None}):
-        members = [int(i) for i in np.flatnonzero(rated) if keys[i] == key]
-        groups_report.append(_group(dist, order, key, members, finals, result, vetoed, employee_ids, reasons))
-    return result, {"scope": dist.scope, "mode": dist.mode, "min_group_size": dist.min_group_size,
-                    "groups": groups_report}, reasons
+    keys = scope_keys.tolist() if dist.scope == "team" else ["all"] * len(finals)
+    groups: dict[str, list[int]] = {}
+    without: list[int] = []  # rated rows without a team: in no group, and told so
+    for i in np.flatnonzero(rated).tolist():
+        if keys[i] is None:
+            without.append(i)
+            reasons[i] = Reason("distribution_no_group")
+        else:
+            groups.setdefault(str(keys[i]), []).append(i)
+    for key in sorted(groups):
+        groups_report.append(_group(dist, order, key, groups[key], finals, result, vetoed, employee_ids, reasons))
+    report = {"scope": dist.scope, "mode": dist.mode, "min_group_size": dist.min_group_size,
+              "groups": groups_report}
+    if without:
+        report["without_group"] = [str(employee_ids[i]) for i in without]
+    return result, report, reasons
 
 
 def _group(dist: Distribution, order: list[str], key: str, members: list[int], finals: FloatArray,
