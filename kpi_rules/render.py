@@ -13,8 +13,8 @@ from .report import (
     render_html,
     render_markdown,
     report_context,
-    sheet_filename,
+    sheet_filenames,
 )
 
 __all__ = ["ReportTemplateError", "employee_context", "render_employee_sheets", "render_html", "render_markdown",
-           "report_context", "sheet_filename"]
+           "report_context", "sheet_filenames"]

@@ -24,7 +24,7 @@ from kpi_rules.render import (
     render_html,
     render_markdown,
     report_context,
-    sheet_filename,
+    sheet_filenames,
 )
 from kpi_rules.report.environment import md_code, md_escape
 from kpi_rules.report.labels import EN, ZH, Labels, localize_reason
@@ -311,16 +311,13 @@ def test_sheet_context_has_team_aggregates_only() -> None:
 
 
 def test_sheet_filenames_are_safe() -> None:
-    taken: set[str] = set()
-    assert sheet_filename("E001", taken) == "E001"
-    assert sheet_filename("../../etc/passwd", taken) == "_.._etc_passwd"
-    assert sheet_filename("e001", taken) == "e001~2"  # case-insensitive file systems
-    assert "/" not in sheet_filename("a/b", taken) and sheet_filename(".hidden", taken) == "hidden"
+    names = sheet_filenames(["E001", "../../etc/passwd", "e001", "a/b", ".hidden", "a_b", "A_B"])
+    assert names == {"E001": "E001", "../../etc/passwd": "_.._etc_passwd", "e001": "e001~2", "a/b": "a_b~2",
+X
     # At most 200 bytes, cut on a character boundary: 300 ASCII or 80 Chinese characters still make a file.
-    assert sheet_filename("x" * 300, taken) == "x" * 200
-    long_chinese = sheet_filename("王" * 80, taken)
-    assert long_chinese == "王" * 66 and len(long_chinese.encode()) == 198
-    assert sheet_filename("x" * 301, taken) == "x" * 200 + "~2"
+    long = sheet_filenames(["x" * 300, "王" * 80, "x" * 301])
+    assert long == {"x" * 300: "x" * 200, "王" * 80: "王" * 66, "x" * 301: "x" * 200 + "~2"}
+    assert len(long["王" * 80].encode()) == 198
 
 
 # ---------------------------------------------------------------------------

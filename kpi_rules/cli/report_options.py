@@ -12,7 +12,7 @@ import click
 
 from ..engine import Evaluation
 from ..output import write_atomic
-from ..render import ReportTemplateError, render_employee_sheets, sheet_filename
+from ..render import ReportTemplateError, render_employee_sheets, sheet_filenames
 
 REPORT_FORMATS = ("md", "html")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,9 +60,9 @@ def write_employee_sheets(evaluation: Evaluation, fmt: str, folder: Path, option
         sheets = render_employee_sheets(evaluation, fmt, **options)
     except ReportTemplateError as exc:
         fail_on_template_error(exc)
-    taken: set[str] = set()
+    names = sheet_filenames(sheets)
     for employee_id, text in sheets.items():
-        write_atomic(folder / f"{sheet_filename(employee_id, taken)}.{fmt}", text)
+        write_atomic(folder / f"{names[employee_id]}.{fmt}", text)
     click.echo(f"wrote {len(sheets)} review sheets to {folder}", err=True)
 
 

@@ -4,6 +4,7 @@ through Jinja templates into Markdown and self-contained HTML."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..engine import Evaluation
@@ -11,7 +12,7 @@ from .context import employee_context, report_context
 from .environment import ReportTemplateError, render
 
 __all__ = ["ReportTemplateError", "employee_context", "render_employee_sheets", "render_html", "render_markdown",
-           "report_context", "sheet_filename"]
+           "report_context", "sheet_filenames"]
 
 TemplateDir = str | Path | None
 
@@ -37,14 +38,32 @@ def render_employee_sheets(evaluation: Evaluation, fmt: str, template_dir: Templ
 MAX_STEM_BYTES = 200
 
 
-def sheet_filename(employee_id: str, taken: set[str]) -> str:
-    """A safe file stem for an employee id (no path separators, no leading dot), unique among `taken`."""
+def _safe_stem(employee_id: str) -> str:
+    """No path separators, no leading dot, and at most 200 bytes (file names hold 255: room is
+    left for `~2` and the extension)."""
     stem = re.sub(r"[^\w.-]", "_", employee_id).lstrip(".") or "_"
-    # File names hold at most 255 bytes: keep room for `~2` and the extension.
-    stem = stem.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", errors="ignore")
-    name, n = stem, 1
-    while name.lower() in taken:
-        n += 1
-        name = f"{stem}~{n}"
-    taken.add(name.lower())
-    return name
+    return stem.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", errors="ignore")
+
+
+def sheet_filenames(employee_ids: Iterable[str]) -> dict[str, str]:
+    """A safe file stem per employee id, unique even on case-insensitive file systems. An id that
+    is a safe name already keeps it exactly, so `a_b.md` is always employee `a_b`'s sheet; other
+    ids are made safe and numbered (`a_b~2`) where they would meet a name already taken."""
+    ids = list(dict.fromkeys(employee_ids))
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for employee_id in ids:
+        if _safe_stem(employee_id) == employee_id and employee_id.lower() not in taken:
+            names[employee_id] = employee_id
+            taken.add(employee_id.lower())
+    for employee_id in ids:
+        if employee_id in names:
+            continue
+        stem = _safe_stem(employee_id)
+        name, n = stem, 1
+        while name.lower() in taken:
+            n += 1
+            name = f"{stem}~{n}"
+        names[employee_id] = name
+        taken.add(name.lower())
+    return names
