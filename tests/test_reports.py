@@ -313,7 +313,7 @@ def test_sheet_context_has_team_aggregates_only() -> None:
 def test_sheet_filenames_are_safe() -> None:
     names = sheet_filenames(["E001", "../../etc/passwd", "e001", "a/b", ".hidden", "a_b", "A_B"])
     assert names == {"E001": "E001", "../../etc/passwd": "_.._etc_passwd", "e001": "e001~2", "a/b": "a_b~2",
-X
+                     ".hidden": "hidden", "a_b": "a_b", "A_B": "A_B~3"}  # a_b.md is always a_b's sheet; a_b~2 is a/b's
     # At most 200 bytes, cut on a character boundary: 300 ASCII or 80 Chinese characters still make a file.
     long = sheet_filenames(["x" * 300, "王" * 80, "x" * 301])
     assert long == {"x" * 300: "x" * 200, "王" * 80: "王" * 66, "x" * 301: "x" * 200 + "~2"}
