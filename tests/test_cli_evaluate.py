@@ -41,3 +41,14 @@ def test_an_output_path_that_cannot_be_written_is_one_clear_error(tmp_path: Path
         code, output = _run(str(policy), "--data", str(data), "--period", "2024-Q2", "--out", str(out))
         assert code == 1 and why in output and "Traceback" not in output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "policy.yaml"]  # nothing half-written
+
+
+def test_a_period_the_data_has_no_rows_for_is_a_usage_error(tmp_path: Path) -> None:
+    policy, data = _copies(tmp_path)
+    code, output = _run(str(policy), "--data", str(data), "--period", "2024-Q3", "--format", "csv")
+    assert code == 0
+    data.write_text("\n".join(line for line in data.read_text(encoding="utf-8").splitlines()
+                              if "2024-Q3" not in line) + "\n", encoding="utf-8")
+    code, output = _run(str(policy), "--data", str(data), "--period", "2024-Q3", "--format", "csv")
+    assert code == 2
+    assert "the data has no rows for 2024-Q3 (it holds 2024-Q1, 2024-Q2, 2024-Q4); check --period" in output

@@ -53,8 +53,9 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
     """Score a period's data: indicators, totals, grades, with reasons for every row.
 
     Every input row comes out as rated, not_rated or error, with its reason.
-    Exit status: 0 when every row is rated or not rated, 1 when some rows are
-    errors (they are still in the output) or the policy is invalid, 2 on usage errors.
+    Exit status: 0 when every input row is rated or not rated, 1 when some input
+    rows are errors (they are still in the output; in an annual review, in each
+    employee's `periods`) or the policy is invalid, 2 on usage errors.
 
     \b
     Examples:
