@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..problems import Severity
 from .context import Context
 from .registry import Finding, check
+
+_NAME = re.compile(r"[^\W\d]\w*")
 
 
 @dataclass
@@ -27,7 +30,12 @@ def usage(ctx: Context) -> Usage:
     used = Usage()
     for site in ctx.sites:
         parsed = ctx.parsed.get(site.path)
-        if parsed is None or site.kind == "scale":
+        if site.kind == "scale":
+            continue
+        if parsed is None:  # the formula has an error of its own: count every name it mentions
+            words = set(_NAME.findall(str(ctx.get(site.path))))
+            used.inputs |= words & set(ctx.inputs)
+            used.indicators |= words & set(ctx.indicators)
             continue
         for name in parsed.names:
             if name in ctx.inputs:
