@@ -11,40 +11,34 @@ from typing import Any
 import numpy as np
 
 from .engine import Evaluation
+from .explain_team import Steps, raw_figure, team_part
+from .explain_team import num as _n
+from .explain_team import pct as _pct
 from .formula import Formula
-from .messages import messages, visible
+from .messages import visible
 from .model import Plan
 from .periods import parse_period
 from .problems import KpiRulesError
-from .reasons import say
-from .results import FLAG_WORDS, TREATMENTS, shown
+from .reasons import Reason, Word, say
+from .results import TREATMENTS
+
+# Reasons the explanation's own lines already say (with the policy's words), not listed again.
+_TOLD = {"adjustment_unknown", "adjustment_failed", "distribution_move", "distribution_tie", "veto_sets_grade",
+         "team_unavailable"}
 
 
 class EmployeeNotFound(KpiRulesError):
     """No row for this employee in the evaluated period."""
 
 
-def _n(value: Any, decimals: int = 4) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    s = shown(float(value), decimals)
-    return "—" if s is None else f"{s:,}" if abs(s) >= 10000 else str(s)
+def _code(reason: str) -> str:
+    return reason.code if isinstance(reason, Reason) else ""
 
 
-def _pct(fraction: float) -> str:
-    return f"{_n(fraction * 100, 6)}%"
-
-
-class _Explainer:
+class _Explainer(Steps):
     def __init__(self, ev: Evaluation, index: int) -> None:
+        super().__init__(ev.policy)
         self.ev, self.policy, self.res, self.i = ev, ev.policy, ev.result, index
-        self.m = messages(ev.policy.locale)
-        self.lines: list[str] = []
-
-    def say(self, key: str, **values: Any) -> None:
-        self.lines.append(self.m[key].format(**values))
 
     def row_values(self) -> dict[str, Any]:
         """The input row behind this result (inputs and reserved columns)."""
@@ -67,8 +61,10 @@ class _Explainer:
         elif res.status[i] == "rated" and role is not None:
             self.indicators(role.plans)
             self.total()
+        told = _TOLD if res.status[i] == "rated" else set()
         for reason in res.reasons[i]:
-            self.say("reason", reason=say(reason, self.policy.locale))
+            if _code(reason) not in told:
+                self.say("reason", reason=say(reason, self.locale))
         if res.status[i] == "rated":
             self.grade()
         return self.lines
@@ -96,9 +92,8 @@ class _Explainer:
             if ind.formula.names - {ind.id} or ind.formula.source != ind.id:
                 self.say("reads", values=self.reads(ind.formula, values))
             if col.fail[i]:
-                flags = FLAG_WORDS.get(int(col.fail[i]), "missing")
                 treated = TREATMENTS[col.treatment[i]]
-                self.say("missing", flags=flags, treatment=self.m[f"treat.{treated}"])
+                self.say("missing", flags=self.flags(int(col.fail[i])), treatment=self.m[f"treat.{treated}"])
                 if treated == "excluded":
                     continue
             else:
@@ -108,64 +103,43 @@ class _Explainer:
             terms.append(_n(col.weighted[i]))
         self.say("individual", terms=" + ".join(terms), value=_n(self.res.individual[self.i]))
 
-    def score_lines(self, plan: Plan, actual: float, ach: float, score: float, step: int) -> None:
-        scale = plan.scale
-        if plan.target is not None:
-            key = "achievement.lower" if plan.direction == "lower" else "achievement.higher"
-            cap = self.m["achievement.cap"].format(cap=_n(scale.cap)) if scale.cap is not None else ""
-            self.lines.append(self.m[key].format(actual=_n(actual), target=_n(plan.target), value=_n(ach)) + cap)
-        pts = scale.points
-        if scale.type == "bands":
-            band = scale.bands[step]
-            x = ach if scale.basis == "achievement" else actual
-            basis = "achievement" if scale.basis == "achievement" else "value"
-            if band.min is None:
-                self.say("band.last", score=_n(score))
-            else:
-                self.say("band", basis=basis, x=_n(x), min=_n(band.min), score=_n(score))
-        elif scale.type == "linear":
-            words = dict(floor=_n(plan.floor), target=_n(plan.target), stretch=_n(plan.stretch), actual=_n(actual),
-                         p_floor=_n(pts.get("floor")), p_target=_n(pts.get("target")),
-                         p_stretch=_n(pts.get("stretch")), score=_n(score), ach=_n(ach))
-            if plan.floor is None or plan.stretch is None:
-                self.say("linear.simple", **words)
-            else:
-                self.say(["linear.below", "linear.rise", "linear.stretch", "linear.cap"][step], **words)
-        elif scale.formula is not None:
-            self.say("formula.scale", formula=scale.formula.source, score=_n(score))
-
     def total(self) -> None:
         res, i, team = self.res, self.i, self.policy.team
-        self.lines.append("")
-        total = res.individual[i]
-        if team is not None and not np.isnan(res.team_score[i]):
-            self.say("team.score", team=res.team[i], score=_n(res.team_score[i]))
-            if team.blend is not None:
-                total = (1 - team.blend) * res.individual[i] + team.blend * res.team_score[i]
-                self.say("team.blend", b=_pct(team.blend), individual=_n(res.individual[i]),
-                         team=_n(res.team_score[i]), value=_n(total))
-            else:
-                self.say("team.coefficient", score=_n(res.team_score[i]), value=_n(res.coefficient_team[i]))
         values = self.row_values()
+        total = res.individual[i]
+        if team is not None:
+            key = values.get(team.key, res.team[i]) if team.key != "team" else res.team[i]
+            entry = next((e for e in res.teams if key is not None and e["team"] == str(key)), None)
+            total = team_part(self, team, entry, res.individual[i], res.team_score[i], res.coefficient_team[i])
+        self.lines.append("")
         self.adjustments("bonus", self.policy.bonuses, res.bonuses[i], self.policy.bonus_cap, values)
         self.adjustments("deduction", self.policy.deductions, res.deductions[i], self.policy.deduction_cap, values)
+        # The engine's own sum; shown at the precision of its figures, then rounded once.
         raw = (total + res.bonus[i] - res.deduction[i]) * res.coefficient_team[i]
         words = dict(total=_n(total), bonus=_n(res.bonus[i]), deduction=_n(res.deduction[i]),
-                     coefficient=_n(res.coefficient_team[i]), raw=_n(raw, 6))
+                     coefficient=_n(res.coefficient_team[i]), raw=self.raw(raw))
         self.say("final.coefficient" if team is not None and team.coefficient else "final.plain", **words)
         self.say("rounding", mode=self.policy.rounding_mode, decimals=self.policy.decimals,
                  value=_n(res.final[i], self.policy.decimals))
 
+    def raw(self, value: float) -> str:
+        return raw_figure(value, self.res.final[self.i], self.policy.decimals, self.policy.rounding_mode)
+
     def adjustments(self, kind: str, items: Any, fired: list[str], cap: float | None, values: dict[str, Any]) -> None:
+        undecided = {r.params["id"]: r for r in self.res.reasons[self.i] if isinstance(r, Reason)
+                     and r.code in ("adjustment_unknown", "adjustment_failed") and r.params["kind"] == kind}
         for item in items:
             when = f"{item.when.source} ({self.reads(item.when, values)})"
+            words = dict(kind=self.m[f"{kind}.kind"], id=item.id, label=item.label, when=when)
             if item.id in fired:
                 points = _n(self.evaluate(item.points, values))
                 if item.points.names:
                     points = f"{item.points.source} = {points}"
                 self.say(kind, id=item.id, label=item.label, when=when, points=points)
+            elif item.id in undecided and undecided[item.id].code == "adjustment_failed":
+                self.say("not.failed", why=Word(str(undecided[item.id].params["why"])).say(self.locale), **words)
             else:
-                self.say("not.fired", kind=self.m[f"{kind}.kind"], id=item.id, label=item.label, when=when)
+                self.say("not.missing" if item.id in undecided else "not.fired", **words)
         raw_total = sum(self.evaluate(item.points, values) for item in items if item.id in fired)
         if cap is not None and raw_total > cap:
             self.say("cap", kind=self.m[f"{kind}.kind"], cap=_n(cap), total=_n(raw_total))
@@ -190,8 +164,12 @@ class _Explainer:
             key = "grade" if g.min is not None else "grade.last"
             self.say(key, grade=g.grade, label=g.label, final=_n(res.final[i], self.policy.decimals), min=_n(g.min))
         if before != after:
-            why = next((r for r in res.reasons[i] if "distribution" in r), "")
-            self.say("distribution", before=before, after=after, why=why)
+            why = next((r for r in res.reasons[i] if _code(r).startswith("distribution")), None)
+            if isinstance(why, Reason) and why.code in ("distribution_move", "distribution_tie"):
+                key = "distribution.tie" if why.code == "distribution_tie" else "distribution.move"
+                self.say(key, before=before, after=after, **{k: str(v) for k, v in why.params.items()})
+            else:
+                self.say("distribution", before=before, after=after, why=say(why or "", self.locale))
         self.say("pay", value=_n(res.pay_coefficient[i]))
         if res.suggestions and res.suggestions[i]:
             self.lines.append("")
@@ -205,13 +183,14 @@ class _Explainer:
         self.say("rollup", period=self.res.period, method=self.m[f"method.{rollup.method}"])
         rated: list[tuple[str, float]] = []
         for period, part in self.res.periods[self.i].items():
-            final = f", {part['final']} ({part['grade']})" if part["final"] is not None else ""
+            final = "" if part["final"] is None else self.m["rollup.final"].format(
+                final=_n(part["final"], self.policy.decimals), grade=part["grade"])
             self.say("rollup.period", period=period, status=self.m[f"status.{part['status']}"], final=final)
             if part["status"] == "rated":
                 rated.append((period, float(part["final"])))
         if self.res.status[self.i] == "rated" and rated:
             self.say("rollup.combined", formula=_combination(rollup.method, rollup.weights, rated),
-                     raw=_n(_combined(rollup.method, rollup.weights, rated), 6))
+                     raw=self.raw(_combined(rollup.method, rollup.weights, rated)))
             self.say("rounding", mode=self.policy.rounding_mode, decimals=self.policy.decimals,
                      value=_n(self.res.final[self.i], self.policy.decimals))
 
@@ -221,12 +200,12 @@ def _weights(weights: dict[str, float], rated: list[tuple[str, float]]) -> list[
 
 
 def _combination(method: str, weights: dict[str, float], rated: list[tuple[str, float]]) -> str:
-    """The roll-up sum written out, e.g. (20% x 109.75 + 30% x 97.54) / 50%."""
+    """The roll-up sum written out, e.g. (20% × 109.75 + 30% × 97.54) / 50%."""
     if method == "last":
         return _n(rated[-1][1])
     if method == "weighted":
         w = _weights(weights, rated)
-        terms = " + ".join(f"{_pct(x)} x {_n(f)}" for x, (_, f) in zip(w, rated))
+        terms = " + ".join(f"{_pct(x)} × {_n(f)}" for x, (_, f) in zip(w, rated))
         return f"({terms}) / {_pct(sum(w))}"
     return f"({' + '.join(_n(f) for _, f in rated)}) / {len(rated)}"
 
