@@ -261,7 +261,7 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
             values[absent] = _default(spec)
         elif spec.required:
             for row in np.flatnonzero(absent):
-                fail(int(row), "empty_required", column=name)
+                fail(int(row), "empty_required" if name in header else "column_absent", column=name)
         (text if spec.type == "string" else numbers)[name] = values
     # A team key other than `team` is an input, checked (and defaulted) like any other.
     required = ["employee_id", "role"] + (["team"] if policy.team and policy.team.key == "team" else [])
@@ -269,7 +269,7 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
         if name not in header:
             notes.append(f"the required column `{name}` is not in the file")
         for row in np.flatnonzero(none_mask(text[name])):
-            fail(int(row), "empty_required", column=name)
+            fail(int(row), "empty_required" if name in header else "column_absent", column=name)
     role_code = _check_roles(policy, text["role"], fail)
     _check_periods(policy, text["period"], fail)
     return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, role_code, _first_rows(text["employee_id"]),

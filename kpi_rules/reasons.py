@@ -37,6 +37,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # a whole row
     "empty_required": ("column `{column}` is empty but required (line {line})",
                        "第{line}行「{column}」列为空,但该列必填"),
+    "column_absent": ("the required column `{column}` is not in the file (line {line})",
+                      "文件中没有必填列「{column}」(第{line}行)"),
     "unknown_role": ("unknown role `{role}`; roles: {roles} (line {line})",
                      "第{line}行岗位「{role}」未在方案中定义;已定义的岗位:{roles}"),
     "unknown_role_close": ("unknown role `{role}`; did you mean `{closest}`? (line {line})",

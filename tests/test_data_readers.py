@@ -360,7 +360,7 @@ def test_a_missing_required_column_is_noted(tmp_path: Path, policy: Any) -> None
     path = write(tmp_path, "data.csv", "employee_id,role,period,sale,calls\nE001,rep,2024-Q1,100,80\n")
     table = typed(policy, path)
     assert any("`sales`" in note and "sale" in note for note in table.notes)
-    assert table.errors == [["column `sales` is empty but required (line 2)"]]
+    assert table.errors == [["the required column `sales` is not in the file (line 2)"]]
 
 
 @pytest.mark.parametrize(("cell", "value"), [(True, None), (12, 12.0), (12.5, 12.5), ("12.5", 12.5),

@@ -301,7 +301,7 @@ class TestRule03Missing:
         ev = run(tmp_path, missing_policy(), [row("E1", b=100)])
         e = one(ev)
         assert e["status"] == "error"
-        assert "column `a` is empty but required (line 2)" in e["reasons"]
+        assert "the required column `a` is not in the file (line 2)" in e["reasons"]
         assert any("`a`" in note for note in ev.table.notes)
 
     def test_required_input_of_the_wrong_type(self, tmp_path: Path) -> None:

@@ -153,9 +153,13 @@ def _evaluate(policy: Path, data_file: Path, period: str | None, encoding: str |
     for note in table.notes:
         click.echo(f"warning: {visible(str(data_file))}: {visible(note)}", err=True)
     try:
-        return run_evaluation(compiled, table, period)
+        evaluation = run_evaluation(compiled, table, period)
     except PeriodChoiceError as exc:
         raise click.UsageError(str(exc)) from exc
+    if table.n and not evaluation.result.n:  # a mistyped --period must not pass as an empty review
+        held = ", ".join(sorted(evaluation.other_periods))
+        raise click.UsageError(f"the data has no rows for {evaluation.period} (it holds {held}); check --period")
+    return evaluation
 
 
 @main.command()

@@ -149,9 +149,6 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
     else:
         review = f" and a {policy.rollup.period} review" if policy.rollup else ""
         raise PeriodChoiceError(f"{target} is a {target.kind}; this policy appraises each {policy.period}{review}")
-    if table.n and not len(picked):
-        held = ", ".join(sorted({str(p) for p in distinct if p is not None})) or "no period"
-        raise PeriodChoiceError(f"the data has no rows for {target} (it holds {held}); check --period")
     outside = np.ones(table.n, dtype=bool)
     outside[picked] = False
     counted = np.bincount(codes[outside], minlength=len(distinct))
