@@ -60,12 +60,14 @@ def validate_bytes(raw: bytes, file: str) -> Validation:
 def policy_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Expand folders into the policy files below them, sorted; files as given.
 
-    Policy test files (`*.test.yaml`) are not policies and are skipped."""
+    Policy test files (`*.test.yaml`) are not policies and are skipped, and so are hidden files
+    and folders below a folder given (`.github/`, `.pre-commit-config.yaml`)."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for found in sorted(path.rglob("*")):
-                if found.suffix in POLICY_SUFFIXES and found.is_file() and not found.name.endswith(
+                hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
+                if found.suffix in POLICY_SUFFIXES and found.is_file() and not hidden and not found.name.endswith(
                         (".test.yaml", ".test.yml")):
                     yield found
         else:

@@ -210,6 +210,9 @@ def test_several_files_and_folders(tmp_path: Path, misspelt: tuple[Path, int, in
     shutil.copy(OPS, good)
     (tmp_path / "sub" / "cases.test.yaml").write_text("not: a policy\n", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("ignored\n", encoding="utf-8")
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)  # a repository's CI files are not policies
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text("on: push\n", encoding="utf-8")
+    (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n", encoding="utf-8")
     code, out = invoke("validate", "--format", "json", str(tmp_path))
     assert code == 1
     report = json.loads(out)
