@@ -422,3 +422,10 @@ def test_worked_example_renders() -> None:
     assert "106.85" in md and "106.85" in html
     peer = report_context(ev)["collaboration"]["peer"]
     assert [(p["input"], p["department"]["n"], p["department"]["mean"]) for p in peer] == [("peer", 1, 3.8)]
+
+
+def test_a_grade_without_a_label_is_named_once(small: Any) -> None:
+    # The test policy's grades have no labels: `| Grade | A |`, not `| Grade | A A |`.
+    md = render_markdown(small)
+    assert re.search(r"\| Grade \| [SABCD] \|", md) and not re.search(r"\| Grade \| ([SABCD]) \1 \|", md)
+    assert not re.search(r'<td class="n">([SABCD]) \1</td>', render_html(small))
