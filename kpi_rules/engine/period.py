@@ -12,7 +12,7 @@ import numpy.typing as npt
 from ..arrays import none_mask
 from ..data import Table
 from ..formula import ColumnEvaluator
-from ..model import Plan, Policy
+from ..model import Indicator, Plan, Policy
 from ..reasons import Reason
 from ..results import ERROR, STATUS, IndicatorColumns, PeriodResult
 from ..rounding import round_array
@@ -113,6 +113,14 @@ def _column_plans(policy: Policy, role_code: npt.NDArray[np.intp], active: npt.N
     return plans, positions
 
 
+def _unused_columns(ind: Indicator, actual: FloatArray, n: int) -> IndicatorColumns:
+    """An indicator's columns before any role's plan fills them: applies nowhere."""
+    nan = np.full(n, np.nan)
+    return IndicatorColumns(ind.id, ind.label, ind.group, ind.unit, np.zeros(n, dtype=bool), actual, nan, nan, nan,
+                            nan, nan, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8),
+                            np.zeros(n, dtype=np.int8), np.full(n, -1, dtype=np.int8))
+
+
 def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.intp], actuals: dict[str, Any],
                  fails: dict[str, Any], ev: ColumnEvaluator) -> None:
     n = res.n
@@ -120,31 +128,33 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
     plans, positions = _column_plans(policy, role_code, active)
     scores = score_plans(plans, [actuals[p.indicator] for p in plans], [fails[p.indicator] for p in plans], ev,
                          positions)
-    cols: dict[str, IndicatorColumns] = {}
-    for ind in policy.indicators:
-        nan = np.full(n, np.nan)
-        cols[ind.id] = IndicatorColumns(
-            ind.id, ind.label, ind.group, ind.unit, np.zeros(n, dtype=bool), actuals[ind.id], nan, nan, nan, nan,
-            nan, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, dtype=np.int8), np.zeros(n, dtype=np.int8),
-            np.full(n, -1, dtype=np.int8))
     shared = Counter(plan.indicator for plan in plans)
+    cols = {ind.id: _unused_columns(ind, actuals[ind.id], n) for ind in policy.indicators
+            if shared[ind.id] != 1}  # the usual indicator, used one way by every role, is made below
     for k, plan in enumerate(plans):
-        c, s, on = cols[plan.indicator], scores.scored[k], plan.applies
-        alone = shared[plan.indicator] == 1  # the usual case: every role uses it the same way
-
-        def put(old: Any, new: Any, on: npt.NDArray[np.bool_] = on, alone: bool = alone) -> Any:
-            return new if alone else np.where(on, new, old)
-
-        c.applies = c.applies | on
+        s, on = scores.scored[k], plan.applies
         target, floor, stretch, weight = (np.broadcast_to(v, (n,)) for v in
                                           (plan.target, plan.floor, plan.stretch, plan.weight))
-        c.target, c.floor = put(c.target, target), put(c.floor, floor)
-        c.stretch, c.step = put(c.stretch, stretch), put(c.step, s.step).astype(np.int8)
         # Where the indicator does not apply, score('id') and achievement('id') read as missing.
-        c.achievement = np.where(on, s.achievement, c.achievement)
-        c.score, c.fail = np.where(on, s.score, c.score), np.where(on, s.fail, c.fail).astype(np.int8)
-        c.weight, c.effective_weight = put(c.weight, weight), put(c.effective_weight, scores.effective_weight[k])
-        c.weighted, c.treatment = put(c.weighted, scores.weighted[k]), put(c.treatment, scores.treatment[k])
+        if shared[plan.indicator] == 1:
+            ind = policy.indicator(plan.indicator)
+            cols[ind.id] = IndicatorColumns(
+                ind.id, ind.label, ind.group, ind.unit, on, actuals[ind.id], target, floor, stretch,
+                np.where(on, s.achievement, np.nan), np.where(on, s.score, np.nan), weight,
+                scores.effective_weight[k], scores.weighted[k], np.where(on, s.fail, 0).astype(np.int8),
+                scores.treatment[k], s.step)
+        else:
+            c = cols[plan.indicator]
+            c.applies = c.applies | on
+            c.target, c.floor, c.stretch = (np.where(on, v, old) for v, old in
+                                            ((target, c.target), (floor, c.floor), (stretch, c.stretch)))
+            c.step = np.where(on, s.step, c.step).astype(np.int8)
+            c.achievement = np.where(on, s.achievement, c.achievement)
+            c.score, c.fail = np.where(on, s.score, c.score), np.where(on, s.fail, c.fail).astype(np.int8)
+            c.weight, c.effective_weight = np.where(on, weight, c.weight), np.where(on, scores.effective_weight[k],
+                                                                                  c.effective_weight)
+            c.weighted = np.where(on, scores.weighted[k], c.weighted)
+            c.treatment = np.where(on, scores.treatment[k], c.treatment).astype(np.int8)
         for row in np.flatnonzero(on & (scores.treatment[k] == ERROR)):
             res.reasons[row].append(Reason("indicator_error", indicator=plan.indicator))
     res.individual = np.where(active, scores.total, np.nan)
@@ -152,7 +162,7 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
     for row in np.flatnonzero(active & np.isnan(scores.total) & ~scores.errors):
         res.status[row] = "not_rated"
         res.reasons[row].append(Reason("all_excluded"))
-    res.indicators = cols
+    res.indicators = {ind.id: cols[ind.id] for ind in policy.indicators}  # in the policy's order
 
 
 def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str | None,
