@@ -13,6 +13,7 @@ from typing import Any, BinaryIO, TextIO
 
 import orjson
 
+from .csvrows import csv_rows
 from .engine import Evaluation
 from .jsonrows import encode_rows
 from .perf import no_gc_pauses
@@ -21,7 +22,6 @@ CSV_FIELDS = ["employee_id", "name", "role", "team", "period", "status", "indivi
               "deduction", "coefficient_team", "final", "grade", "grade_before_distribution", "pay_coefficient",
               "veto", "bonuses", "deductions", "reasons"]
 CHUNK_ROWS = 10_000
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _header(ev: Evaluation) -> dict[str, Any]:
@@ -78,28 +78,16 @@ def to_json(ev: Evaluation) -> str:
     return buffer.getvalue().decode()
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        value = "; ".join(str(v) for v in value)
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value  # spreadsheet formula injection
-    return value
-
-
 def write_csv(ev: Evaluation, out: TextIO) -> None:
-    """One row per employee; indicator scores in `score_<id>` columns."""
+    """One row per employee; indicator scores in `score_<id>` columns (see csvrows)."""
     res = ev.result
     indicator_ids = [ind.id for ind in ev.policy.indicators if res.indicators.get(ind.id) is not None
                      and res.indicators[ind.id].applies.any()]
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS + [f"score_{i}" for i in indicator_ids])
     with no_gc_pauses():
-        for chunk in res.employee_chunks():
-            for row in chunk:
-                scores = [row["indicators"].get(ind, {}).get("score") for ind in indicator_ids]
-                writer.writerow([_cell(row.get(f)) for f in CSV_FIELDS] + [_cell(s) for s in scores])
+        for start in range(0, res.n, CHUNK_ROWS):
+            writer.writerows(csv_rows(res, start, start + CHUNK_ROWS, indicator_ids))
 
 
 def to_csv(ev: Evaluation) -> str:
