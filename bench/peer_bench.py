@@ -8,6 +8,7 @@ the generated data), then per N and repetition runs, in rotating order:
   numpy        the peer's numpy_vectorized contender (CSV -> peer CSV)
   kpi_rules    bench/peer_contender.py: kpi-rules' API on the same workload (CSV -> peer CSV)
   cli_json     `kpi-rules evaluate bench/peer_workload.yaml --data ... --format json` (CSV -> JSON file)
+  cli_csv      the same with `--format csv` (one row per employee)
 and prints medians of compute time, throughput, whole-process wall time and
 peak memory, with ratios to numpy taken within each repetition. The
 kpi_rules output is checked row for row against the reference with the
@@ -93,6 +94,9 @@ def main() -> None:
             "cli_json": [kpi_py, "-m", "kpi_rules", "evaluate", str(ROOT / "bench" / "peer_workload.yaml"),
                          "--data", str(data), "--column", "employee_id=id", "--period", "2024-Q1",
                          "--out", str(out / f"cli_{n}.json")],
+            "cli_csv": [kpi_py, "-m", "kpi_rules", "evaluate", str(ROOT / "bench" / "peer_workload.yaml"),
+                        "--data", str(data), "--column", "employee_id=id", "--period", "2024-Q1",
+                        "--format", "csv", "--out", str(out / f"cli_{n}.csv")],
         }
         results: dict[str, list[tuple[float, float, dict[str, float]]]] = {k: [] for k in runs}
         names = list(runs)
