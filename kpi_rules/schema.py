@@ -119,6 +119,8 @@ def _problems_for(error: ValidationError, source: SourceMap, document: str = "th
         mark = source.key(where) if key else source.value(where)
         return Problem(file, mark.line, mark.col, code, message, name=name, path=where, hint=hint)
 
+    if keyword in ("minimum", "maximum") and _is_percentage(schema):
+        return  # 150 and 150% alike: the field's own check says what the range is for (KR101, KR113-KR115)
     if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
         known = _known_keys(schema)
         patterns = schema.get("patternProperties", {})
@@ -171,6 +173,19 @@ def _problems_for(error: ValidationError, source: SourceMap, document: str = "th
              f"({_constraint(keyword, error.validator_value)})", description)
 
 
+def _is_percentage(schema: dict[str, Any]) -> bool:
+    """The schema of a percentage (`15` or `15%`): the policy schema's $defs/percentage, inlined."""
+    return schema.get("type") == ["number", "string"] and "%" in str(schema.get("pattern", ""))
+
+
+def _misspelt(problems: list[Problem]) -> list[Problem]:
+    """Without the "needs the field `weight`" that only repeats "`wieght` ... did you mean `weight`?"."""
+    meant = {(p.path[:-1], p.hint) for p in problems if p.code == "KR010" and p.path}
+    return [p for p in problems if not (
+        p.code == "KR011" and p.message.endswith("`") and
+        (p.path, f"did you mean `{p.message.rsplit('`', 2)[-2]}`?") in meant)]
+
+
 def _constraint(keyword: str, value: Any) -> str:
     words = {
         "minimum": f"at least {value}", "maximum": f"at most {value}",
@@ -196,4 +211,4 @@ def check_shape(data: Any, source: SourceMap, schema: str = POLICY_SCHEMA,
         for leaf in _leaves(error):
             for problem in _problems_for(leaf, source, document):
                 problems.setdefault((problem.path, problem.message), problem)
-    return sorted(problems.values())
+    return sorted(_misspelt(list(problems.values())))
