@@ -13,19 +13,19 @@ __version__ = "0.1.0"
 
 _API = {
     "load_data": "api", "compile_policy": "compiler", "load_policy": "compiler", "Evaluation": "engine",
-    "PeriodChoiceError": "engine", "evaluate": "engine", "explain": "explain", "evaluation_to_dict": "output",
-    "to_csv": "output", "to_json": "output", "KpiRulesError": "problems", "PolicyInvalid": "problems",
-    "Problem": "problems", "Severity": "problems", "DataFileError": "readers", "Validation": "validate",
-    "validate_bytes": "validate", "validate_file": "validate",
+    "PeriodChoiceError": "engine", "evaluate": "engine", "explain": "explain", "EmployeeNotFound": "explain",
+    "evaluation_to_dict": "output", "to_csv": "output", "to_json": "output", "KpiRulesError": "problems",
+    "PolicyFileError": "problems", "PolicyInvalid": "problems", "Problem": "problems", "Severity": "problems",
+    "DataFileError": "readers", "Validation": "validate", "validate_bytes": "validate", "validate_file": "validate",
 }
 
 if TYPE_CHECKING:
     from .api import load_data
     from .compiler import compile_policy, load_policy
     from .engine import Evaluation, PeriodChoiceError, evaluate
-    from .explain import explain
+    from .explain import EmployeeNotFound, explain
     from .output import evaluation_to_dict, to_csv, to_json
-    from .problems import KpiRulesError, PolicyInvalid, Problem, Severity
+    from .problems import KpiRulesError, PolicyFileError, PolicyInvalid, Problem, Severity
     from .readers import DataFileError
     from .validate import Validation, validate_bytes, validate_file
 
@@ -40,9 +40,11 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DataFileError",
+    "EmployeeNotFound",
     "Evaluation",
     "KpiRulesError",
     "PeriodChoiceError",
+    "PolicyFileError",
     "PolicyInvalid",
     "Problem",
     "Severity",

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .problems import JsonPath, Problem
+from .problems import JsonPath, PolicyFileError, Problem
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000  # after alias expansion; a real policy has a few thousand
@@ -288,4 +288,8 @@ def load_bytes(raw: bytes, file: str) -> Loaded:
 
 def load_file(path: str | Path) -> Loaded:
     path = Path(path)
-    return load_bytes(path.read_bytes(), str(path))
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PolicyFileError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
+    return load_bytes(raw, str(path))

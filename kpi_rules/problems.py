@@ -69,6 +69,10 @@ class KpiRulesError(Exception):
     """Root of every exception kpi-rules raises on purpose."""
 
 
+class PolicyFileError(KpiRulesError):
+    """A policy file cannot be read at all (missing, a folder, no permission)."""
+
+
 class PolicyInvalid(KpiRulesError):
     """The policy has errors; `problems` says which."""
 

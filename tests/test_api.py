@@ -71,3 +71,12 @@ def test_data_without_periods_is_appraised_as_one_unnamed_period(tmp_path: Path)
 
     schema = json.loads((ROOT / "schemas" / "results.schema.json").read_text(encoding="utf-8"))
     assert list(Draft202012Validator(schema).iter_errors(json.loads(json.dumps(document)))) == []
+
+
+def test_a_policy_file_that_cannot_be_read_is_a_kpi_rules_error(tmp_path: Path) -> None:
+    for path in (tmp_path / "missing.yaml", tmp_path):
+        with pytest.raises(kpi_rules.PolicyFileError, match="cannot be read"):
+            kpi_rules.load_policy(path)
+        with pytest.raises(kpi_rules.KpiRulesError):
+            kpi_rules.validate_file(path)
+    assert issubclass(kpi_rules.EmployeeNotFound, kpi_rules.KpiRulesError)

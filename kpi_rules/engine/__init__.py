@@ -75,7 +75,7 @@ def choose_period(policy: Policy, table: Table, asked: str | None) -> Period | N
     if not found:
         return None
     raise PeriodChoiceError(f"the data holds {len(found)} periods ({', '.join(map(str, found))}); "
-                            "choose one with --period")
+                            "choose one (--period on the command line)")
 
 
 def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: Callable[[], list[str]]) -> None:
