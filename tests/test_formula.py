@@ -656,3 +656,19 @@ def test_a_team_sum_beyond_the_float_range_is_an_overflow() -> None:
     out = evaluate("sum(x)", {"x": np.array([1.7e308, 1.7e308, 5.0])}, n=2, functions=TEAM, groups=groups)
     assert math.isnan(out.values[0]) and out.values[1] == 5.0
     assert [Fail(int(f)) for f in out.fail] == [Fail.OVERFLOW, Fail.OK]
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("9 ** 9 ** 9", "the exponent is too large (at most 100)"),   # the exponent is 9 ** 9
+    ("99 ** 99 ** 2", "the exponent is too large (at most 100)"),
+    ("abs(" * 101 + "x" + ")" * 101, "nested more than 100 levels deep"),  # calls nest too
+    ("min(1, " * 101 + "x" + ")" * 101, "nested more than 100 levels deep"),
+])
+def test_limits_see_through_constant_chains_and_calls(source: str, message: str) -> None:
+    formula, issues = parse(source)
+    assert formula is None and [(i.code, message in i.message) for i in issues] == [("KR119", True)]
+
+
+@pytest.mark.parametrize("source", ["2 ** 3 ** 2", "2 ** (3 * 4)", "x ** 2", "abs(" * 99 + "x" + ")" * 99])
+def test_reasonable_powers_and_nesting_pass(source: str) -> None:
+    assert parse(source)[1] == []

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..suggest import did_you_mean
 
@@ -137,15 +138,19 @@ class _Checker(ast.NodeVisitor):
         counted = hasattr(node, "col_offset") or isinstance(node, ast.Expression)
         if counted:
             self.depth += 1
-        if self.depth > MAX_DEPTH:
-            if not self.too_deep:
-                self.too_deep = True
-                self.issue(node, "KR119", "formula-limits",
-                           f"the formula is nested more than {MAX_DEPTH} levels deep")
-        else:
+        if not self._too_deep(node):
             super().generic_visit(node)
         if counted:
             self.depth -= 1
+
+    def _too_deep(self, node: ast.AST) -> bool:
+        """Past MAX_DEPTH levels: said once, at the first node that is."""
+        if self.depth <= MAX_DEPTH:
+            return False
+        if not self.too_deep:
+            self.too_deep = True
+            self.issue(node, "KR119", "formula-limits", f"the formula is nested more than {MAX_DEPTH} levels deep")
+        return True
 
     def visit_Name(self, node: ast.Name) -> None:
         self.names.add(node.id)
@@ -169,6 +174,11 @@ class _Checker(ast.NodeVisitor):
                     and abs(exponent.value) > MAX_POWER_EXPONENT:
                 self.issue(node.right, "KR119", "formula-limits",
                            f"the exponent {sign}{exponent.value} is too large (at most {MAX_POWER_EXPONENT})")
+            elif not isinstance(exponent, ast.Constant):
+                value = _constant_value(node.right)  # 9 ** 9 ** 9: the exponent is 9 ** 9
+                if value is not None and not abs(value) <= MAX_POWER_EXPONENT:
+                    self.issue(node.right, "KR119", "formula-limits",
+                               f"the exponent is too large (at most {MAX_POWER_EXPONENT})")
         for operand in (node.left, node.right):
             self._number_needed(operand, "an arithmetic operator")
         self.generic_visit(node)
@@ -187,6 +197,14 @@ class _Checker(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
+        self.depth += 1  # a call nests like any operator: abs(abs(abs(...)))
+        try:
+            if not self._too_deep(node):
+                self._call(node)
+        finally:
+            self.depth -= 1
+
+    def _call(self, node: ast.Call) -> None:
         if not isinstance(node.func, ast.Name):
             self.generic_visit(node.func)
             return
@@ -236,6 +254,29 @@ class _Checker(ast.NodeVisitor):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             self.issue(node, "KR118", "formula-type", f"the text {node.value!r} is used where {where} needs a number",
                        "only comparisons (==, !=) may use text")
+
+
+_CONSTANT_OPS: dict[type, Callable[[float, float], Any]] = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+    ast.Pow: lambda a, b: a ** b,
+}
+
+
+def _constant_value(node: ast.expr) -> float | None:
+    """The value of an expression of numbers only (`9 ** 9`, `-2 * 3`) in floats, inf when too
+    large for them; None if it reads a name or calls something."""
+    if isinstance(node, ast.BinOp) and type(node.op) in _CONSTANT_OPS:
+        left, right = _constant_value(node.left), _constant_value(node.right)
+        if left is None or right is None:
+            return None
+        try:
+            value = _CONSTANT_OPS[type(node.op)](left, right)
+        except OverflowError:
+            return math.inf
+        except (ZeroDivisionError, ValueError):
+            return None
+        return value if isinstance(value, float) else None  # a negative base to a fractional power: complex
+    return _number_of(node)
 
 
 def _number_of(node: ast.expr) -> float | None:
