@@ -5,9 +5,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+# Other names for the same function, as spreadsheets and other languages spell them.
+SYNONYMS = {"avg": "mean", "average": "mean", "total": "sum", "len": "count", "cnt": "count", "minimum": "min",
+            "maximum": "max", "med": "median", "if_error": "coalesce", "ifnull": "coalesce", "nvl": "coalesce",
+            "clip": "clamp", "div": "safe_div"}
+
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     options = sorted(set(candidates))
+    if SYNONYMS.get(word.lower()) in options:
+        return SYNONYMS[word.lower()]
     match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if match:
         return match[0]

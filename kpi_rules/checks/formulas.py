@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from .. import formula as fx
 from ..problems import JsonPath
 from ..suggest import did_you_mean
+from .context import SUGGESTION_NAMES as SUGGESTION_ONLY
 from .context import Context
 from .registry import Finding, check
 
@@ -160,9 +161,16 @@ def unknown_name(ctx: Context) -> Iterator[Finding]:
             continue
         allowed = ctx.allowed_names(site)
         for name in sorted(parsed.names - allowed):
-            where = "in a scale formula" if site.kind == "scale" else "as an input or indicator"
-            yield Finding(site.path, f"`{name}` is not defined {where}",
-                          did_you_mean(name, allowed, "declare it under `inputs:` or `indicators:`"),
+            if site.kind == "scale":
+                message = f"`{name}` is not one of the names a scale formula reads"
+                fallback = "a scale formula reads only value, target, floor, stretch and achievement"
+            elif name in SUGGESTION_ONLY:
+                message = f"`{name}` is only known in suggestions"
+                fallback = "final, grade, individual, team_score, bonus and deduction are read by suggestions only"
+            else:
+                message = f"`{name}` is not defined as an input or indicator"
+                fallback = "declare it under `inputs:` or `indicators:`"
+            yield Finding(site.path, message, did_you_mean(name, allowed, fallback),
                           offset=parsed.name_offsets.get(name, 0))
         for fname, ids in parsed.string_args.items():
             known = set(ctx.indicators) | set(ctx.team.get("indicators", {}))
