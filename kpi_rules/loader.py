@@ -199,9 +199,14 @@ class _Builder:
         if isinstance(value, (_dt.date, _dt.datetime)):
             return value.isoformat()
         if isinstance(value, float) and not math.isfinite(value):
-            self.problems.append(_problem(
-                self.file, _mark(node.start_mark), "KR013", "invalid-value",
-                f"`{node.value}` is not a number a policy can use", "write an ordinary number, like 100 or 0.5"))
+            if any(ch.isdigit() for ch in str(node.value)):  # 1e400: a number too large for a float
+                self.problems.append(_problem(
+                    self.file, _mark(node.start_mark), "KR128", "number-range",
+                    f"`{node.value}` is too large to compute with", "write an ordinary number, like 100 or 0.5"))
+            else:  # .inf, .nan
+                self.problems.append(_problem(
+                    self.file, _mark(node.start_mark), "KR013", "invalid-value",
+                    f"`{node.value}` is not a number a policy can use", "write an ordinary number, like 100 or 0.5"))
             return None
         return value
 
@@ -259,9 +264,12 @@ def load_text(text: str, file: str) -> Loaded:
         mark = exc.problem_mark or exc.context_mark
         where = _mark(mark) if mark is not None else Mark(1, 1)
         message = exc.problem or exc.context or "unreadable YAML"
-        return Loaded(file, None, source, [_problem(
-            file, where, "KR001", "yaml-syntax", f"YAML syntax error: {message}",
-            "check the indentation (spaces, not tabs) and that `:` is followed by a space")])
+        hint = "check the indentation (spaces, not tabs) and that `:` is followed by a space"
+        if "another document" in message:
+            message = "a second YAML document begins here (`---`)"
+            hint = "a policy is one YAML document: put each policy in a file of its own"
+        return Loaded(file, None, source, [_problem(file, where, "KR001", "yaml-syntax",
+                                                    f"YAML syntax error: {message}", hint)])
     except yaml.YAMLError as exc:
         return Loaded(file, None, source, [_problem(
             file, refused_character(exc, text), "KR001", "yaml-syntax", f"YAML syntax error: {exc}")])

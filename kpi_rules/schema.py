@@ -139,11 +139,11 @@ def _problems_for(error: ValidationError, source: SourceMap, document: str = "th
         yield at(path, "KR011", "missing-field", f"{name_of(path)} needs the field `{missing}`",
                  (schema.get("properties", {}).get(missing, {}) or {}).get("description"), key=True)
         return
-    if keyword == "propertyNames":
+    if keyword == "propertyNames" or ("propertyNames" in error.schema_path and isinstance(error.instance, str)):
         bad = error.instance
         yield at(path + (str(bad),), "KR013", "invalid-value",
                  f"`{bad}` is not a valid name in {name_of(path)}",
-                 "names use letters, digits and `_`, and start with a letter", key=True)
+                 schema.get("description") or "names use letters, digits and `_`, and start with a letter", key=True)
         return
     if keyword == "type":
         hint = None
