@@ -233,8 +233,11 @@ def indicator_cycle(ctx: Context) -> Iterator[Finding]:
 @check("KR125", "team-aggregate")
 def team_aggregate(ctx: Context) -> Iterator[Finding]:
     """A team indicator aggregates the team's rows: every input or indicator it
-    names must sit inside `sum mean min max count median`, and aggregates
-    take exactly one column.
+    names must sit inside `sum mean min max count median`, and an aggregate
+    is not nested in another. An aggregate takes one value per row: a column
+    (`sum(revenue)`) or a row-level expression of columns (`sum(revenue * 2)`,
+    `mean(paid_users / registrations)`). (Two or more arguments to `sum`,
+    `mean`, `count` or `median` are KR118: they take one.)
 
     ```yaml
     team_revenue: {formula: revenue * 2}       # KR125: use sum(revenue) * 2
