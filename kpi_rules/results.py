@@ -7,7 +7,6 @@ displayed intermediate values (computation keeps full precision).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,12 +140,6 @@ class PeriodResult:
             cached = self.employee_rows(0, self.n)
             self._employees = cached
         return cached
-
-    def employee_chunks(self, size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
-        """The rows in slices, so a large output never holds every row's dict at once."""
-        cached: list[dict[str, Any]] | None = getattr(self, "_employees", None)
-        for start in range(0, self.n, size):
-            yield cached[start:start + size] if cached is not None else self.employee_rows(start, start + size)
 
     def employee_rows(self, start: int, stop: int) -> list[dict[str, Any]]:
         """Rows start..stop-1 in the section-3 shape, built column by column.
