@@ -18,7 +18,7 @@ import pytest
 from engine_helpers import build_policy, by_id, load_table, write_policy
 
 from kpi_rules import loader, readers, yamldata
-from kpi_rules.data import _numbers
+from kpi_rules.cells import number_column as _numbers
 from kpi_rules.engine import evaluate
 from kpi_rules.loader import load_text
 from kpi_rules.readers import DataFileError, read_table
