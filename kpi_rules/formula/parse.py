@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import ast
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..suggest import did_you_mean
+from .constants import constant_value, number_of
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 100  # a sum of 100 inputs is a chain of 100 additions
@@ -175,7 +175,7 @@ class _Checker(ast.NodeVisitor):
                 self.issue(node.right, "KR119", "formula-limits",
                            f"the exponent {sign}{exponent.value} is too large (at most {MAX_POWER_EXPONENT})")
             elif not isinstance(exponent, ast.Constant):
-                value = _constant_value(node.right)  # 9 ** 9 ** 9: the exponent is 9 ** 9
+                value = constant_value(node.right)  # 9 ** 9 ** 9: the exponent is 9 ** 9
                 if value is not None and not abs(value) <= MAX_POWER_EXPONENT:
                     self.issue(node.right, "KR119", "formula-limits",
                                f"the exponent is too large (at most {MAX_POWER_EXPONENT})")
@@ -233,7 +233,7 @@ class _Checker(ast.NodeVisitor):
 
     def _constant_arguments(self, node: ast.Call, fname: str) -> None:
         """Arguments written as plain numbers that can never work."""
-        values = [_number_of(a) for a in node.args]
+        values = [number_of(a) for a in node.args]
         if fname == "clamp" and len(values) == 3 and values[1] is not None and values[2] is not None \
                 and values[1] > values[2]:
             self.issue(node, "KR118", "formula-type",
@@ -254,43 +254,6 @@ class _Checker(ast.NodeVisitor):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             self.issue(node, "KR118", "formula-type", f"the text {node.value!r} is used where {where} needs a number",
                        "only comparisons (==, !=) may use text")
-
-
-_CONSTANT_OPS: dict[type, Callable[[float, float], Any]] = {
-    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-    ast.Pow: lambda a, b: a ** b,
-}
-
-
-def _constant_value(node: ast.expr) -> float | None:
-    """The value of an expression of numbers only (`9 ** 9`, `-2 * 3`) in floats, inf when too
-    large for them; None if it reads a name or calls something."""
-    if isinstance(node, ast.BinOp) and type(node.op) in _CONSTANT_OPS:
-        left, right = _constant_value(node.left), _constant_value(node.right)
-        if left is None or right is None:
-            return None
-        try:
-            value = _CONSTANT_OPS[type(node.op)](left, right)
-        except OverflowError:
-            return math.inf
-        except (ZeroDivisionError, ValueError):
-            return None
-        return value if isinstance(value, float) else None  # a negative base to a fractional power: complex
-    return _number_of(node)
-
-
-def _number_of(node: ast.expr) -> float | None:
-    """The value of a number written in the formula (`3`, `-2.5`), else None."""
-    sign = 1.0
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
-        node = node.operand
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        try:
-            return sign * float(node.value)
-        except OverflowError:
-            return None
-    return None
 
 
 def parse(source: str | int | float,
