@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,6 +24,19 @@ def no_gc_pauses() -> Iterator[None]:
 
 # Set by the command-line entry point: this process runs one command and ends.
 ONE_RUN = False
+
+
+def one_run() -> None:
+    """Settings for a process that runs one command and ends; call before numpy is imported.
+
+    numpy asks the kernel for huge pages for large arrays (4 MB and more: columns of 500k rows
+    and up). Where the kernel then compacts memory to find them (`defrag: madvise`, common on
+    servers), the first use of each new array can stall: at 1M rows this doubled the engine's
+    time after another large process had run. NUMPY_MADVISE_HUGEPAGE=0 (numpy's own switch)
+    leaves them as ordinary pages. A value already set is kept."""
+    global ONE_RUN
+    ONE_RUN = True
+    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 
 def settle_loaded_data() -> None:

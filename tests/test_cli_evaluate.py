@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -52,3 +55,14 @@ def test_a_period_the_data_has_no_rows_for_is_a_usage_error(tmp_path: Path) -> N
     code, output = _run(str(policy), "--data", str(data), "--period", "2024-Q3", "--format", "csv")
     assert code == 2
     assert "the data has no rows for 2024-Q3 (it holds 2024-Q1, 2024-Q2, 2024-Q4); check --period" in output
+
+
+def test_the_program_runs_as_a_one_shot_process() -> None:
+    # `kpi-rules` (cli.run) marks its process as one run: the loaded table is frozen out of the
+    # garbage collector's view, and numpy is asked for ordinary pages (see perf.one_run).
+    code = ("from kpi_rules import perf; perf.one_run(); import os, numpy; "
+            "from numpy._core import multiarray as m; "
+            "print(perf.ONE_RUN, os.environ['NUMPY_MADVISE_HUGEPAGE'], m._get_madvise_hugepage())")
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.split() == ["True", "0", "False"]

@@ -49,7 +49,7 @@ def run() -> None:
     """The `kpi-rules` program: one command, then the process ends."""
     from .. import perf
 
-    perf.ONE_RUN = True
+    perf.one_run()
     main()
 
 
