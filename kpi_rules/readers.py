@@ -234,4 +234,9 @@ def read_table(path: str | Path, encoding: str | None = None, sheet: str | None 
     with no_gc_pauses():
         table = readers[suffix](text, str(path), digest)
     table.encoding = used
+    if used == "gb18030" and not encoding:
+        # Any bytes read as GB18030, so a file saved in another encoding (Latin-1: Müller) would
+        # come out as Chinese characters without a word: say which encoding was chosen.
+        table.notes.append("the file is not UTF-8 and was read as GB18030 (as Chinese Excel saves CSV); "
+                           "if names look wrong, save it as UTF-8 or pass --encoding")
     return table

@@ -102,6 +102,10 @@ def test_gb18030_file_written_by_python(tmp_path: Path, policy: Any) -> None:
     raw = read_table(path)
     assert raw.encoding == "gb18030"
     assert raw.columns["name"] == ["张伟", "李娜"]
+    # GB18030 reads any bytes: the file's notes say it was chosen (a Latin-1 file would read as it too).
+    assert raw.notes == ["the file is not UTF-8 and was read as GB18030 (as Chinese Excel saves CSV); "
+                         "if names look wrong, save it as UTF-8 or pass --encoding"]
+    assert read_table(path, encoding="gb18030").notes == []  # chosen on purpose: nothing to say
 
 
 def test_chinese_header_mapped_to_an_input(tmp_path: Path, policy: Any) -> None:
