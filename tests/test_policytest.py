@@ -272,6 +272,11 @@ BAD_FILES = {
     "unknown indicator field": (
         "policy: ../../policies/p.yaml\ncases:\n  - {name: a, rows: [{}], expect: {indicators: {s: {scor: 1}}}}\n",
         [("KR010", 3, 53)]),
+    "several problems at once": (
+        "policy: ../../policies/p.yaml\ncases:\n  - {name: a, rows: [{}], expect: {grade: A}}\n"
+        "  - {name: a, rows: [{employee_id: E1}], expect: {E9: {grade: A}}}\n"
+        "  - {name: b, rows: [{employee_id: E1}, {employee_id: E2}], expect: {grade: A}}\n",
+        [("KR302", 4, 12), ("KR303", 4, 51), ("KR304", 5, 70)]),
     "yaml syntax": ("policy: [\n", [("KR001", 2, 1)]),
     "empty file": ("", [("KR011", 1, 1)]),
 }

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..loader import Loaded, SourceMap, load_file
-from ..problems import JsonPath, Problem
+from ..problems import JsonPath, PolicyFileError, Problem
 from ..schema import check_shape
 from ..suggest import did_you_mean
 from ..validate import Validation
@@ -145,21 +145,21 @@ def _invalid(loaded: Loaded, problems: list[Problem]) -> TestFile:
 def load_test_file(path: str | Path) -> TestFile:
     try:
         loaded = load_file(path)
-    except OSError as exc:
+    except PolicyFileError as exc:
         source = SourceMap(str(path))
-        problem = Problem(str(path), 1, 1, "KR301", f"the test file cannot be read: {exc.strerror}",
-                          name="policy-not-found")
+        why = str(exc).split(": cannot be read: ", 1)[-1]
+        problem = Problem(str(path), 1, 1, "KR301", f"the test file cannot be read: {why}", name="policy-not-found")
         return TestFile(str(path), source, validation=Validation(str(path), [problem], source, None))
     if loaded.problems:
         return _invalid(loaded, loaded.problems)
     extra, skip = _expect_keys(loaded.data, loaded.source)
     shape = [p for p in check_shape(loaded.data, loaded.source, SCHEMA, "the test file")
              if not any(p.path[:len(s)] == s for s in skip)]
-    if extra or shape:
+    if shape:
         return _invalid(loaded, extra + shape)
     data: dict[str, Any] = loaded.data
     policy = Path(os.path.normpath(Path(loaded.file).parent / data["policy"]))
-    problems = _semantics(data, loaded.source, policy)
+    problems = extra + _semantics(data, loaded.source, policy)  # every problem of the file at once
     if problems:
         return _invalid(loaded, problems)
     cases = [_case(data, loaded.source, i) for i in range(len(data["cases"]))]
