@@ -335,3 +335,22 @@ def test_subprocess_schema() -> None:
     done = run_cli("schema", cwd=REPO.parent)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == json.loads(SCHEMA.read_text(encoding="utf-8"))
+
+
+def test_a_file_that_cannot_be_read_is_an_error_not_a_traceback(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    locked, good = tmp_path / "locked.yaml", tmp_path / "good.yaml"
+    shutil.copy(OPS, locked)
+    shutil.copy(OPS, good)
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "locked.yaml":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = CliRunner().invoke(main, ["validate", str(locked), str(good)])
+    assert result.exit_code == 1 and isinstance(result.exception, (SystemExit, type(None)))
+    assert f"error: {locked}: cannot be read: Permission denied" in result.output
+    assert "1 file, 0 errors, 0 warnings" in result.output  # the other file is still validated

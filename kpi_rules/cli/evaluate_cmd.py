@@ -17,6 +17,7 @@ from ..engine import evaluate as run_evaluation
 from ..messages import visible
 from ..output import atomic_writer, write_atomic, write_csv, write_json
 from ..perf import settle_loaded_data
+from ..problems import PolicyFileError
 from ..readers import DataFileError, read_table
 from ..reporters import REPORTERS
 from ..validate import validate_file
@@ -137,7 +138,11 @@ def _column_map(columns: tuple[str, ...]) -> dict[str, str]:
 
 def _evaluate(policy: Path, data_file: Path, period: str | None, encoding: str | None, sheet: str | None,
               columns: tuple[str, ...] = ()) -> Evaluation:
-    validation = validate_file(policy)
+    try:
+        validation = validate_file(policy)
+    except PolicyFileError as exc:
+        click.echo(f"error: {visible(str(exc))}", err=True)
+        sys.exit(1)
     if validation.errors:
         click.echo(REPORTERS["text"]([validation]), err=True, nl=False)
         sys.exit(1)

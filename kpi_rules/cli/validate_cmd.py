@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..problems import PolicyFileError
 from ..reporters import REPORTERS
 from ..resources import load_schema
 from ..validate import policy_files, validate_file
@@ -40,11 +41,18 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     files = list(policy_files(paths))
     if not files:
         raise click.UsageError("no policy files (*.yaml, *.yml) found in " + ", ".join(map(str, paths)))
-    results = [validate_file(f) for f in files]
+    results, unreadable = [], []
+    for f in files:
+        try:
+            results.append(validate_file(f))
+        except PolicyFileError as exc:  # a file named but not readable (permissions, a device...)
+            unreadable.append(str(exc))
+    for message in unreadable:
+        click.echo(f"error: {message}", err=True)
     report = REPORTERS[fmt](results, strict=True) if fmt == "junit" and strict else REPORTERS[fmt](results)
     click.echo(report, nl=False)
     failed = any(r.errors or (strict and r.warnings) for r in results)
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if failed or unreadable else 0)
 
 
 @main.command()
