@@ -73,6 +73,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "veto_also": ("veto `{id}` also applies", "一票否决「{id}」同样成立"),
     "veto_unknown": ("veto `{id}` could not be checked: a value it reads is missing",
                      "一票否决「{id}」无法判断:其条件读取的数据缺失"),
+    "veto_too_large": ("veto `{id}` cannot be checked: a number is too large; check the data",
+                       "一票否决「{id}」无法判断:数值过大,请检查数据"),
     "veto_failed": ("veto `{id}` could not be checked: it cannot be computed ({why})",
                     "一票否决「{id}」无法判断:无法计算({why})"),
     "veto_sets_grade": ("veto `{id}` sets the grade to {grade}, whatever the score",

@@ -470,6 +470,8 @@ vetoes:
          "deduction `late` cannot be computed: a number is too large; check the data"),
         ("bonuses: {items: [{id: x, when: a > 0, points: d}, {id: y, when: a > 0, points: d}]}\n",
          "the final score is too large to compute; check the data"),
+        ("vetoes: [{id: v, when: d * 2 > 0, grade: D}]\n",
+         "veto `v` cannot be checked: a number is too large; check the data"),
     ])
     def test_a_number_too_large_makes_the_row_an_error(self, tmp_path: Path, extra: str, reason: str) -> None:
         rows = [row("E1", a=100, b=100, c=1, d=9e307), row("E2", a=100, b=100, c=1, d=1)]

@@ -70,10 +70,13 @@ def apply_adjustments(items: Sequence[Adjustment], cap: float | None, kind: str,
 
 
 def apply_vetoes(vetoes: Sequence[Veto], env: Mapping[str, Any], n: int, evaluator: ColumnEvaluator,
-                 reasons: RowNotes, watch: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-    """The first veto that fires per row: (veto id, forced grade), None where none."""
+                 reasons: RowNotes, watch: npt.NDArray[np.bool_]
+                 ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[np.bool_]]:
+    """The first veto that fires per row: (veto id, forced grade), None where none; and the rows
+    where a veto cannot be checked because a number is too large (errors, as for deductions)."""
     veto = np.full(n, None, dtype=object)
     grade = np.full(n, None, dtype=object)
+    too_large = np.zeros(n, dtype=bool)
     for item in vetoes:
         fires, why = _fires(evaluator, item.when, env, n)
         new = fires & none_mask(veto)
@@ -81,8 +84,12 @@ def apply_vetoes(vetoes: Sequence[Veto], env: Mapping[str, Any], n: int, evaluat
         grade[new] = item.grade
         for i in np.flatnonzero(fires & ~new & watch):
             reasons[i].append(Reason("veto_also", id=item.id))
-        _say_unknown(reasons, watch, why, "veto_unknown", "veto_failed", id=item.id)
-    return veto, grade
+        overflow = (why == Fail.OVERFLOW) & watch
+        too_large |= overflow
+        for i in np.flatnonzero(overflow).tolist():
+            reasons[i].append(Reason("veto_too_large", id=item.id))
+        _say_unknown(reasons, watch & ~overflow, why, "veto_unknown", "veto_failed", id=item.id)
+    return veto, grade, too_large
 
 
 def suggestions_for(items: Sequence[Suggestion], env: Mapping[str, Any], n: int, evaluator: ColumnEvaluator,

@@ -203,7 +203,11 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
     res.status[rated & (huge_bonus | huge_deduction | np.isinf(raw_final))] = "error"
     rated = res.status == "rated"
     res.final = round_array(np.where(rated, raw_final, np.nan), policy.decimals, policy.rounding_mode)
-    res.veto, forced = apply_vetoes(policy.vetoes, env, n, ev, res.reasons, rated)
+    res.veto, forced, huge_veto = apply_vetoes(policy.vetoes, env, n, ev, res.reasons, rated)
+    if huge_veto.any():
+        res.status[huge_veto] = "error"
+        rated = res.status == "rated"
+        res.final = np.where(rated, res.final, np.nan)
     res.grade = grade_of(policy.grades, res.final)
     res.grade = np.where(none_mask(forced), res.grade, forced)
     for i in np.flatnonzero(~none_mask(res.veto) & rated):
