@@ -39,10 +39,11 @@ def _in_order(values: npt.NDArray[np.float64], positions: Positions) -> FloatArr
     """Sum each row's values[plan] over its plans, in its role's plan order. The last row of
     `values` is all zeros: index -1 adds nothing."""
     n = values.shape[1]
-    columns = np.arange(n)
+    flat = values.ravel()
+    where = np.arange(n)  # each row's place in the flattened table, shifted by its plan's row below
     total = np.zeros(n)
     for plan_of_row in positions:
-        total += values[plan_of_row, columns]
+        total += flat.take(plan_of_row * n + where)  # -1: -n + i, the last (zero) row's cell i
     return total
 
 
