@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .problems import JsonPath, PolicyFileError, Problem
+from .yamlsize import Refused, expanded_size
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000  # after alias expansion; a real policy has a few thousand
@@ -102,55 +103,6 @@ def decode(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
 
 def _mark(node_mark: Any) -> Mark:
     return Mark(node_mark.line + 1, node_mark.column + 1)
-
-
-class _Refused(Exception):
-    """The document's structure is refused before it is built (too deep, a loop)."""
-
-    def __init__(self, mark: Mark, message: str, hint: str) -> None:
-        self.mark, self.message, self.hint = mark, message, hint
-
-
-def _expanded_size(text: str) -> int:
-    """Node count after alias expansion, computed from the event stream.
-
-    Stops counting as soon as the limit is passed, so a billion-laughs
-    document costs no more than reading its events once. Raises _Refused
-    where lists and mappings nest deeper than MAX_DEPTH, or where an alias
-    refers to a list or mapping that contains it (a loop).
-    """
-    sizes: dict[str, int] = {}
-    stack: list[list[Any]] = []  # [anchor, size]
-    total = 0
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            stack.append([event.anchor, 1])
-            if len(stack) > MAX_DEPTH:
-                raise _Refused(_mark(event.start_mark),
-                               f"lists and mappings are nested more than {MAX_DEPTH} levels deep here",
-                               "a policy needs only a few levels; check the brackets and the indentation")
-            continue
-        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            anchor, size = stack.pop()
-        elif isinstance(event, yaml.ScalarEvent):
-            anchor, size = event.anchor, 1
-        elif isinstance(event, yaml.AliasEvent):
-            if any(entry[0] == event.anchor for entry in stack):
-                raise _Refused(_mark(event.start_mark),
-                               f"`*{event.anchor}` refers to the list or mapping that contains it (a loop)",
-                               "an alias can only repeat a value that is complete before it")
-            anchor, size = None, sizes.get(event.anchor or "", 1)
-        else:
-            continue
-        if anchor:
-            sizes[anchor] = size
-        if stack:
-            stack[-1][1] += size
-        else:
-            total += size
-        if total > MAX_NODES or (stack and stack[-1][1] > MAX_NODES):
-            return MAX_NODES + 1
-    return total
 
 
 def refused_character(exc: yaml.YAMLError, text: str) -> Mark:
@@ -252,14 +204,15 @@ class _Builder:
 def load_text(text: str, file: str) -> Loaded:
     source = SourceMap(file=file, lines=text.splitlines())
     try:
-        if _expanded_size(text) > MAX_NODES:
+        if expanded_size(text, _Loader, MAX_NODES, MAX_DEPTH) > MAX_NODES:
             return Loaded(file, None, source, [_problem(
                 file, Mark(1, 1), "KR003", "yaml-limits",
                 f"the document expands to more than {MAX_NODES:,} values (too many aliases)",
                 "a policy does not need this many `*alias` references; write the values out")])
         node = yaml.compose(text, Loader=_Loader)
-    except _Refused as exc:
-        return Loaded(file, None, source, [_problem(file, exc.mark, "KR003", "yaml-limits", exc.message, exc.hint)])
+    except Refused as exc:
+        return Loaded(file, None, source, [_problem(file, Mark(exc.line, exc.col), "KR003", "yaml-limits",
+                                                    exc.message, exc.hint)])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = _mark(mark) if mark is not None else Mark(1, 1)
