@@ -10,7 +10,7 @@ the peer contenders print: t_load (read + type), t_compute (engine), t_write.
 import time
 
 T0 = time.perf_counter()
-from kpi_rules import perf  # noqa: E402
+from kpi_rules.common import perf  # noqa: E402
 
 perf.one_run()  # one run, then the process ends, as `kpi-rules evaluate` (before numpy is imported)
 import argparse  # noqa: E402
@@ -19,11 +19,11 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from kpi_rules.compiler import load_policy  # noqa: E402
-from kpi_rules.data import type_table  # noqa: E402
+from kpi_rules.common.perf import settle_loaded_data  # noqa: E402
+from kpi_rules.data.readers import read_table  # noqa: E402
+from kpi_rules.data.table import type_table  # noqa: E402
 from kpi_rules.engine import evaluate  # noqa: E402
-from kpi_rules.perf import settle_loaded_data  # noqa: E402
-from kpi_rules.readers import read_table  # noqa: E402
+from kpi_rules.policy.compiler import load_policy  # noqa: E402
 
 POLICY = Path(__file__).with_name("peer_workload.yaml")
 INDICATORS = ["visits", "paid_conversion", "arpu", "cac", "complaint_rate", "survey_score"]

@@ -1,3 +1,3 @@
-from .cli import run
+from kpi_rules.cli import run
 
 run()

@@ -1,4 +1,4 @@
-"""The library in four calls, for systems that use kpi-rules without the CLI.
+"""The public library API, for systems that use kpi-rules without the CLI.
 
     from kpi_rules import load_policy, load_data, evaluate, evaluation_to_dict
 
@@ -6,6 +6,8 @@
     table = load_data(policy, "examples/ops-2024.csv")         # raises DataFileError if unreadable
     result = evaluate(policy, table, "2024-Q2")                # pure: no I/O, no printing
     document = evaluation_to_dict(result)                      # POLICY_FORMAT section 3
+
+Every name here is re-exported by `kpi_rules` itself; import from there.
 """
 
 from __future__ import annotations
@@ -13,9 +15,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from .data import Table, type_table
-from .model import Policy
-from .readers import read_table
+from kpi_rules.common.errors import KpiRulesError
+from kpi_rules.common.version import __version__
+from kpi_rules.data.raw import DataFileError
+from kpi_rules.data.readers import read_table
+from kpi_rules.data.table import Table, type_table
+from kpi_rules.engine import Evaluation, PeriodChoiceError, evaluate
+from kpi_rules.explanation import EmployeeNotFound, explain
+from kpi_rules.policy.compiler import compile_policy, load_policy
+from kpi_rules.policy.model import Policy
+from kpi_rules.policy.problems import PolicyFileError, PolicyInvalid, Problem, Severity
+from kpi_rules.policy.validate import Validation, validate_bytes, validate_file
+from kpi_rules.writers.results_csv import to_csv
+from kpi_rules.writers.results_json import evaluation_to_dict, to_json
 
 
 def load_data(policy: Policy, path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
@@ -27,3 +39,28 @@ def load_data(policy: Policy, path: str | Path, *, encoding: str | None = None, 
     raw = read_table(path, encoding=encoding, sheet=sheet)
     raw.rename(dict(columns or {}))
     return type_table(policy, raw)
+
+
+__all__ = [
+    "DataFileError",
+    "EmployeeNotFound",
+    "Evaluation",
+    "KpiRulesError",
+    "PeriodChoiceError",
+    "PolicyFileError",
+    "PolicyInvalid",
+    "Problem",
+    "Severity",
+    "Validation",
+    "__version__",
+    "compile_policy",
+    "evaluate",
+    "evaluation_to_dict",
+    "explain",
+    "load_data",
+    "load_policy",
+    "to_csv",
+    "to_json",
+    "validate_bytes",
+    "validate_file",
+]

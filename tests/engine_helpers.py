@@ -17,14 +17,14 @@ from typing import Any
 
 import orjson
 
-from kpi_rules.compiler import compile_policy
-from kpi_rules.data import Table, type_table
+from kpi_rules.data.readers import read_table
+from kpi_rules.data.table import Table, type_table
 from kpi_rules.engine import Evaluation, evaluate
-from kpi_rules.jsonrows import encode_rows
-from kpi_rules.model import Policy
-from kpi_rules.output import to_json
-from kpi_rules.readers import read_table
-from kpi_rules.validate import validate_file
+from kpi_rules.policy.compiler import compile_policy
+from kpi_rules.policy.model import Policy
+from kpi_rules.policy.validate import validate_file
+from kpi_rules.writers.json_rows import encode_rows
+from kpi_rules.writers.results_json import to_json
 
 HEADER = """\
 apiVersion: kpi-rules/v1

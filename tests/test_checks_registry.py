@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kpi_rules.checks import CHECKS
-from kpi_rules.problems import Severity
+from kpi_rules.policy.checks import CHECKS
+from kpi_rules.policy.problems import Severity
 
 SEMANTIC_CODES = {
     "KR101": "weights-total", "KR102": "formula-syntax", "KR103": "formula-construct",

@@ -60,7 +60,7 @@ def test_a_period_the_data_has_no_rows_for_is_a_usage_error(tmp_path: Path) -> N
 def test_the_program_runs_as_a_one_shot_process() -> None:
     # `kpi-rules` (cli.run) marks its process as one run: the loaded table is frozen out of the
     # garbage collector's view, and numpy is asked for ordinary pages (see perf.one_run).
-    code = ("from kpi_rules import perf; perf.one_run(); import os, numpy; "
+    code = ("from kpi_rules.common import perf; perf.one_run(); import os, numpy; "
             "from numpy._core import multiarray as m; "
             "print(perf.ONE_RUN, os.environ['NUMPY_MADVISE_HUGEPAGE'], m._get_madvise_hugepage())")
     env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}

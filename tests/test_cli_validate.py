@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from kpi_rules.cli import main
-from kpi_rules.codes import all_codes
+from kpi_rules.policy.codes import all_codes
 
 REPO = Path(__file__).resolve().parents[1]
 OPS = REPO / "policies" / "ops-department.yaml"

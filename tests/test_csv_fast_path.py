@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi_rules.csvbytes import plain_csv
-from kpi_rules.readers import read_table
+from kpi_rules.data.csvbytes import plain_csv
+from kpi_rules.data.readers import read_table
 
 cell = st.text(st.characters(blacklist_characters=',"\r\n\0', blacklist_categories=("Cs",)), max_size=6)
 number = st.one_of(
@@ -66,7 +66,7 @@ def test_numbers_are_what_float_reads_or_left_to_typing(column: list[str]) -> No
 
 
 def test_numbers_come_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("kpi_rules.csvbytes.CHUNK", 3)
+    monkeypatch.setattr("kpi_rules.data.csvbytes.CHUNK", 3)
     plain = plain_csv(b"id,x\n" + b"".join(b"E%d,%d.5\n" % (i, i) for i in range(10)), 100)
     assert plain is not None
     values = plain[1].numbers(1)

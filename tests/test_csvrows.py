@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from engine_helpers import row, run, run_files
 
-from kpi_rules.csvrows import DANGEROUS, csv_rows
-from kpi_rules.output import CSV_FIELDS
+from kpi_rules.writers.csv_rows import DANGEROUS, csv_rows
+from kpi_rules.writers.results_csv import CSV_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 

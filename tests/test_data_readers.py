@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from engine_helpers import build_policy, by_id, employees, load_table, run_files, write_policy
 
-from kpi_rules.data import type_table
+from kpi_rules.data.raw import DataFileError
+from kpi_rules.data.readers import read_table
+from kpi_rules.data.table import type_table
 from kpi_rules.engine import evaluate
-from kpi_rules.readers import DataFileError, read_table
 
 POLICY = """
 inputs:

@@ -17,12 +17,15 @@ from typing import Any
 import pytest
 from engine_helpers import build_policy, by_id, load_table, write_policy
 
-from kpi_rules import loader, readers, yamldata
-from kpi_rules.cells import number_column as _numbers
+from kpi_rules.data import raw, read_csv, readers
+from kpi_rules.data import read_yaml as yamldata
+from kpi_rules.data.cells import number_column as _numbers
+from kpi_rules.data.raw import DataFileError
+from kpi_rules.data.read_yaml import core_scalar
+from kpi_rules.data.readers import read_table
 from kpi_rules.engine import evaluate
-from kpi_rules.loader import load_text
-from kpi_rules.readers import DataFileError, read_table
-from kpi_rules.yamldata import core_scalar
+from kpi_rules.policy import loader
+from kpi_rules.policy.loader import load_text
 
 POLICY = """
 inputs:
@@ -75,13 +78,14 @@ def test_a_csv_cell_longer_than_pythons_default_limit_is_read(tmp_path: Path) ->
 
 
 def test_a_csv_cell_over_the_limit_names_its_line(tmp_path: Path) -> None:
-    text = f"{HEADER}\nE1,rep,2024-Q1,1,1\n\nE2,rep,2024-Q1,{'1' * (readers.MAX_CELL + 1)},1\n"
+    text = f"{HEADER}\nE1,rep,2024-Q1,1,1\n\nE2,rep,2024-Q1,{'1' * (raw.MAX_CELL + 1)},1\n"
     assert refused(write(tmp_path, "d.csv", text)) == (
         f"{tmp_path / 'd.csv'}: line 4: a cell holds more than 10,485,760 characters")
 
 
 def test_csv_module_errors_become_data_file_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(readers, "MAX_CELL", 12)  # `employee_id` has 11
+    monkeypatch.setattr(read_csv, "MAX_CELL", 12)
     text = f"{HEADER}\nE1,rep,2024-Q1,1,1\nE2,rep,2024-Q1,1234567890123,1\n"
     path = write(tmp_path, "d.csv", text)
     assert refused(path) == f"{path}: line 3: a cell holds more than 12 characters"
@@ -328,7 +332,7 @@ def test_ragged_row_reason_names_its_line(tmp_path: Path, policy: Any) -> None:
 def test_the_cli_says_error_and_exits_1_without_a_traceback(tmp_path: Path) -> None:
     policy_path = write_policy(tmp_path, POLICY)
     files = {
-        "a.csv": f"{HEADER}\nE1,rep,2024-Q1,{'1' * (readers.MAX_CELL + 1)},1\n",
+        "a.csv": f"{HEADER}\nE1,rep,2024-Q1,{'1' * (raw.MAX_CELL + 1)},1\n",
         "b.json": "[" * 100_000 + "]" * 100_000,
         "c.json": "[" + "9" * 5000 + "]",
         "d.xlsx": b"not a zip",

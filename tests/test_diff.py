@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from engine_helpers import policy_yaml, write_rows
 
 from kpi_rules.cli import main
-from kpi_rules.compiler import compile_policy
-from kpi_rules.data import type_table
-from kpi_rules.diff import diff_policies, field_changes, read_file_version
+from kpi_rules.data.readers import read_table
+from kpi_rules.data.table import type_table
+from kpi_rules.diff.compare import diff_policies, field_changes, read_file_version
 from kpi_rules.engine import evaluate
-from kpi_rules.readers import read_table
+from kpi_rules.policy.compiler import compile_policy
 
 REPO = Path(__file__).resolve().parents[1]
 OPS = REPO / "policies" / "ops-department.yaml"

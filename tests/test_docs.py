@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from kpi_rules import formula
-from kpi_rules.codes import all_codes
-from kpi_rules.docgen import render_checks_md
-from kpi_rules.validate import validate_bytes
+from kpi_rules.policy import formula
+from kpi_rules.policy.codes import all_codes
+from kpi_rules.policy.validate import validate_bytes
+from tools.docgen import render_checks_md
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -56,7 +56,7 @@ def anchors(markdown: str) -> set[str]:
 
 def test_checks_md_is_up_to_date() -> None:
     assert read(CHECKS_MD) == render_checks_md(), (
-        "docs/checks.md is out of date with the registered checks: run `python -m kpi_rules.docgen`"
+        "docs/checks.md is out of date with the registered checks: run `python tools/docgen.py`"
     )
 
 

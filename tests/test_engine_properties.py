@@ -21,12 +21,12 @@ from engine_helpers import build_policy, employees, json_bytes, load_table, writ
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from kpi_rules.common.rounding import round_array, round_decimal
 from kpi_rules.engine import evaluate
 from kpi_rules.engine.plans import score_plans
 from kpi_rules.engine.scoring import score_plan
-from kpi_rules.formula import ColumnEvaluator, Fail, parse
-from kpi_rules.model import Band, Plan, Scale
-from kpi_rules.rounding import round_array, round_decimal
+from kpi_rules.policy.formula import ColumnEvaluator, Fail, parse
+from kpi_rules.policy.model import Band, Plan, Scale
 
 SETTINGS = settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 PIPELINE = settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
@@ -245,7 +245,7 @@ def test_every_input_row_appears_in_the_review(policy: Any, rows: list[dict[str,
     if policy.rollup is None:
         from dataclasses import replace
 
-        from kpi_rules.model import Rollup
+        from kpi_rules.policy.model import Rollup
         policy_with_rollup = replace(policy, rollup=Rollup("year", "mean", {}, 1))
     _, ev = _evaluate(policy_with_rollup, rows, "2024")
     out = employees(ev)

@@ -25,7 +25,7 @@ from engine_helpers import (
 )
 
 from kpi_rules.engine import evaluate
-from kpi_rules.output import to_json
+from kpi_rules.writers.results_json import to_json
 
 # A policy whose final is the input `s` itself: one indicator, weight 100%,
 # scale `value`. Tests that care about totals, rounding, grades and

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from engine_helpers import json_bytes, one, run_files
 
-from kpi_rules.output import to_csv, to_json
-from kpi_rules.validate import validate_file
+from kpi_rules.policy.validate import validate_file
+from kpi_rules.writers.results_csv import to_csv
+from kpi_rules.writers.results_json import to_json
 
 WORKED = Path(__file__).resolve().parent / "examples" / "worked"
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from kpi_rules import evaluate, explain, load_data, load_policy
 from kpi_rules.cli import main
-from kpi_rules.explain import EmployeeNotFound
+from kpi_rules.explanation.person import EmployeeNotFound
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKED = ROOT / "tests" / "examples" / "worked"
@@ -331,7 +331,7 @@ def test_team_blend_and_the_final_at_one_precision(tmp_path: Path) -> None:
 
 
 def test_more_decimals_only_where_four_would_round_another_way() -> None:
-    from kpi_rules.explain_team import raw_figure
+    from kpi_rules.explanation.team import raw_figure
 
     assert raw_figure(100.669944, 100.67, 2, "half_up") == "100.6699"
     assert raw_figure(2.674999, 2.67, 2, "half_up") == "2.674999"  # 2.675 would round to 2.68

@@ -20,7 +20,7 @@ import simpleeval
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpi_rules.formula import (
+from kpi_rules.policy.formula import (
     AGGREGATE_FUNCTIONS,
     BASE_FUNCTIONS,
     SUGGESTION_FUNCTIONS,

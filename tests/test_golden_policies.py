@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from kpi_rules.problems import Problem
-from kpi_rules.validate import policy_files, validate_file
+from kpi_rules.policy.problems import Problem
+from kpi_rules.policy.validate import policy_files, validate_file
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "tests" / "examples"

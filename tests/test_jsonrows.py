@@ -14,9 +14,9 @@ from engine_helpers import row, run_files, write_policy, write_rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi_rules.jsonrows import encode_rows, list_fragments, number_fragments, text_fragments
-from kpi_rules.output import to_json
-from kpi_rules.results import shown_column
+from kpi_rules.results.model import shown_column
+from kpi_rules.writers.json_rows import encode_rows, list_fragments, number_fragments, text_fragments
+from kpi_rules.writers.results_json import to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,7 +66,7 @@ def test_example_results_encode_like_their_dicts(policy: str, data: str, period:
 @pytest.mark.parametrize("rows", [1, 2, 3, 5])
 def test_every_row_is_written_whatever_the_slices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int) -> None:
     # One row (where every column is "the same on every row"), and a last slice of one row.
-    monkeypatch.setattr("kpi_rules.output.CHUNK_ROWS", 2)
+    monkeypatch.setattr("kpi_rules.writers.results_json.CHUNK_ROWS", 2)
     policy = write_policy(tmp_path, """
         inputs: {x: {type: number}}
         indicators: {x: {formula: x}}

@@ -14,8 +14,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi_rules.loader import Loaded, Mark, load_bytes, load_text
-from kpi_rules.problems import JsonPath
+from kpi_rules.policy.loader import Loaded, Mark, load_bytes, load_text
+from kpi_rules.policy.problems import JsonPath
 
 TWO_MIB = 2 * 1024 * 1024
 

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from test_template_limits import POLICY
 
 from kpi_rules.cli import main
-from kpi_rules.messages import visible
-from kpi_rules.problems import Problem
-from kpi_rules.reporters import REPORTERS, _snippet
-from kpi_rules.validate import validate_file
+from kpi_rules.common.text import visible
+from kpi_rules.policy.problems import Problem
+from kpi_rules.policy.validate import validate_file
+from kpi_rules.writers.problems import REPORTERS, _snippet
 
 EVIL_KEY = '"evil\\e]0;pwned\\a\\e[2J\\x0b\\x00\\r\\x9b": 1\n'  # YAML escapes: ESC, BEL, VT, NUL, CR, CSI (C1)
 SHOWN_KEY = r"evil\x1b]0;pwned\x07\x1b[2J\x0b\x00\x0d\x9b"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpi_rules.percent import format_percent, in_range, parse_percent
+from kpi_rules.policy.percent import format_percent, in_range, parse_percent
 
 
 @pytest.mark.parametrize(("value", "fraction"), [

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kpi_rules.periods import PeriodError, parse_period, within
+from kpi_rules.common.periods import PeriodError, parse_period, within
 
 
 @pytest.mark.parametrize(("text", "canonical", "kind", "label", "start", "end"), [

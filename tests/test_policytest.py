@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from engine_helpers import policy_yaml
 
 from kpi_rules.cli import main
-from kpi_rules.loader import load_text
+from kpi_rules.common.resources import load_schema
+from kpi_rules.policy.loader import load_text
+from kpi_rules.policy.schema import check_shape
 from kpi_rules.policytest import load_test_file, run_files
-from kpi_rules.resources import load_schema
-from kpi_rules.schema import check_shape
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((REPO / "policies").glob("*.test.yaml"))

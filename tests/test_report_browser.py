@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from update_golden import ROOT, evaluation
 
-from kpi_rules.render import render_html
-from kpi_rules.report.labels import ZH
+from kpi_rules.report import render_html
+from kpi_rules.results.report_words import ZH
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install "

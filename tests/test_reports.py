@@ -16,8 +16,7 @@ from markdown_it import MarkdownIt
 from update_golden import GOLDEN, ROOT, evaluation, golden_files
 
 from kpi_rules.cli import main
-from kpi_rules.reasons import Reason, Word
-from kpi_rules.render import (
+from kpi_rules.report import (
     ReportTemplateError,
     employee_context,
     render_employee_sheets,
@@ -27,7 +26,8 @@ from kpi_rules.render import (
     sheet_filenames,
 )
 from kpi_rules.report.environment import md_code, md_escape
-from kpi_rules.report.labels import EN, ZH, Labels, localize_reason
+from kpi_rules.results.reasons import Reason, Word
+from kpi_rules.results.report_words import EN, ZH, Labels, localize_reason
 
 UPDATE = "run `.venv/bin/python tests/update_golden.py`, review `git diff tests/golden/`, and commit it"
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")

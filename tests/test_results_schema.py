@@ -21,7 +21,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from kpi_rules import compiler, data, engine, output, readers
+from kpi_rules import engine
+from kpi_rules.data import readers
+from kpi_rules.data import table as data
+from kpi_rules.policy import compiler
+from kpi_rules.writers import results_json as output
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi_rules.validate import policy_files
+from kpi_rules.policy.validate import policy_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schemas" / "policy.schema.json"

@@ -12,8 +12,7 @@ from engine_helpers import run_files
 from update_golden import CASES, SHEETS, evaluation
 
 from kpi_rules.cli import main
-from kpi_rules.render import ReportTemplateError, render_employee_sheets, render_html, render_markdown
-from kpi_rules.report import limits
+from kpi_rules.report import ReportTemplateError, limits, render_employee_sheets, render_html, render_markdown
 
 POLICY = """\
 apiVersion: kpi-rules/v1

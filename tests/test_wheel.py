@@ -85,7 +85,8 @@ def test_installed_kpi_rules_prints_the_packaged_schema(venv: Path, tmp_path: Pa
 
 
 def test_installed_package_is_not_the_checkout(venv: Path, tmp_path: Path) -> None:
-    code = "import kpi_rules, kpi_rules.resources as r; print(kpi_rules.__file__); print(r.resource_dir('schemas'))"
+    code = ("import kpi_rules, kpi_rules.common.resources as r; "
+            "print(kpi_rules.__file__); print(r.resource_dir('schemas'))")
     done = _run([str(venv / "python"), "-c", code], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     module_file, schemas = done.stdout.splitlines()

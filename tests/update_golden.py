@@ -17,12 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 sys.path.insert(0, str(ROOT))
 
-from kpi_rules.compiler import compile_policy  # noqa: E402
-from kpi_rules.data import type_table  # noqa: E402
+from kpi_rules.data.readers import read_table  # noqa: E402
+from kpi_rules.data.table import type_table  # noqa: E402
 from kpi_rules.engine import Evaluation, evaluate  # noqa: E402
-from kpi_rules.readers import read_table  # noqa: E402
-from kpi_rules.render import render_employee_sheets, render_html, render_markdown  # noqa: E402
-from kpi_rules.validate import validate_file  # noqa: E402
+from kpi_rules.policy.compiler import compile_policy  # noqa: E402
+from kpi_rules.policy.validate import validate_file  # noqa: E402
+from kpi_rules.report import render_employee_sheets, render_html, render_markdown  # noqa: E402
 
 # (policy, data, period): both locales, a cycle period and its roll-up review each.
 CASES = [

@@ -9,7 +9,7 @@ from importlib import import_module
 
 import click
 
-from .. import __version__
+from kpi_rules.common.version import __version__
 
 # Each command's module, imported only when that command runs (or help lists them all).
 COMMANDS = {"validate": "validate_cmd", "schema": "validate_cmd", "evaluate": "evaluate_cmd",
@@ -47,7 +47,7 @@ def main() -> None:
 
 def run() -> None:
     """The `kpi-rules` program: one command, then the process ends."""
-    from .. import perf
+    from kpi_rules.common import perf
 
     perf.one_run()
     main()

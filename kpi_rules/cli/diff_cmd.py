@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
-from ..diff import DiffError, Version, diff_policies, read_file_version, read_git_version
-from ..diff_render import RENDERERS
-from ..engine import PeriodChoiceError
-from ..messages import visible
-from ..readers import DataFileError, read_table
-from ..reporters import REPORTERS
-from . import main
+from kpi_rules.cli import main
+from kpi_rules.common.text import visible
+from kpi_rules.data.raw import DataFileError
+from kpi_rules.data.readers import read_table
+from kpi_rules.diff.compare import DiffError, Version, diff_policies, read_file_version, read_git_version
+from kpi_rules.diff.render import RENDERERS
+from kpi_rules.engine import PeriodChoiceError
+from kpi_rules.writers.problems import REPORTERS
 
 
 def _versions(paths: tuple[Path, ...], base: str | None) -> tuple[Version, Version]:

@@ -10,25 +10,28 @@ from typing import Any
 
 import click
 
-from ..compiler import compile_policy
-from ..data import type_table
-from ..engine import Evaluation, PeriodChoiceError
-from ..engine import evaluate as run_evaluation
-from ..messages import visible
-from ..output import atomic_writer, write_atomic, write_csv, write_json
-from ..perf import settle_loaded_data
-from ..problems import PolicyFileError
-from ..readers import DataFileError, read_table
-from ..reporters import REPORTERS
-from ..validate import validate_file
-from . import main
-from .report_options import (
+from kpi_rules.cli import main
+from kpi_rules.cli.report_options import (
     check_report_options,
     fail_on_template_error,
     render_kwargs,
     report_options,
     write_employee_sheets,
 )
+from kpi_rules.common.perf import settle_loaded_data
+from kpi_rules.common.text import visible
+from kpi_rules.data.raw import DataFileError
+from kpi_rules.data.readers import read_table
+from kpi_rules.data.table import type_table
+from kpi_rules.engine import Evaluation, PeriodChoiceError
+from kpi_rules.engine import evaluate as run_evaluation
+from kpi_rules.policy.compiler import compile_policy
+from kpi_rules.policy.problems import PolicyFileError
+from kpi_rules.policy.validate import validate_file
+from kpi_rules.writers.atomic import atomic_writer, write_atomic
+from kpi_rules.writers.problems import REPORTERS
+from kpi_rules.writers.results_csv import write_csv
+from kpi_rules.writers.results_json import write_json
 
 STREAMED: dict[str, tuple[Callable[..., None], bool]] = {"json": (write_json, True), "csv": (write_csv, False)}
 FORMATS = ("csv", "html", "json", "md")  # also each one's file extension
@@ -109,7 +112,7 @@ def _write(evaluation: Evaluation, fmt: str, target: Path | None, options: dict[
             with atomic_writer(target, binary=binary) as handle:
                 write(evaluation, handle)
     else:
-        from ..render import ReportTemplateError, render_html, render_markdown  # Jinja: for reports only
+        from kpi_rules.report import ReportTemplateError, render_html, render_markdown  # Jinja: for reports only
 
         render = render_markdown if fmt == "md" else render_html
         try:
@@ -184,8 +187,8 @@ def explain(policy: Path, data_file: Path, employee_id: str, period: str | None,
     Example:
       kpi-rules explain policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 --employee E001
     """
-    from ..explain import EmployeeNotFound
-    from ..explain import explain as explain_lines
+    from kpi_rules.explanation.person import EmployeeNotFound
+    from kpi_rules.explanation.person import explain as explain_lines
 
     evaluation = _evaluate(policy, data_file, period, encoding, sheet, columns)
     try:

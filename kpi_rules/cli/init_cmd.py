@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..scaffold import ScaffoldError, scaffold
-from . import main
+from kpi_rules.cli import main
+from kpi_rules.scaffold.create import ScaffoldError, scaffold
 
 
 @main.command()

@@ -10,9 +10,9 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ..engine import Evaluation
-from ..output import write_atomic
-from ..render import ReportTemplateError, render_employee_sheets, sheet_filenames
+from kpi_rules.engine import Evaluation
+from kpi_rules.report import ReportTemplateError, render_employee_sheets, sheet_filenames
+from kpi_rules.writers.atomic import write_atomic
 
 REPORT_FORMATS = ("md", "html")
 F = TypeVar("F", bound=Callable[..., Any])

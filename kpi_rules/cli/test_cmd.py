@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..policytest import run_files, test_files
-from ..policytest.report import REPORTS, Run
-from . import main
+from kpi_rules.cli import main
+from kpi_rules.policytest import run_files, test_files
+from kpi_rules.policytest.report import REPORTS, Run
 
 DEFAULT_FOLDERS = (Path("tests/policies"), Path("policies"))
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from ..problems import PolicyFileError
-from ..reporters import REPORTERS
-from ..resources import load_schema
-from ..validate import policy_files, validate_file
-from . import main
+from kpi_rules.cli import main
+from kpi_rules.common.resources import load_schema
+from kpi_rules.policy.problems import PolicyFileError
+from kpi_rules.policy.validate import policy_files, validate_file
+from kpi_rules.writers.problems import REPORTERS
 
 SCHEMAS = {"policy": "policy.schema.json", "results": "results.schema.json", "testcases": "testcases.schema.json"}
 

@@ -10,16 +10,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..data import Table
-from ..formula import ColumnEvaluator
-from ..model import Policy
-from ..perf import no_gc_pauses
-from ..periods import Period, PeriodError, parse_period, within
-from ..problems import KpiRulesError
-from ..reasons import Reason
-from ..results import PeriodResult
-from .period import evaluate_period
-from .rollup import rollup_result
+from kpi_rules.common.errors import KpiRulesError
+from kpi_rules.common.perf import no_gc_pauses
+from kpi_rules.common.periods import Period, PeriodError, parse_period, within
+from kpi_rules.data.table import Table
+from kpi_rules.engine.period import evaluate_period
+from kpi_rules.engine.rollup import rollup_result
+from kpi_rules.policy.formula import ColumnEvaluator
+from kpi_rules.policy.model import Policy
+from kpi_rules.results.model import PeriodResult
+from kpi_rules.results.reasons import Reason
 
 
 class PeriodChoiceError(KpiRulesError):

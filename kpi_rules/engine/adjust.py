@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..arrays import none_mask
-from ..formula import ColumnEvaluator, Fail, Formula
-from ..model import Adjustment, Suggestion, Veto
-from ..notes import FiredItems, RowNotes
-from ..reasons import Reason, Word
-from .scoring import FloatArray
+from kpi_rules.common.arrays import none_mask
+from kpi_rules.engine.scoring import FloatArray
+from kpi_rules.policy.formula import ColumnEvaluator, Fail, Formula
+from kpi_rules.policy.model import Adjustment, Suggestion, Veto
+from kpi_rules.results.notes import FiredItems, RowNotes
+from kpi_rules.results.reasons import Reason, Word
 
 _WHY = {Fail.DIV_ZERO: "div_zero", Fail.OVERFLOW: "overflow", Fail.TYPE: "type_error", Fail.DOMAIN: "domain_error"}
 

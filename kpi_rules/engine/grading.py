@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..model import Distribution, Grade, Policy
-from ..reasons import Reason
-from ..results import shown
-from .scoring import FloatArray, first_reached
+from kpi_rules.engine.scoring import FloatArray, first_reached
+from kpi_rules.policy.model import Distribution, Grade, Policy
+from kpi_rules.results.model import shown
+from kpi_rules.results.reasons import Reason
 
 
 def grade_of(grades: tuple[Grade, ...], finals: FloatArray) -> npt.NDArray[Any]:

@@ -9,18 +9,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..arrays import none_mask
-from ..data import Table
-from ..formula import ColumnEvaluator
-from ..model import Indicator, Plan, Policy
-from ..reasons import Reason
-from ..results import ERROR, STATUS, IndicatorColumns, PeriodResult
-from ..rounding import round_array
-from .adjust import apply_adjustments, apply_vetoes, suggestions_for
-from .grading import distribute, grade_of, pay_coefficients
-from .plans import score_plans
-from .scoring import ColumnPlan, FloatArray
-from .team import evaluate_team, mark_team_errors, team_rows
+from kpi_rules.common.arrays import none_mask
+from kpi_rules.common.rounding import round_array
+from kpi_rules.data.table import Table
+from kpi_rules.engine.adjust import apply_adjustments, apply_vetoes, suggestions_for
+from kpi_rules.engine.grading import distribute, grade_of, pay_coefficients
+from kpi_rules.engine.plans import score_plans
+from kpi_rules.engine.scoring import ColumnPlan, FloatArray
+from kpi_rules.engine.team import evaluate_team, mark_team_errors, team_rows
+from kpi_rules.policy.formula import ColumnEvaluator
+from kpi_rules.policy.model import Indicator, Plan, Policy
+from kpi_rules.results.model import ERROR, STATUS, IndicatorColumns, PeriodResult
+from kpi_rules.results.reasons import Reason
 
 
 def _take(table: Table, rows: npt.NDArray[np.intp]) -> Callable[[Any], Any]:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from ..formula import ColumnEvaluator, Fail
-from ..model import Plan
-from ..results import ERROR, EXCLUDED, ZERO
-from .scoring import ColumnPlan, FloatArray, Scored, score_plan
+from kpi_rules.engine.scoring import ColumnPlan, FloatArray, Scored, score_plan
+from kpi_rules.policy.formula import ColumnEvaluator, Fail
+from kpi_rules.policy.model import Plan
+from kpi_rules.results.model import ERROR, EXCLUDED, ZERO
 
 Positions = Sequence[npt.NDArray[np.intp]]  # per position in a role's plan list: each row's plan index (or -1)
 

@@ -7,14 +7,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..arrays import none_mask
-from ..model import Policy
-from ..notes import FiredItems, RowNotes
-from ..periods import parse_period
-from ..reasons import Reason, Word
-from ..results import STATUS, PeriodResult, shown
-from ..rounding import round_array
-from .grading import distribute, grade_of, pay_coefficients
+from kpi_rules.common.arrays import none_mask
+from kpi_rules.common.periods import parse_period
+from kpi_rules.common.rounding import round_array
+from kpi_rules.engine.grading import distribute, grade_of, pay_coefficients
+from kpi_rules.policy.model import Policy
+from kpi_rules.results.model import STATUS, PeriodResult, shown
+from kpi_rules.results.notes import FiredItems, RowNotes
+from kpi_rules.results.reasons import Reason, Word
 
 
 def _combine(policy: Policy, finals: list[tuple[str, float]]) -> float:

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..formula import ColumnEvaluator, Fail
-from ..model import Plan, Scale
+from kpi_rules.policy.formula import ColumnEvaluator, Fail
+from kpi_rules.policy.model import Plan, Scale
 
 FloatArray = npt.NDArray[np.float64]
 TOLERANCE = 1e-9

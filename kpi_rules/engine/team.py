@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..formula import ColumnEvaluator, Groups
-from ..model import Team
-from ..reasons import Reason
-from ..results import ERROR, FLAG_WORDS, TREATMENTS, PeriodResult, shown
-from .plans import PlanScores, score_plans
-from .scoring import ColumnPlan, FloatArray, first_reached
+from kpi_rules.engine.plans import PlanScores, score_plans
+from kpi_rules.engine.scoring import ColumnPlan, FloatArray, first_reached
+from kpi_rules.policy.formula import ColumnEvaluator, Groups
+from kpi_rules.policy.model import Team
+from kpi_rules.results.model import ERROR, FLAG_WORDS, TREATMENTS, PeriodResult, shown
+from kpi_rules.results.reasons import Reason
 
 
 @dataclass

@@ -8,10 +8,10 @@ Modelled on `opa test` (table-driven cases, coverage) and Cedar's
 
 from __future__ import annotations
 
-from .coverage import Coverage, CoverageReport
-from .loadfile import TEST_SUFFIXES, load_test_file, test_files
-from .model import Case, CaseResult, FileResult, Mismatch, TestFile
-from .runner import run_files
+from kpi_rules.policytest.coverage import Coverage, CoverageReport
+from kpi_rules.policytest.loadfile import TEST_SUFFIXES, load_test_file, test_files
+from kpi_rules.policytest.model import Case, CaseResult, FileResult, Mismatch, TestFile
+from kpi_rules.policytest.runner import run_files
 
 __all__ = [
     "TEST_SUFFIXES", "Case", "CaseResult", "Coverage", "CoverageReport", "FileResult", "Mismatch", "TestFile",

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Evaluation
-from ..engine.scoring import score_plan
-from ..formula import ColumnEvaluator
-from ..model import Plan, Policy, Scale
+from kpi_rules.engine import Evaluation
+from kpi_rules.engine.scoring import score_plan
+from kpi_rules.policy.formula import ColumnEvaluator
+from kpi_rules.policy.model import Plan, Policy, Scale
 
 SEGMENTS = ("below floor", "floor to target", "target to stretch", "at or above stretch")
 KINDS = ("band", "grade", "bonus", "deduction", "veto", "suggestion")

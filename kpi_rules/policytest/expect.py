@@ -6,8 +6,8 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from ..loader import Mark
-from .model import Expectation, Mismatch
+from kpi_rules.policy.loader import Mark
+from kpi_rules.policytest.model import Expectation, Mismatch
 
 NUMBER_FIELDS = ("final", "pay_coefficient", "individual", "team_score", "bonus", "deduction", "coefficient_team")
 TEXT_FIELDS = ("status", "grade", "grade_before_distribution", "veto")

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..loader import Loaded, SourceMap, load_file
-from ..problems import JsonPath, PolicyFileError, Problem
-from ..schema import check_shape
-from ..suggest import did_you_mean
-from ..validate import Validation
-from .model import EXPECT_FIELDS, Case, Expectation, TestFile
+from kpi_rules.common.suggest import did_you_mean
+from kpi_rules.policy.loader import Loaded, SourceMap, load_file
+from kpi_rules.policy.problems import JsonPath, PolicyFileError, Problem
+from kpi_rules.policy.schema import check_shape
+from kpi_rules.policy.validate import Validation
+from kpi_rules.policytest.model import EXPECT_FIELDS, Case, Expectation, TestFile
 
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
 SCHEMA = "testcases.schema.json"

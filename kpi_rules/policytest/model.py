@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..loader import Mark, SourceMap
-from ..validate import Validation
+from kpi_rules.policy.loader import Mark, SourceMap
+from kpi_rules.policy.validate import Validation
 
 # Fields an expectation may hold (schemas/testcases.schema.json, `$defs.expectation`).
 EXPECT_FIELDS = (

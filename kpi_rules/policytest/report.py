@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from ..reporters import _gh_escape, _snippet
-from ..validate import Validation
-from .coverage import KINDS, CoverageReport
-from .model import CaseResult, FileResult
+from kpi_rules.policy.validate import Validation
+from kpi_rules.policytest.coverage import KINDS, CoverageReport
+from kpi_rules.policytest.model import CaseResult, FileResult
+from kpi_rules.writers.problems import _gh_escape, _snippet
 
 
 @dataclass

@@ -8,17 +8,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..compiler import compile_policy
-from ..data import type_table
-from ..engine import evaluate
-from ..model import Policy
-from ..problems import KpiRulesError
-from ..readers import records_table
-from ..validate import Validation, validate_file
-from .coverage import Coverage
-from .expect import compare, show
-from .loadfile import load_test_file
-from .model import Case, CaseResult, FileResult, TestFile
+from kpi_rules.common.errors import KpiRulesError
+from kpi_rules.data.raw import records_table
+from kpi_rules.data.table import type_table
+from kpi_rules.engine import evaluate
+from kpi_rules.policy.compiler import compile_policy
+from kpi_rules.policy.model import Policy
+from kpi_rules.policy.validate import Validation, validate_file
+from kpi_rules.policytest.coverage import Coverage
+from kpi_rules.policytest.expect import compare, show
+from kpi_rules.policytest.loadfile import load_test_file
+from kpi_rules.policytest.model import Case, CaseResult, FileResult, TestFile
 
 SUMMARY_FIELDS = ("individual", "team_score", "bonus", "deduction", "coefficient_team", "final", "grade", "veto")
 

@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..engine import Evaluation
-from .context import employee_context, report_context
-from .environment import ReportTemplateError, render
+from kpi_rules.engine import Evaluation
+from kpi_rules.report.context import employee_context, report_context
+from kpi_rules.report.environment import ReportTemplateError, render
 
 __all__ = ["ReportTemplateError", "employee_context", "render_employee_sheets", "render_html", "render_markdown",
            "report_context", "sheet_filenames"]

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .numbers import fmt_num, fmt_pct
+from kpi_rules.report.numbers import fmt_num, fmt_pct
 
 WIDTH = 400
 LABEL_H = 16  # a bar's label line above it

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import Evaluation
-from ..periods import PeriodError, parse_period
-from ..results import shown
-from .labels import Labels
-from .stats import mean, rounded
+from kpi_rules.common.periods import PeriodError, parse_period
+from kpi_rules.engine import Evaluation
+from kpi_rules.report.stats import mean, rounded
+from kpi_rules.results.model import shown
+from kpi_rules.results.report_words import Labels
 
 Row = dict[str, Any]
 

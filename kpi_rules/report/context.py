@@ -10,14 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..engine import Evaluation
-from ..periods import PeriodError, parse_period
-from ..results import shown
-from .charts import line_chart
-from .collaboration import adjustments, peer_review, team_section
-from .labels import Labels, localize_reasons
-from .people import most_below, moves_by_employee, person, team_suggestions
-from .stats import overview
+from kpi_rules.common.periods import PeriodError, parse_period
+from kpi_rules.engine import Evaluation
+from kpi_rules.report.charts import line_chart
+from kpi_rules.report.collaboration import adjustments, peer_review, team_section
+from kpi_rules.report.people import most_below, moves_by_employee, person, team_suggestions
+from kpi_rules.report.stats import overview
+from kpi_rules.results.model import shown
+from kpi_rules.results.report_words import Labels, localize_reasons
 
 Row = dict[str, Any]
 

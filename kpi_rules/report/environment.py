@@ -24,12 +24,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ..messages import visible
-from ..problems import KpiRulesError
-from ..resources import resource_dir
-from .limits import end_budget, start_budget
-from .numbers import fmt_amount, fmt_num, fmt_pct, fmt_signed
-from .sandbox import ReportSandbox
+from kpi_rules.common.errors import KpiRulesError
+from kpi_rules.common.resources import resource_dir
+from kpi_rules.common.text import visible
+from kpi_rules.report.limits import end_budget, start_budget
+from kpi_rules.report.numbers import fmt_amount, fmt_num, fmt_pct, fmt_signed
+from kpi_rules.report.sandbox import ReportSandbox
 
 
 class ReportTemplateError(KpiRulesError):

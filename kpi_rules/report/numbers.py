@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..results import shown
+from kpi_rules.results.model import shown
 
 NONE = "—"
 

@@ -6,10 +6,10 @@ import re
 from collections import Counter
 from typing import Any
 
-from ..model import Policy
-from .charts import bar_chart, line_chart
-from .labels import Labels, localize_reasons
-from .stats import below_target
+from kpi_rules.policy.model import Policy
+from kpi_rules.report.charts import bar_chart, line_chart
+from kpi_rules.report.stats import below_target
+from kpi_rules.results.report_words import Labels, localize_reasons
 
 Row = dict[str, Any]
 

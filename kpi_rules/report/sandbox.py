@@ -30,7 +30,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import Context
 from jinja2.visitor import NodeTransformer
 
-from .limits import (
+from kpi_rules.report.limits import (
     FILTER_CHECKS,
     METHOD_CHECKS,
     TICK_EVERY,

@@ -11,9 +11,9 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from ..model import Policy
-from ..results import shown
-from .charts import bar_chart
+from kpi_rules.policy.model import Policy
+from kpi_rules.report.charts import bar_chart
+from kpi_rules.results.model import shown
 
 Row = dict[str, Any]
 TOP_N = 3

@@ -1,0 +1,123 @@
+"""What every reader returns: a file's cells as read, column by column, with the line each
+row came from; and the errors a file that cannot be read at all raises.
+
+No typing happens here (that is `table.py`); a reader only gets the cells out faithfully.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kpi_rules.common.errors import KpiRulesError
+from kpi_rules.data.csvbytes import FloatArray, LazyColumns
+from kpi_rules.results.reasons import Reason
+
+ENCODINGS = ("utf-8", "gb18030")
+MAX_CELL = 10 * 1024 * 1024  # characters in one CSV cell (Python's csv stops at 131072)
+
+
+class DataFileError(KpiRulesError):
+    """The data file cannot be read at all (not a row problem)."""
+
+
+@dataclass
+class RawTable:
+    """Cells as read, column by column; `lines[i]` is where row i starts in the file."""
+
+    file: str
+    sha256: str
+    header: list[str]
+    columns: MutableMapping[str, list[Any]]
+    lines: list[int]
+    row_errors: dict[int, list[str]] = field(default_factory=dict)
+    encoding: str = ""
+    notes: list[str] = field(default_factory=list)  # what was read but not used (a column without a header)
+    # A column's cells as written in the file, where a reader typed some of them
+    # (YAML's `0012` read as 12): text columns use these.
+    texts: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.lines)
+
+    def numbers(self, name: str) -> FloatArray | None:
+        """The column as numbers, where the reader can tell every cell is a plain number or
+        empty (see csvbytes); None: type its cells one by one."""
+        return self.columns.numbers(name) if isinstance(self.columns, LazyColumns) else None
+
+    def rename(self, mapping: dict[str, str]) -> None:
+        """Use the file's column HEADER as NAME, for each NAME -> HEADER in `mapping`."""
+        for name, header in mapping.items():
+            if header not in self.columns:
+                raise DataFileError(f"{self.file}: --column {name}={header}: there is no column `{header}`")
+            if isinstance(self.columns, LazyColumns):
+                self.columns.rename(header, name)
+            else:
+                self.columns[name] = self.columns.pop(header)
+            if header in self.texts:
+                self.texts[name] = self.texts.pop(header)
+            self.header[self.header.index(header)] = name
+
+
+def decode_text(raw: bytes, file: str, encoding: str | None) -> tuple[str, str]:
+    """Text and the encoding used: UTF-8 (BOM or not), else GB18030 (Chinese Excel)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    for candidate in (encoding,) if encoding else ENCODINGS:
+        try:
+            return raw.decode(candidate), candidate
+        except (UnicodeDecodeError, LookupError) as exc:
+            if encoding:
+                raise DataFileError(f"{file}: cannot be read as {encoding}: {exc}") from exc
+    raise DataFileError(f"{file}: the text is neither UTF-8 nor GB18030; save it as UTF-8 or pass --encoding")
+
+
+def records_table(file: str, digest: str, records: list[Any], lines: list[int]) -> RawTable:
+    """A table of records (JSON objects, YAML mappings); `lines[i]` is where record i stands."""
+    header: list[str] = []
+    seen: set[str] = set()
+    errors: dict[int, list[str]] = {}
+    for i, record in enumerate(records):
+        if not isinstance(record, dict):
+            errors[i] = [Reason("not_a_record", record=lines[i])]
+            continue
+        for key in record:
+            if key not in seen:
+                seen.add(key)
+                header.append(str(key))
+    columns = {
+        key: [r.get(key) if isinstance(r, dict) else None for r in records] for key in header
+    }
+    return RawTable(file, digest, header, columns, lines, errors)
+
+
+def headerless_notes(header: list[str], rows: Sequence[Sequence[Any]], lines: list[int]) -> list[str]:
+    """A note for each column without a header that holds something (its cells are not read)."""
+    notes = []
+    for k in (k for k, name in enumerate(header) if not name):
+        first = next((line for row, line in zip(rows, lines)
+                      if k < len(row) and row[k] is not None and str(row[k]).strip()), None)
+        if first is not None:
+            notes.append(f"column {k + 1} ({_letter(k)}) has no header, so its cells (the first on "
+                         f"line {first}) are not read; give it a header or delete it")
+    return notes
+
+
+def _letter(k: int) -> str:
+    """The spreadsheet letter of the 0-based column k: 0 -> A, 26 -> AA."""
+    letters = ""
+    k += 1
+    while k:
+        k, rest = divmod(k - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def check_header(file: str, header: list[str], row: str = "line 1") -> None:
+    duplicates = sorted({h for h in header if h and header.count(h) > 1})
+    if duplicates:
+        raise DataFileError(f"{file}: {row}: the column(s) {', '.join(duplicates)} appear more than once")

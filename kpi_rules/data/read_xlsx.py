@@ -1,0 +1,39 @@
+"""Excel workbooks (.xlsx) read with openpyxl, in read-only mode."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from kpi_rules.data.raw import DataFileError, RawTable, check_header, headerless_notes, records_table
+
+
+def read_xlsx(raw: bytes, file: str, digest: str, sheet: str | None) -> RawTable:
+    try:
+        import openpyxl
+    except ImportError as exc:
+        raise DataFileError("reading .xlsx files needs openpyxl: pip install 'kpi-rules[xlsx]'") from exc
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        if sheet is not None and sheet not in book.sheetnames:
+            raise DataFileError(f"{file}: no sheet named {sheet!r}; sheets: {', '.join(book.sheetnames)}")
+        ws = book[sheet] if sheet else book.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        records: list[Sequence[Any]] = []
+        lines: list[int] = []
+        for number, row in enumerate(rows, start=2):
+            if any(cell is not None and str(cell).strip() != "" for cell in row):
+                records.append(row)
+                lines.append(number)
+    except DataFileError:
+        raise
+    except Exception as exc:  # openpyxl raises anything from zipfile, XML parsers and its own checks
+        raise DataFileError(f"{file}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from exc
+    check_header(file, header, "row 1")
+    rows_as_dicts = [{h: row[i] if i < len(row) else None for i, h in enumerate(header) if h} for row in records]
+    header += [""] * (max(map(len, records), default=0) - len(header))  # cells right of the last header
+    table = records_table(file, digest, rows_as_dicts, lines)
+    table.notes = headerless_notes(header, records, lines)
+    return table

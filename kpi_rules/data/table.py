@@ -1,0 +1,153 @@
+"""Typed rows: raw cells checked against the policy's `inputs`.
+
+A bad cell makes its row an error naming the column and the line; every
+other row goes on. Numbers become float64 columns with NaN for "absent",
+so the engine can work on whole columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kpi_rules.common.arrays import none_mask
+from kpi_rules.common.perf import no_gc_pauses
+from kpi_rules.common.periods import Period, PeriodError, parse_period
+from kpi_rules.common.suggest import closest, did_you_mean
+from kpi_rules.data.cells import FloatArray, text_column, typed_column
+from kpi_rules.data.raw import RawTable
+from kpi_rules.policy.model import Input, Policy
+from kpi_rules.results.notes import RowNotes
+from kpi_rules.results.reasons import Reason, Word
+
+RESERVED = ("employee_id", "role", "name", "team", "period")
+
+
+@dataclass
+class Table:
+    """Typed rows of one data file. `errors[i]` lists why row i cannot be rated."""
+
+    file: str
+    sha256: str
+    lines: list[int]
+    text: dict[str, npt.NDArray[Any]]  # reserved columns and string inputs, object arrays (None: absent)
+    numbers: dict[str, FloatArray]  # number/integer/boolean inputs (NaN: absent)
+    errors: RowNotes
+    role_code: npt.NDArray[np.intp]  # index into the policy's roles, -1 where absent or unknown
+    id_first: npt.NDArray[np.intp]  # the first row with the same employee_id, -1 where it is absent
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.lines)
+
+    def column(self, name: str) -> Any:
+        return self.numbers[name] if name in self.numbers else self.text[name]
+
+
+def _default(spec: Input) -> Any:
+    if spec.type == "boolean":
+        return 1.0 if spec.default else 0.0
+    return spec.default
+
+
+def type_table(policy: Policy, raw: RawTable) -> Table:
+    """Type every cell of `raw` against the policy's inputs; bad cells become row errors."""
+    with no_gc_pauses():
+        return _type_table(policy, raw)
+
+
+def _type_table(policy: Policy, raw: RawTable) -> Table:
+    n = raw.n
+    errors = RowNotes(n, {i: list(v) for i, v in raw.row_errors.items()})
+    notes: list[str] = list(raw.notes)
+    header = set(raw.header)
+
+    def fail(i: int, code: str, **params: Any) -> None:
+        errors[i].append(Reason(code, line=raw.lines[i], **params))
+
+    def cells(name: str, as_written: bool = False) -> list[Any]:
+        return (as_written and raw.texts.get(name)) or raw.columns.get(name, [None] * n)
+
+    text = {name: text_column((raw.texts.get(name) or raw.columns.get(name)), n) for name in RESERVED}
+    numbers: dict[str, FloatArray] = {}
+    for name, spec in policy.inputs.items():
+        if name not in header:
+            hint = did_you_mean(name, raw.header)
+            if spec.required:
+                notes.append(f"the required column `{name}` is not in the file" + (f"; {hint}" if hint else ""))
+        plain = raw.numbers(name) if spec.type in ("number", "integer") else None
+        values, bad = typed_column(spec, partial(cells, name, as_written=spec.type == "string"), plain)
+        for i, reason in bad.items():
+            fail(i, "cell", column=name, problem=reason)
+        absent = none_mask(values) if values.dtype == object else np.isnan(values)
+        absent[list(bad)] = False
+        if spec.default is not None:
+            values[absent] = _default(spec)
+        elif spec.required:
+            for row in np.flatnonzero(absent):
+                fail(int(row), "empty_required" if name in header else "column_absent", column=name)
+        (text if spec.type == "string" else numbers)[name] = values
+    # A team key other than `team` is an input, checked (and defaulted) like any other.
+    required = ["employee_id", "role"] + (["team"] if policy.team and policy.team.key == "team" else [])
+    for name in required:
+        if name not in header:
+            notes.append(f"the required column `{name}` is not in the file")
+        for row in np.flatnonzero(none_mask(text[name])):
+            fail(int(row), "empty_required" if name in header else "column_absent", column=name)
+    role_code = _check_roles(policy, text["role"], fail)
+    _check_periods(policy, text["period"], fail)
+    return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, role_code, _first_rows(text["employee_id"]),
+                 notes)
+
+
+def _first_rows(ids: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
+    """For each row, the first row with the same employee_id (itself if none before), -1 without
+    one: the engine finds repeated employees from these in whole-column operations."""
+    first: dict[Any, int] = {}
+    out = np.fromiter(map(first.setdefault, ids.tolist(), range(len(ids))), dtype=np.intp, count=len(ids))
+    out[none_mask(ids)] = -1
+    return out
+
+
+def _check_roles(policy: Policy, roles: npt.NDArray[Any], fail: Any) -> npt.NDArray[np.intp]:
+    """Each row's role as an index into the policy's roles (-1: absent or unknown, an error)."""
+    index = {role: k for k, role in enumerate(policy.roles)}
+    codes = np.fromiter(map(index.get, roles.tolist(), repeat(-1)), dtype=np.intp, count=len(roles))
+    for i in np.flatnonzero(codes < 0).tolist():
+        role = roles[i]
+        if role is not None:
+            close = closest(role, policy.roles)
+            if close:
+                fail(i, "unknown_role_close", role=role, closest=close)
+            else:
+                fail(i, "unknown_role", role=role, roles=", ".join(policy.roles))
+    return codes
+
+
+def _check_periods(policy: Policy, periods: npt.NDArray[Any], fail: Any) -> None:
+    """Periods written as the format writes them (2024Q2 -> 2024-Q2), each distinct text read once."""
+    read: dict[str, Period | Reason] = {}
+    for text in set(periods.tolist()) - {None}:
+        try:
+            read[text] = parse_period(text)
+        except PeriodError:
+            read[text] = Reason("not_period", value=str(text).strip())
+    if not read:
+        return
+    for i, text in enumerate(periods.tolist()):
+        if text is None:
+            continue
+        period = read[text]
+        if isinstance(period, Reason):
+            fail(i, "cell", column="period", problem=period)
+            continue
+        periods[i] = str(period)
+        if period.kind != policy.period:
+            fail(i, "cell", column="period", problem=Reason(
+                "wrong_period_kind", period=str(period), kind=Word(period.kind), cycle=Word(policy.period)))

@@ -1,0 +1,28 @@
+"""Policy formulas: parse once (allow-listed), evaluate over columns."""
+
+from kpi_rules.policy.formula.aggregate import Groups
+from kpi_rules.policy.formula.evaluator import ColumnEvaluator, Outcome
+from kpi_rules.policy.formula.parse import (
+    AGGREGATE_FUNCTIONS,
+    BASE_FUNCTIONS,
+    NUMERIC_FUNCTIONS,
+    SUGGESTION_FUNCTIONS,
+    Formula,
+    FormulaIssue,
+    parse,
+)
+from kpi_rules.policy.formula.vector import Fail
+
+__all__ = [
+    "AGGREGATE_FUNCTIONS",
+    "BASE_FUNCTIONS",
+    "NUMERIC_FUNCTIONS",
+    "SUGGESTION_FUNCTIONS",
+    "ColumnEvaluator",
+    "Fail",
+    "Formula",
+    "FormulaIssue",
+    "Groups",
+    "Outcome",
+    "parse",
+]

@@ -1,0 +1,203 @@
+"""Every word the report templates print, per locale (`en`, `zh-CN`), and the
+engine's fixed reason sentences in the report's language.
+
+Templates read these as `t.<key>`; a key with `{name}` fields is filled with
+the `fill` filter. Nothing English is printed into a zh-CN report, nor Chinese
+into an en one, except the data and the policy's own texts.
+"""
+
+from __future__ import annotations
+
+from kpi_rules.results.reasons import say
+
+EN: dict[str, str] = {
+    "report_title": "Performance review report", "sheet_title": "Review sheet",
+    "kind_period": "Appraisal of one period", "kind_rollup": "Overall review of the period's appraisals",
+    "contents": "Contents", "generated": "Generated", "list_sep": ", ", "name_id": "{name} ({id})",
+    "label_unit": "{label} ({unit})", "paren": "{label} ({detail})", "reason_sep": "; ",
+    "period_rows": "{period}: {rows}",
+    "peer_heading": "Peer review: {label}", "team_below": "Indicators most often below target: {items}.",
+    "policy": "Policy", "policy_id": "Policy id", "version": "Version", "sha256": "SHA-256", "period": "Period",
+    "kind": "Kind", "data_file": "Data file", "data_sha256": "Data SHA-256", "rows_in_period": "Rows in this report",
+    "rated": "Rated", "not_rated": "Not rated", "errors": "Errors", "effective": "Effective",
+    "effective_range": "{start} to {end}", "open_end": "open end",
+    "other_periods": "Rows of other periods in the file (not in this report)",
+    "sec_overview": "Team performance overview", "sec_collaboration": "Collaboration and communication",
+    "sec_individual": "Individual results and growth", "sec_suggestions": "Improvement suggestions",
+    "sec_problems": "Data problems",
+    "department": "Whole department", "no_team": "(no team)", "team_named": "Team {team}",
+    "headcount": "Rated people", "mean_final": "Mean final score", "median_final": "Median final score",
+    "range_final": "Lowest – highest", "figure": "Figure", "value": "Value",
+    "grade_distribution": "Grade distribution", "grade": "Grade", "grade_label": "Description", "people": "People",
+    "share": "Share", "group_attainment": "Indicator groups: mean attainment against target",
+    "indicator_group": "Indicator group", "group_indicators": "Indicators", "mean_achievement": "Mean achievement",
+    "mean_score": "Mean score", "ungrouped": "Other", "top_indicators": "Strongest indicators",
+    "bottom_indicators": "Weakest indicators", "indicator": "Indicator", "below_target": "Below target",
+    "count_of": "{count} of {of}",
+    "rollup_no_indicators": "Indicator details are in each period's report; this review combines the periods' "
+                            "final scores.",
+    "distribution": "Forced distribution", "no_distribution": "The policy has no forced distribution.",
+    "scope_team": "Each team is ranked on its own", "scope_all": "The whole department is ranked together",
+    "mode_enforce": "enforced: grades over their quota move down one grade",
+    "mode_check": "checked only: nobody's grade is changed",
+    "min_group": "groups with fewer than {n} rated people are exempt",
+    "dist_summary": "{scope}; {mode}; {min_group}.",
+    "dist_group": "Group {group}: {size} rated", "exempt": "Exempt: fewer than {n} rated people.",
+    "rule": "Rule", "places": "Places", "holders": "Holders", "result": "Result",
+    "rule_max": "at most {share}", "rule_min": "at least {share}", "moved_n": "{n} moved down",
+    "would_move_n": "{n} over quota (not moved)", "within_quota": "within quota", "met": "met",
+    "not_met": "not met", "moves": "Moved down", "would_moves": "Over quota (check mode: not moved)",
+    "employee": "Employee", "name": "Name", "from_grade": "From", "to_grade": "To", "final": "Final score",
+    "tie": "Tie", "tied": "tied at the cut", "ties_note": "{n} people tied at the cut moved down together.",
+    "team_indicators": "Team indicators", "no_team_section": "The policy has no team indicators.",
+    "apply_blend": "Each total = {individual} of the individual score + {team} of the team score.",
+    "apply_coefficient": "Each final score = (individual score + bonuses − deductions) × the team coefficient:",
+    "coef_step": "team score ≥ {min}: × {value}", "coef_else": "otherwise: × {value}",
+    "team": "Team", "members": "Members", "team_score": "Team score", "coefficient": "Coefficient",
+    "formula": "Formula", "target": "Target", "weight": "Weight",
+    "actual": "Actual", "achievement": "Achievement", "score": "Score", "points": "Points", "flags": "Notes",
+    "adjustments": "Bonuses, deductions and vetoes", "no_adjustments": "The policy has no bonus, deduction or veto.",
+    "kind_bonus": "Bonus", "kind_deduction": "Deduction", "kind_veto": "Veto", "item": "Item", "type": "Type",
+    "condition": "Condition", "effect": "Effect", "fired_for": "Fired for", "who": "Who",
+    "effect_points_plus": "+{points}", "effect_points_minus": "−{points}",
+    "effect_veto": "grade set to {grade}", "bonus_cap": "Bonus points count up to {cap} in total.",
+    "deduction_cap": "Deduction points count up to {cap} in total.",
+    "rollup_adjustments": "Bonuses and deductions are counted in each period's appraisal; a veto in any rated "
+                          "period also applies to this review.",
+    "peer_review": "Peer review", "ratings": "Ratings", "mean": "Mean", "median": "Median", "lowest": "Lowest",
+    "highest": "Highest", "scale_range": "Scale {min} to {max}.",
+    "role": "Role", "status": "Status", "data_line": "Data line", "indicators": "Indicators",
+    "individual_score": "Individual score", "bonus": "Bonus", "deduction": "Deduction",
+    "team_coefficient": "Team coefficient", "pay_coefficient": "Pay coefficient", "result_heading": "Result",
+    "veto_note": "Veto {label}: the grade is {grade} whatever the score.",
+    "move_note": "Forced distribution: {before} → {after}.",
+    "move_tied": "Tied with others at the cut; all moved down together.",
+    "move_check": "Over the {before} quota (check mode: the grade is not changed).",
+    "notes": "Notes", "profile_chart": "Indicator scores (the line marks 100, on target)",
+    "trend": "Final score by period", "none": "none", "not_rated_text": "No score: see the reasons below.",
+    "rated_adjustments": "Bonuses: {bonuses}. Deductions: {deductions}.",
+    "status_rated": "rated", "status_not_rated": "not rated", "status_error": "error", "trend_absent": "no row",
+    "flag_missing_input": "input missing", "flag_div_zero": "division by zero", "flag_overflow": "number too large",
+    "flag_type_error": "wrong type", "flag_domain_error": "outside the function's domain",
+    "flag_no_achievement": "achievement cannot be computed", "flag_missing": "no value", "flag_zero": "scored 0",
+    "flag_excluded": "left out; other weights rescaled", "flag_error": "the row is an error",
+    "per_employee": "For each employee", "per_team": "For each team",
+    "often_below": "Indicators most often below target", "suggestion": "Suggestion",
+    "no_suggestions": "No suggestion applies.",
+    "rollup_no_suggestions": "Suggestions are made in each period's report.",
+    "problems_intro": "Every row that was not rated or is an error, with its reason.",
+    "no_problems": "None: every row was rated.", "reason": "Reason", "data_notes": "Notes on the data file",
+    "your_team": "Your team's figures", "department_figures": "Department figures",
+    "chart_grades": "Grade distribution chart", "chart_team": "Mean indicator score, team {team}",
+    "chart_trend_team": "Mean final score by period and team", "target_line": "target",
+    # the engine's fixed sentences (reasons), in words for this locale
+}
+
+ZH: dict[str, str] = {
+    "report_title": "绩效考核报告", "sheet_title": "绩效面谈表",
+    "kind_period": "单期考核", "kind_rollup": "总评(由各期考核结果汇总)",
+    "contents": "目录", "generated": "生成时间", "list_sep": "、", "name_id": "{name}({id})",
+    "label_unit": "{label}({unit})", "paren": "{label}({detail})", "reason_sep": ";",
+    "period_rows": "{period}:{rows}行",
+    "peer_heading": "同事互评:{label}", "team_below": "最常未达标的指标:{items}。",
+    "policy": "考核方案", "policy_id": "方案编号", "version": "版本", "sha256": "方案校验值(SHA-256)",
+    "period": "考核期间", "kind": "类型", "data_file": "数据文件", "data_sha256": "数据校验值(SHA-256)",
+    "rows_in_period": "本报告数据行数", "rated": "已评定", "not_rated": "未评定", "errors": "数据有误",
+    "effective": "生效日期", "effective_range": "{start} 至 {end}", "open_end": "长期有效",
+    "other_periods": "文件中其他期间的行数(不在本报告内)",
+    "sec_overview": "团队绩效总览", "sec_collaboration": "协作与沟通", "sec_individual": "个人能力提升",
+    "sec_suggestions": "改进与优化建议", "sec_problems": "数据问题",
+    "department": "全部门", "no_team": "(未分组)", "team_named": "团队 {team}",
+    "headcount": "已评定人数", "mean_final": "最终得分平均值", "median_final": "最终得分中位数",
+    "range_final": "最低分 – 最高分", "figure": "项目", "value": "数值",
+    "grade_distribution": "等级分布", "grade": "等级", "grade_label": "说明", "people": "人数", "share": "占比",
+    "group_attainment": "各指标组平均目标达成情况", "indicator_group": "指标组", "group_indicators": "包含指标",
+    "mean_achievement": "平均达成率", "mean_score": "平均得分", "ungrouped": "其他",
+    "top_indicators": "表现最好的指标", "bottom_indicators": "表现最弱的指标", "indicator": "指标",
+    "below_target": "未达标", "count_of": "{of}人中{count}人",
+    "rollup_no_indicators": "指标明细见各期考核报告;总评由各期最终得分汇总而成。",
+    "distribution": "强制分布", "no_distribution": "本方案未设置强制分布。",
+    "scope_team": "各团队分别排名", "scope_all": "全部门统一排名",
+    "mode_enforce": "强制执行:超出名额者降一档", "mode_check": "仅检查:不调整任何人的等级",
+    "min_group": "已评定不足{n}人的组不适用",
+    "dist_summary": "{scope};{mode};{min_group}。", "dist_group": "{group}组:已评定{size}人",
+    "exempt": "不适用:已评定人数不足{n}人。", "rule": "规则", "places": "名额", "holders": "实际人数",
+    "result": "结果", "rule_max": "不超过{share}", "rule_min": "不少于{share}", "moved_n": "{n}人降档",
+    "would_move_n": "{n}人超出名额(未调整)", "within_quota": "未超出名额", "met": "已满足", "not_met": "未满足",
+    "moves": "降档名单", "would_moves": "超出名额名单(仅检查,未调整)", "employee": "员工", "name": "姓名",
+    "from_grade": "原等级", "to_grade": "调整后等级", "final": "最终得分", "tie": "同分",
+    "tied": "与名额边界同分", "ties_note": "{n}人与名额边界同分,一并降档。",
+    "team_indicators": "团队指标", "no_team_section": "本方案未设置团队指标。",
+    "apply_blend": "个人合计 = 个人得分 × {individual} + 团队得分 × {team}。",
+    "apply_coefficient": "最终得分 =(个人得分 + 加分 − 扣分)× 团队系数:",
+    "coef_step": "团队得分 ≥ {min}:× {value}", "coef_else": "其余:× {value}",
+    "team": "团队", "members": "人数", "team_score": "团队得分", "coefficient": "团队系数", "formula": "公式",
+    "target": "目标值", "weight": "权重", "actual": "实际值", "achievement": "达成率", "score": "得分",
+    "points": "折算分", "flags": "备注",
+    "adjustments": "加分项、扣分项与一票否决", "no_adjustments": "本方案未设置加分项、扣分项或一票否决。",
+    "kind_bonus": "加分项", "kind_deduction": "扣分项", "kind_veto": "一票否决", "item": "项目", "type": "类别",
+    "condition": "条件", "effect": "效果", "fired_for": "触发人数", "who": "人员",
+    "effect_points_plus": "加{points}分", "effect_points_minus": "扣{points}分", "effect_veto": "等级定为{grade}",
+    "bonus_cap": "加分合计最多{cap}分。", "deduction_cap": "扣分合计最多{cap}分。",
+    "rollup_adjustments": "加分、扣分在各期考核中计算;任一已评定期间的一票否决同样适用于总评。",
+    "peer_review": "同事互评", "ratings": "评价数", "mean": "平均", "median": "中位数", "lowest": "最低",
+    "highest": "最高", "scale_range": "评分范围 {min} 至 {max}。",
+    "role": "岗位", "status": "状态", "data_line": "数据行", "indicators": "指标明细",
+    "individual_score": "个人得分", "bonus": "加分", "deduction": "扣分", "team_coefficient": "团队系数",
+    "pay_coefficient": "绩效系数", "result_heading": "考核结果",
+    "veto_note": "一票否决({label}):无论得分多少,等级定为{grade}。",
+    "move_note": "强制分布:{before} → {after}。", "move_tied": "与名额边界处的其他人同分,一并降档。",
+    "move_check": "超出{before}等级名额(仅检查,等级未调整)。",
+    "notes": "说明", "profile_chart": "各指标得分(竖线为100分,即达到目标)", "trend": "各期最终得分",
+    "none": "无", "not_rated_text": "本期无得分,原因见下。", "rated_adjustments": "加分:{bonuses}。扣分:{deductions}。",
+    "status_rated": "已评定", "status_not_rated": "未评定", "status_error": "数据有误", "trend_absent": "无数据",
+    "flag_missing_input": "输入数据缺失", "flag_div_zero": "除数为0", "flag_overflow": "数值溢出",
+    "flag_type_error": "类型错误", "flag_domain_error": "超出函数定义域", "flag_no_achievement": "无法计算达成率",
+    "flag_missing": "无值", "flag_zero": "按0分计", "flag_excluded": "不计入,其余权重按比例放大",
+    "flag_error": "本行记为数据有误",
+    "per_employee": "个人建议", "per_team": "团队建议", "often_below": "最常未达标的指标", "suggestion": "建议",
+    "no_suggestions": "没有适用的改进建议。", "rollup_no_suggestions": "改进建议见各期考核报告。",
+    "problems_intro": "以下列出所有未评定或数据有误的行及其原因,不隐瞒任何一行。",
+    "no_problems": "无:所有数据行均已评定。", "reason": "原因", "data_notes": "数据文件提示",
+    "your_team": "所在团队数据", "department_figures": "全部门数据",
+    "chart_grades": "等级分布图", "chart_team": "团队 {team} 各指标平均得分",
+    "chart_trend_team": "各团队各期平均最终得分", "target_line": "目标",
+}
+
+CATALOGUE = {"en": EN, "zh-CN": ZH}
+
+
+class Labels(dict[str, str]):
+    """The catalogue of one locale, with helpers for status and flag words."""
+
+    def __init__(self, locale: str) -> None:
+        super().__init__(CATALOGUE.get(locale, EN))
+        self.locale = locale if locale in CATALOGUE else "en"
+
+    def status(self, status: str) -> str:
+        return self.get(f"status_{status}", status)
+
+    def flag(self, flag: str) -> str:
+        return self.get(f"flag_{flag}", flag)
+
+    def fill(self, key: str, **values: object) -> str:
+        return self[key].format(**values)
+
+    def who(self, name: object, employee_id: object) -> str:
+        """`Name (E001)`, or the id alone when the data has no name."""
+        shown_id = "—" if employee_id is None else str(employee_id)
+        return self.fill("name_id", name=name, id=shown_id) if name else shown_id
+
+
+# Reasons the report already shows in its own words (the grade's veto note, the distribution move).
+_COVERED = {"distribution_move", "distribution_tie", "veto_sets_grade"}
+
+
+def localize_reasons(reasons: list[str], t: Labels) -> list[str]:
+    """A row's reasons in the report's words, leaving out those the report shows elsewhere."""
+    return [localize_reason(r, t) for r in reasons if getattr(r, "code", None) not in _COVERED]
+
+
+def localize_reason(reason: str, t: Labels) -> str:
+    """An engine reason in the report's language; the policy's own text as it is."""
+    return say(reason, t.locale)

@@ -1,0 +1,82 @@
+"""The rows of the results CSV, made a column at a time.
+
+One row per employee with the fields of `results_csv.CSV_FIELDS` and a `score_<id>`
+column per indicator, the values as the results JSON shows them. Cells that
+begin with `= + - @` (or a tab or CR) are escaped with a leading `'` so that a
+spreadsheet never runs them as formulas. A test holds the rows equal to those
+made from `PeriodResult.employee_rows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kpi_rules.results.model import PeriodResult, shown_column
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    """Text a spreadsheet shows as text: a leading `= + - @` (a formula) gets a `'` before it."""
+    return "'" + value if value.startswith(DANGEROUS) else value
+
+
+def _texts(values: list[Any]) -> list[Any]:
+    """Text cells: None empty, each distinct text escaped once."""
+    made: dict[Any, Any] = {}
+    for value in set(values):
+        made[value] = "" if value is None else safe_text(value) if isinstance(value, str) else value
+    return list(map(made.__getitem__, values))
+
+
+def _numbers(values: list[float | int | None]) -> list[Any]:
+    return ["" if v is None else v for v in values]
+
+
+def _lists(n: int, lists: dict[int, list[str]], rows: npt.NDArray[np.bool_] | None = None) -> list[str]:
+    out = [""] * n
+    for i, items in lists.items():
+        if rows is None or rows[i]:
+            out[i] = safe_text("; ".join(map(str, items)))
+    return out
+
+
+def csv_rows(res: PeriodResult, start: int, stop: int, indicator_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Rows start..stop-1 of the results CSV (without the header)."""
+    stop = min(stop, res.n)
+    n, d, part = stop - start, res.decimals, slice(start, stop)
+    if n <= 0:
+        return []
+    rated = res.status[part] == "rated"
+    rated_list = rated.tolist()
+
+    def numbers(name: str) -> list[Any]:
+        values = getattr(res, name)
+        if not len(values):
+            return [""] * n
+        return _numbers([v if r else None for v, r in zip(shown_column(values[part], d), rated_list)])
+
+    def texts(values: npt.NDArray[Any], only_rated: bool = False) -> list[Any]:
+        if not len(values):
+            return [""] * n
+        shown = values[part].tolist()
+        return _texts([v if r else None for v, r in zip(shown, rated_list)] if only_rated else shown)
+
+    periods = [p or res.period for p in res.row_period[part].tolist()] if len(res.row_period) else [res.period] * n
+    columns = [
+        texts(res.employee_id), texts(res.name), texts(res.role), texts(res.team), _texts(periods),
+        res.status[part].tolist(), numbers("individual"), numbers("team_score"), numbers("bonus"),
+        numbers("deduction"), numbers("coefficient_team"), numbers("final"), texts(res.grade, True),
+        texts(res.grade_before_distribution, True), numbers("pay_coefficient"), texts(res.veto, True),
+        _lists(n, res.bonuses.sparse(start, stop), rated), _lists(n, res.deductions.sparse(start, stop), rated),
+        _lists(n, res.reasons.sparse(start, stop)),
+    ]
+    for ind_id in indicator_ids:
+        ind = res.indicators[ind_id]
+        shows = (ind.applies[part] & rated).tolist()
+        columns.append(_numbers([v if s else None for v, s in zip(shown_column(ind.score[part]), shows)]))
+    return list(zip(*columns))

@@ -1,0 +1,1 @@
+"""Maintainer scripts run from a checkout (never shipped in the wheel)."""
