@@ -24,29 +24,46 @@ EXTENSIONS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jso
               ".yml": "yaml", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 
 
-def read_table(path: str | Path, encoding: str | None = None, sheet: str | None = None) -> RawTable:
+def format_of(name: str) -> str | None:
+    """The format name a file's extension stands for (`.yml` -> `yaml`), or None."""
+    return EXTENSIONS.get(Path(name).suffix.lower())
+
+
+def read_table(path: str | Path, encoding: str | None = None, sheet: str | None = None,
+               fmt: str | None = None) -> RawTable:
+    """Read a data file; its format from `fmt` (a name of FORMATS) or else its extension."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataFileError(f"{path}: cannot be read: {exc.strerror}") from exc
+    return read_bytes(raw, str(path), fmt=fmt, encoding=encoding, sheet=sheet)
+
+
+def read_bytes(raw: bytes, file: str, *, fmt: str | None = None, encoding: str | None = None,
+               sheet: str | None = None) -> RawTable:
+    """Read a data file's bytes held in memory (an upload, standard input). `file` names it in
+    messages and results; the format is `fmt`, or else `file`'s extension."""
+    fmt = fmt or format_of(file)
+    if fmt not in FORMATS:
+        known = ", ".join(FORMATS)
+        if fmt is None:
+            raise DataFileError(f"{file}: unknown data format {Path(file).suffix.lower()!r}; "
+                                "use .csv, .json, .jsonl, .yaml or .xlsx")
+        raise DataFileError(f"{file}: unknown data format {fmt!r}; the formats are {known}")
     digest = hashlib.sha256(raw).hexdigest()
-    fmt = EXTENSIONS.get(path.suffix.lower())
-    if fmt is None:
-        raise DataFileError(f"{path}: unknown data format {path.suffix.lower()!r}; "
-                            "use .csv, .json, .jsonl, .yaml or .xlsx")
     if fmt == "xlsx":
-        return read_xlsx(raw, str(path), digest, sheet)
-    text, used = decode_text(raw, str(path), encoding)
+        return read_xlsx(raw, file, digest, sheet)
+    text, used = decode_text(raw, file, encoding)
     if fmt == "csv" and used in ("utf-8", "utf-8-sig"):
         plain = plain_csv(raw[3:] if used == "utf-8-sig" else raw, MAX_CELL)
         if plain is not None:
             header, cells = plain
-            check_header(str(path), header)
-            return RawTable(str(path), digest, header, LazyColumns(header, cells), list(range(2, cells.n + 2)),
+            check_header(file, header)
+            return RawTable(file, digest, header, LazyColumns(header, cells), list(range(2, cells.n + 2)),
                             encoding=used)
     with no_gc_pauses():
-        table = TEXT_READERS[fmt](text, str(path), digest)
+        table = TEXT_READERS[fmt](text, file, digest)
     table.encoding = used
     if used == "gb18030" and not encoding:
         # Any bytes read as GB18030, so a file saved in another encoding (Latin-1: Müller) would
