@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import click
 
 from kpi_rules.cli import main
 from kpi_rules.cli.report_options import (
+    REPORT_FORMATS,
     check_report_options,
     fail_on_template_error,
     render_kwargs,
@@ -28,13 +28,11 @@ from kpi_rules.engine import evaluate as run_evaluation
 from kpi_rules.policy.compiler import compile_policy
 from kpi_rules.policy.problems import PolicyFileError
 from kpi_rules.policy.validate import validate_file
+from kpi_rules.writers import WRITERS
 from kpi_rules.writers.atomic import atomic_writer, write_atomic
 from kpi_rules.writers.problems import REPORTERS
-from kpi_rules.writers.results_csv import write_csv
-from kpi_rules.writers.results_json import write_json
 
-STREAMED: dict[str, tuple[Callable[..., None], bool]] = {"json": (write_json, True), "csv": (write_csv, False)}
-FORMATS = ("csv", "html", "json", "md")  # also each one's file extension
+FORMATS = tuple(sorted([*WRITERS, *REPORT_FORMATS]))  # also each one's file extension
 
 
 @main.command()
@@ -101,9 +99,9 @@ def _refuse_overwriting_inputs(target: Path, *inputs: Path) -> None:
 
 def _write(evaluation: Evaluation, fmt: str, target: Path | None, options: dict[str, Any],
            per_employee: bool) -> None:
-    if fmt in STREAMED:
+    if fmt in WRITERS:
         # Results are written as they are encoded, never held whole in memory.
-        write, binary = STREAMED[fmt]
+        write, binary = WRITERS[fmt].write, WRITERS[fmt].binary
         if target is None:
             stream = sys.stdout.buffer if binary else sys.stdout
             write(evaluation, stream)
