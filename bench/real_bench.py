@@ -453,9 +453,13 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=WORK, help=f"data and outputs (default {WORK})")
     ap.add_argument("--worker-lib", nargs=3, metavar=("POLICY", "DATA", "PERIOD"), help=argparse.SUPPRESS)
     ap.add_argument("--worker-gen", help=argparse.SUPPRESS)
+    ap.add_argument("--worker-check", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker_lib:
         worker_lib(*args.worker_lib)
+        return
+    if args.worker_check:
+        print("  " + check_grades(*map(Path, args.worker_check)), flush=True)
         return
     if args.worker_gen:
         worker_gen(json.loads(args.worker_gen))
@@ -514,7 +518,8 @@ def main() -> None:
         res = run_interleaved(jobs, args.repeat, work, args.timeout)
         print(f"\nN = {n:,}, medians of {args.repeat}:")
         print_jobs(res)
-        print("  " + check_grades(out / f"numpy_{n}.csv", out / f"cli_{n}.csv", quarter))
+        subprocess.run([*me[:2], "--worker-check", str(out / f"numpy_{n}.csv"), str(out / f"cli_{n}.csv"),
+                        str(quarter)], check=False)
         for name in ("cli_csv", "cli_json"):
             path = out / f"{name[:3]}_{n}.{name[4:]}"
             if path.exists():
