@@ -332,8 +332,7 @@ class TestRule03Missing:
         assert e["final"] == 20
 
     @pytest.mark.parametrize(("direction", "target", "actual"), [
-        ("higher", 0, 50),
-        ("lower", 10, 0),
+        ("higher", 0, 50),  # actual 0 with direction lower is the best result: tests/test_lower_zero.py
     ])
     def test_achievement_that_cannot_be_computed(self, tmp_path: Path, direction: str, target: float,
                                                  actual: float) -> None:
@@ -648,14 +647,14 @@ class TestRule05Linear:
         assert ev.result.indicators["x"].score[0] == pytest.approx(84, abs=1e-9)
         assert one(ev)["final"] == 84
 
-    def test_lower_linear_at_zero_has_no_achievement(self, tmp_path: Path) -> None:
-        # POLICY_FORMAT 2.3 read literally: actual 0 with direction lower has no achievement,
-        # so the indicator is missing (scored 0 under `missing: zero`), even on a linear scale.
+    def test_lower_linear_at_zero_scores_the_stretch(self, tmp_path: Path) -> None:
+        # POLICY_FORMAT 2.3 as amended: a floor/target/stretch scale scores the actual itself,
+        # and 0 with direction lower is better than the stretch.
         body = linear_policy("lower", "floor: 5, target: 2, stretch: 1")
         e = one(run(tmp_path, body, [row("E1", x=0)]))
-        assert e["indicators"]["x"]["score"] == 0
-        assert e["indicators"]["x"]["flags"] == ["no_achievement", "zero"]
-        assert e["final"] == 0
+        assert e["indicators"]["x"]["score"] == 120
+        assert e["indicators"]["x"]["flags"] == []
+        assert e["final"] == 120
 
     @pytest.mark.parametrize(("direction", "cap", "actual", "score"), [
         ("higher", "", 150, 75),  # 100 x 150/200

@@ -142,7 +142,7 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
                 ind.id, ind.label, ind.group, ind.unit, on, actuals[ind.id], target, floor, stretch,
                 np.where(on, s.achievement, np.nan), np.where(on, s.score, np.nan), weight,
                 scores.effective_weight[k], scores.weighted[k], np.where(on, s.fail, 0).astype(np.int8),
-                scores.treatment[k], s.step)
+                scores.treatment[k], s.step, np.where(on, s.capped, False))
         else:
             c = cols[plan.indicator]
             c.applies = c.applies | on
@@ -155,6 +155,7 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
                                                                                   c.effective_weight)
             c.weighted = np.where(on, scores.weighted[k], c.weighted)
             c.treatment = np.where(on, scores.treatment[k], c.treatment).astype(np.int8)
+            c.capped = np.where(on, s.capped, c.capped if len(c.capped) else False)
         for row in np.flatnonzero(on & (scores.treatment[k] == ERROR)):
             res.reasons[row].append(Reason("indicator_error", indicator=plan.indicator))
     res.individual = np.where(active, scores.total, np.nan)

@@ -18,18 +18,21 @@ from kpi_rules.policy.model import Plan, Scale
 
 FloatArray = npt.NDArray[np.float64]
 TOLERANCE = 1e-9
-NO_ACHIEVEMENT = 6  # a Fail-like code: target 0, or actual 0 with direction lower
+NO_ACHIEVEMENT = 6  # a Fail-like code: target 0 where the scale needs the achievement
+NO_CAP = 7  # actual 0 with direction lower (the best result) on a scale that needs a `cap` to score it
 
 
 @dataclass
 class Scored:
-    """Per row: achievement (NaN if none), score (NaN if missing), why missing, band/segment used."""
+    """Per row: achievement (NaN if none), score (NaN if missing), why missing, band/segment used,
+    and where the achievement is the scale's cap because actual 0 with direction lower is the best result."""
 
     achievement: FloatArray
     score: FloatArray
     fail: npt.NDArray[np.int8]
     # band index, or linear segment: 0 below floor, 1 floor-target, 2 target-stretch, 3 capped
     step: npt.NDArray[np.int8]
+    capped: npt.NDArray[np.bool_]
 
 
 def at_least(values: FloatArray, bound: float | FloatArray) -> npt.NDArray[np.bool_]:
@@ -76,22 +79,37 @@ class ColumnPlan:
                    np.full(n, plan.weight), column(plan.target), column(plan.floor), column(plan.stretch))
 
 
-def achievement(actual: FloatArray, plan: ColumnPlan) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+def achievement(actual: FloatArray, plan: ColumnPlan) -> tuple[FloatArray, npt.NDArray[np.bool_],
+                                                                npt.NDArray[np.bool_]]:
     """actual/target (higher) or target/actual (lower), kept within 0 and the cap.
 
-    Returns the achievement and where it cannot be computed (target 0, or
-    actual 0 with direction lower). Without a target there is no achievement."""
+    Returns the achievement, where it cannot be computed (target 0, direction higher), and where
+    it is the best possible one (actual 0 with direction lower, POLICY_FORMAT 2.3 as amended): the
+    scale's cap there, or +inf when the scale has none. Without a target there is no achievement."""
     target = plan.target
     has_target = ~np.isnan(target)
+    best = np.zeros(actual.shape, dtype=bool)
     with np.errstate(all="ignore"):
         if plan.direction == "lower":
-            impossible = (actual == 0) & has_target
-            ratio = target / np.where(actual == 0, np.nan, actual)
+            best = (actual == 0) & has_target
+            ratio = np.where(best, np.inf, target / np.where(actual == 0, np.nan, actual))
+            impossible = np.zeros(actual.shape, dtype=bool)
         else:
             impossible = target == 0
             ratio = actual / np.where(target == 0, np.nan, target)
     upper = plan.scale.cap if plan.scale.cap is not None else np.inf
-    return np.clip(ratio, 0.0, upper), impossible & ~np.isnan(actual)
+    return np.clip(ratio, 0.0, upper), impossible & ~np.isnan(actual), best
+
+
+def needs_achievement(plan: ColumnPlan, n: int) -> npt.NDArray[np.bool_]:
+    """The rows whose score is computed from the achievement, not from the actual itself: bands with
+    `basis: achievement`, a target-only linear scale, a formula scale that reads `achievement`."""
+    scale = plan.scale
+    if scale.type == "bands":
+        return np.full(n, scale.basis == "achievement")
+    if scale.type == "linear":
+        return np.broadcast_to(np.isnan(plan.floor) | np.isnan(plan.stretch), (n,))
+    return np.full(n, scale.formula is not None and "achievement" in scale.formula.names)
 
 
 def _bands(x: FloatArray, scale: Scale) -> tuple[FloatArray, npt.NDArray[np.int8]]:
@@ -140,11 +158,12 @@ def score_plan(actual: FloatArray, actual_fail: npt.NDArray[np.int8], plan: Plan
     """Achievement and score of one indicator as roles (or the team) use it."""
     if isinstance(plan, Plan):
         plan = ColumnPlan.of(plan, actual.shape[0])
-    ach, impossible = achievement(actual, plan)
+    ach, impossible, best = achievement(actual, plan)
+    needed = needs_achievement(plan, actual.shape[0])
     scale = plan.scale
     if scale.type == "bands":
         x = ach if scale.basis == "achievement" else actual
-        score, step = _bands(x, scale)
+        score, step = _bands(x, scale)  # uncapped and best: +inf reaches the top band
     elif scale.type == "linear":
         score, step = _linear(actual, ach, plan)
     else:
@@ -154,7 +173,12 @@ def score_plan(actual: FloatArray, actual_fail: npt.NDArray[np.int8], plan: Plan
         outcome = evaluator.evaluate(scale.formula, names, actual.shape[0])
         score, step = outcome.values, np.zeros(actual.shape, dtype=np.int8)
     fail = actual_fail.copy()
-    fail[(fail == Fail.OK) & impossible] = NO_ACHIEVEMENT
+    fail[(fail == Fail.OK) & impossible & needed] = NO_ACHIEVEMENT
+    if scale.cap is None:  # the best achievement has no finite value: shown as none
+        if scale.type != "bands":
+            fail[(fail == Fail.OK) & best & needed] = NO_CAP
+        ach = np.where(best, np.nan, ach)
     fail[(fail == Fail.OK) & np.isnan(score)] = Fail.MISSING
     score = np.where(fail == Fail.OK, score, np.nan)
-    return Scored(ach, score, fail.astype(np.int8), step)
+    capped = best & (fail == Fail.OK) & (scale.cap is not None)
+    return Scored(ach, score, fail.astype(np.int8), step, capped)

@@ -14,7 +14,7 @@ from kpi_rules.engine.plans import PlanScores, score_plans
 from kpi_rules.engine.scoring import ColumnPlan, FloatArray, first_reached
 from kpi_rules.policy.formula import ColumnEvaluator, Groups
 from kpi_rules.policy.model import Team
-from kpi_rules.results.model import ERROR, FLAG_WORDS, TREATMENTS, PeriodResult, shown
+from kpi_rules.results.model import ERROR, PeriodResult, flag_words, shown
 from kpi_rules.results.reasons import Reason
 
 
@@ -62,9 +62,7 @@ def team_rows(team: Team, outcome: TeamOutcome, members: npt.NDArray[np.intp]) -
         indicators = {}
         for k, ti in enumerate(team.indicators):
             s = outcome.plans.scored[k]
-            flags = [] if s.fail[g] == 0 else [FLAG_WORDS.get(int(s.fail[g]), "missing")]
-            if outcome.plans.treatment[k][g]:
-                flags.append(TREATMENTS[outcome.plans.treatment[k][g]])
+            flags = flag_words(int(s.fail[g]), int(outcome.plans.treatment[k][g]), bool(s.capped[g]))
             indicators[ti.id] = {
                 "actual": shown(outcome.actuals[ti.id][g]), "target": ti.plan.target,
                 "achievement": shown(s.achievement[g]), "score": shown(s.score[g]),

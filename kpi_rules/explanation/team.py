@@ -65,7 +65,10 @@ class Steps:
 
     def score_lines(self, plan: Plan, actual: float, ach: float, score: float, step: int) -> None:
         scale = plan.scale
-        if plan.target is not None:
+        best = plan.target is not None and plan.direction == "lower" and actual == 0
+        if best:  # POLICY_FORMAT 2.3 as amended: 0 is the best result, never missing
+            self.say("achievement.best_cap" if scale.cap is not None else "achievement.best", cap=num(scale.cap))
+        elif plan.target is not None:
             key = "achievement.lower" if plan.direction == "lower" else "achievement.higher"
             cap = self.m["achievement.cap"].format(cap=num(scale.cap)) if scale.cap is not None else ""
             self.lines.append(self.m[key].format(actual=num(actual), target=num(plan.target), value=num(ach)) + cap)
@@ -74,7 +77,9 @@ class Steps:
             band = scale.bands[step]
             x = ach if scale.basis == "achievement" else actual
             basis = self.m["basis.achievement" if scale.basis == "achievement" else "basis.value"]
-            if band.min is None:
+            if best and scale.basis == "achievement" and scale.cap is None:
+                self.say("band.top", score=num(score))
+            elif band.min is None:
                 self.say("band.last", score=num(score))
             else:
                 self.say("band", basis=basis, x=num(x), min=num(band.min), score=num(score))

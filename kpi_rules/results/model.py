@@ -25,7 +25,19 @@ SCORED, ZERO, EXCLUDED, ERROR = range(4)
 SHOWN_DECIMALS = 10  # intermediate values in the results: enough to redo the sums, no float noise
 
 FLAG_WORDS = {1: "missing_input", 2: "div_zero", 3: "overflow", 4: "type_error", 5: "domain_error",
-              6: "no_achievement"}
+              6: "no_achievement", 7: "no_cap"}
+CAPPED = "achievement_capped"  # actual 0 with direction lower: the best result, achievement = the cap
+
+
+def flag_words(fail: int, treatment: int, capped: bool) -> list[str]:
+    """An indicator's flags in the results: why it has no value, how that was treated, or that its
+    achievement is the scale's cap because 0 was the best possible result."""
+    words = [FLAG_WORDS.get(fail, "missing")] if fail else []
+    if treatment:
+        words.append(TREATMENTS[treatment])
+    if capped:
+        words.append(CAPPED)
+    return words
 
 
 def rounded_for_display(values: FloatArray, decimals: int) -> FloatArray:
@@ -74,6 +86,10 @@ class IndicatorColumns:
     fail: npt.NDArray[np.int8]
     treatment: npt.NDArray[np.int8]  # TREATMENTS index: scored, zero, excluded, error
     step: npt.NDArray[np.int8]
+    capped: npt.NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def is_capped(self, i: int) -> bool:
+        return bool(len(self.capped) and self.capped[i])
 
     def rows(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
         """The section-3 view of this indicator for rows start..stop-1 ({} where it does not apply)."""
@@ -81,10 +97,10 @@ class IndicatorColumns:
         columns = [shown_column(v[part]) for v in (self.actual, self.target, self.achievement, self.score)]
         columns += [shown_column(self.effective_weight[part], 6), shown_column(self.weighted[part])]
         fail, treatment, applies = self.fail[part], self.treatment[part], self.applies[part]
+        capped = self.capped[part] if len(self.capped) else np.zeros(len(applies), dtype=bool)
         flags: list[list[str]] = [[] for _ in range(len(applies))]
-        for i in np.flatnonzero(fail.astype(bool) | (treatment != SCORED)):
-            words = [FLAG_WORDS.get(int(fail[i]), "missing")] if fail[i] else []
-            flags[i] = words + ([TREATMENTS[treatment[i]]] if treatment[i] else [])
+        for i in np.flatnonzero(fail.astype(bool) | (treatment != SCORED) | capped):
+            flags[i] = flag_words(int(fail[i]), int(treatment[i]), bool(capped[i]))
         keys = ("achievement", "actual", "flags", "score", "target", "weight", "weighted")
         ordered: list[list[Any]] = [columns[2], columns[0], flags, columns[3], columns[1], columns[4], columns[5]]
         return [dict(zip(keys, values)) if applies else {}

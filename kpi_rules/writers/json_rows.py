@@ -22,11 +22,10 @@ import numpy.typing as npt
 import orjson
 
 from kpi_rules.results.model import (
-    FLAG_WORDS,
     SCORED,
-    TREATMENTS,
     IndicatorColumns,
     PeriodResult,
+    flag_words,
     rounded_for_display,
 )
 
@@ -82,10 +81,10 @@ def list_fragments(n: int, lists: dict[int, list[Any]], rows: npt.NDArray[np.boo
 
 def _flag_fragments(ind: IndicatorColumns, part: slice) -> list[bytes]:
     fail, treatment = ind.fail[part], ind.treatment[part]
+    capped = ind.capped[part] if len(ind.capped) else np.zeros(len(fail), dtype=bool)
     out = [_EMPTY_LIST] * len(fail)
-    for i in np.flatnonzero(fail.astype(bool) | (treatment != SCORED)).tolist():
-        words = [FLAG_WORDS.get(int(fail[i]), "missing")] if fail[i] else []
-        out[i] = orjson.dumps(words + ([TREATMENTS[treatment[i]]] if treatment[i] else []))
+    for i in np.flatnonzero(fail.astype(bool) | (treatment != SCORED) | capped).tolist():
+        out[i] = orjson.dumps(flag_words(int(fail[i]), int(treatment[i]), bool(capped[i])))
     return out
 
 
