@@ -64,6 +64,16 @@ def test_invalid_policy_reports_exactly_the_expected_problems(folder: Path) -> N
 
 
 @pytest.mark.parametrize("folder", cases("invalid"), ids=lambda path: path.name)
+def test_invalid_policy_hints_say_what_to_write(folder: Path) -> None:
+    """`hint: '...'` in expected.yaml: the exact help line of that problem."""
+    problems = validate_file(folder / "policy.yaml").problems
+    for entry in expected_of(folder):
+        if "hint" in entry:
+            where = (entry["code"], entry["line"], entry["col"])
+            assert [p.hint for p in problems if (p.code, p.line, p.col) == where] == [entry["hint"]]
+
+
+@pytest.mark.parametrize("folder", cases("invalid"), ids=lambda path: path.name)
 def test_every_problem_has_a_plain_message(folder: Path) -> None:
     for problem in validate_file(folder / "policy.yaml").problems:
         assert problem.message and problem.name, problem

@@ -17,6 +17,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from kpi_rules.common.resources import load_schema
 from kpi_rules.common.suggest import did_you_mean
 from kpi_rules.policy.loader import SourceMap
+from kpi_rules.policy.percent import parse_percent
 from kpi_rules.policy.problems import JsonPath, Problem, format_path
 
 _TYPE_WORDS = {
@@ -129,9 +130,10 @@ def _problems_for(error: ValidationError, source: SourceMap, document: str = "th
                 continue
             where = path + (key,)
             hint = did_you_mean(key, known, "allowed here: " + ", ".join(known) if known else None)
-            if any(ch in key for ch in "()*/+ "):
-                # `{formula: max(a, b)}`: YAML split the formula at its comma.
-                hint = "a formula with commas inside `{...}` must be quoted: formula: \"max(a, b)\""
+            if any(ch in key for ch in "()*/+ ") or _after_flow_comma(source, where, error.instance[key]):
+                # `{formula: max(a, b)}`, `{label: Sales, North}`: YAML split the value at its comma.
+                hint = ("inside `{...}` a comma starts a new field: put a value that holds a comma in quotes, "
+                        "like label: \"Sales, North\" or formula: \"max(a, b)\"")
             yield at(where, "KR010", "unknown-field", f"`{key}` is not a field of {name_of(path)}", hint, key=True)
         return
     if keyword == "required":
@@ -149,6 +151,8 @@ def _problems_for(error: ValidationError, source: SourceMap, document: str = "th
         hint = None
         if isinstance(error.instance, (int, float)) and "string" in str(error.validator_value):
             hint = f'put it in quotes: "{error.instance}"'
+        elif isinstance(error.instance, str) and "number" in str(error.validator_value):
+            hint = _percent_number_hint(path, error.instance)
         yield at(path, "KR012", "wrong-type",
                  f"{name_of(path)} must be {_words(error.validator_value)}, not {_actual_words(error.instance)}", hint)
         return
@@ -171,6 +175,27 @@ def _problems_for(error: ValidationError, source: SourceMap, document: str = "th
     yield at(path, "KR013", "invalid-value",
              f"{name_of(path)}: {_actual_words(error.instance)} is not allowed "
              f"({_constraint(keyword, error.validator_value)})", description)
+
+
+def _percent_number_hint(path: JsonPath, text: str) -> str | None:
+    """`target: 25%`: targets (and floors, stretches, band edges) are in the indicator's own unit."""
+    try:
+        fraction = parse_percent(text)
+    except ValueError:
+        return None
+    number = f"{fraction:.10f}".rstrip("0").rstrip(".")
+    if path and path[-1] in ("target", "floor", "stretch"):
+        return f"targets are in the indicator's unit, not percentages: write {number} for {text.strip()}"
+    return f"write the number without `%`: {number} for {text.strip()}"
+
+
+def _after_flow_comma(source: SourceMap, where: JsonPath, value: Any) -> bool:
+    """A key with no value right after a comma: YAML read `{label: Sales, North}` as two fields."""
+    if value is not None:
+        return False
+    mark = source.key(where)
+    before = source.source_line(mark.line)[:max(mark.col - 1, 0)].rstrip()
+    return before.endswith(",")
 
 
 def _is_percentage(schema: dict[str, Any]) -> bool:

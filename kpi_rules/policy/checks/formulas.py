@@ -151,10 +151,16 @@ def unknown_name(ctx: Context) -> Iterator[Finding]:
     `value target floor stretch achievement`; suggestions may also read `final`
     and `grade`. The hint names the closest known name.
 
+    A name must be written exactly as declared, in plain letters: one typed
+    with look-alike letters (mathematical bold `𝐯𝐢𝐬𝐢𝐭𝐬`, full-width
+    `ｖｉｓｉｔｓ`) or holding an invisible character (a zero-width space) is
+    refused too, and the hint shows the plain name.
+
     ```yaml
     formula: paid_user / registrations   # KR104: did you mean `paid_users`?
     ```
     """
+    yield from _issues(ctx, "KR104")  # names written with look-alike letters or invisible characters
     for site in ctx.sites:
         parsed = ctx.parsed.get(site.path)
         if parsed is None:

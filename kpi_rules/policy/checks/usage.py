@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from kpi_rules.policy.checks.context import Context
 from kpi_rules.policy.checks.registry import Finding, check
+from kpi_rules.policy.formula.habits import plain_text
 from kpi_rules.policy.problems import Severity
 
 _NAME = re.compile(r"[^\W\d]\w*")
@@ -33,7 +34,7 @@ def usage(ctx: Context) -> Usage:
         if site.kind == "scale":
             continue
         if parsed is None:  # the formula has an error of its own: count every name it mentions
-            words = set(_NAME.findall(str(ctx.get(site.path))))
+            words = set(_NAME.findall(plain_text(str(ctx.get(site.path)))))  # `𝐯𝐢𝐬𝐢𝐭𝐬` mentions visits
             used.inputs |= words & set(ctx.inputs)
             used.indicators |= words & set(ctx.indicators)
             continue

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from kpi_rules.common.suggest import did_you_mean
 from kpi_rules.policy.formula.constants import constant_value, number_of
+from kpi_rules.policy.formula.habits import if_hint, odd_name_message, odd_names, syntax_hint
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 100  # a sum of 100 inputs is a chain of 100 additions
@@ -221,7 +222,8 @@ class _Checker(ast.NodeVisitor):
                        f"`{fname}` takes {count} value{'s' if count != '1' else ''}, not {len(node.args)}")
         if fname not in self.functions:
             self.issue(node.func, "KR105", "unknown-function", f"`{fname}` is not a function you can use here",
-                       did_you_mean(fname, self.functions, "available: " + ", ".join(sorted(self.functions))))
+                       if_hint(node) or did_you_mean(fname, self.functions,
+                                                     "available: " + ", ".join(sorted(self.functions))))
         self._constant_arguments(node, fname)
         if fname in SUGGESTION_FUNCTIONS:
             self._indicator_argument(node, fname)
@@ -269,12 +271,19 @@ def parse(source: str | int | float,
     lead = len(flat) - len(flat.lstrip())
     if not flat.strip():
         return None, [FormulaIssue("KR102", "formula-syntax", "the formula is empty", 0)]
+    odd = odd_names(flat)
+    if odd:  # Python would fold `𝐯𝐢𝐬𝐢𝐭𝐬` to `visits`: what runs must be what the policy shows
+        return None, [FormulaIssue("KR104", "unknown-name", *odd_name_message(word, plain, offset))
+                      for offset, word, plain in odd]
     try:
         tree = ast.parse(flat.strip(), mode="eval")
     except SyntaxError as exc:
         offset = max((exc.offset or 1) - 1, 0) + lead
-        return None, [FormulaIssue("KR102", "formula-syntax", f"the formula cannot be read: {exc.msg}", offset,
-                                   "a formula is one expression, like `paid_users / registrations`")]
+        message, hint = exc.msg, "a formula is one expression, like `paid_users / registrations`"
+        habit = syntax_hint(flat)
+        if habit:  # `=bookings/quota`, `grade = 'D'`: say what an Excel user meant
+            message, hint, offset = habit
+        return None, [FormulaIssue("KR102", "formula-syntax", f"the formula cannot be read: {message}", offset, hint)]
     except (ValueError, RecursionError, MemoryError) as exc:
         return None, [FormulaIssue("KR119", "formula-limits", f"the formula is too complex: {exc}", 0)]
     checker = _Checker(flat.strip(), frozenset(functions))
