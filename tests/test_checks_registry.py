@@ -26,9 +26,10 @@ SEMANTIC_CODES = {
     "KR119": "formula-limits", "KR120": "unknown-group", "KR121": "missing-target",
     "KR122": "effective-dates", "KR123": "reserved-name", "KR124": "duplicate-id",
     "KR125": "team-aggregate", "KR126": "coefficient-order", "KR127": "team-key", "KR128": "number-range",
+    "KR129": "fraction-percentage", "KR130": "uncapped-lower-zero", "KR131": "percent-unit-target",
 }
 LOADER_AND_SCHEMA_CODES = ["KR001", "KR002", "KR003", "KR004", "KR005", "KR010", "KR011", "KR012", "KR013"]
-WARNINGS = {"KR116", "KR117"}
+WARNINGS = {"KR116", "KR117", "KR129", "KR130", "KR131"}
 INVALID = Path(__file__).resolve().parent / "examples" / "invalid"
 
 

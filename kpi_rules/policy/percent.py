@@ -43,3 +43,9 @@ def format_percent(fraction: float) -> str:
 def in_range(fraction: float) -> bool:
     """Whether a percentage lies within 0% and 100%."""
     return 0.0 <= fraction <= 1.0
+
+
+def is_bare_fraction(value: object) -> bool:
+    """A bare number strictly between 0 and 1 (`0.2`): a fraction where a percentage belongs,
+    since a bare number is already a percentage (0.2 means 0.2%)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1

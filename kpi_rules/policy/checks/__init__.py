@@ -8,7 +8,14 @@ and yields `Finding`s; the runner places them at file:line:col.
 
 from __future__ import annotations
 
-from kpi_rules.policy.checks import formulas, ordering, references, totals, usage  # noqa: F401  (registers the checks)
+from kpi_rules.policy.checks import (  # noqa: F401  (registers the checks)
+    advice,
+    formulas,
+    ordering,
+    references,
+    totals,
+    usage,
+)
 from kpi_rules.policy.checks.registry import CHECKS, Check, Finding, run_checks
 
 __all__ = ["CHECKS", "Check", "Finding", "run_checks"]

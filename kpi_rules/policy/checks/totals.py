@@ -10,7 +10,7 @@ from typing import Any
 
 from kpi_rules.policy.checks.context import Context
 from kpi_rules.policy.checks.registry import Finding, check
-from kpi_rules.policy.percent import format_percent, in_range, parse_percent
+from kpi_rules.policy.percent import format_percent, in_range, is_bare_fraction, parse_percent
 from kpi_rules.policy.problems import JsonPath
 
 TOLERANCE = 1e-9
@@ -34,6 +34,10 @@ def _total(path: JsonPath, values: dict[str, Any], whose: str) -> Iterator[Findi
     if abs(total - 1.0) > TOLERANCE:
         gap = format_percent(abs(1.0 - total))
         hint = f"{gap} {'is missing' if total < 1.0 else 'too much'}: change the weights so they add up to 100%"
+        bare = list(values.values())
+        if bare and all(is_bare_fraction(v) for v in bare):  # 0.4 + 0.6: fractions, read as 0.4% + 0.6%
+            hint = (f"these look like fractions: write {format_percent(bare[0])} for {bare[0]} "
+                    "(a bare number is already a percentage)")
         yield Finding(path, f"the weights of {whose} total {format_percent(total)}, not 100%", hint, key=True)
 
 
@@ -191,8 +195,12 @@ def _weight_labels(path: JsonPath, weights: dict[str, Any], rollup: str, period:
     for name, values in totals.items():
         total = math.fsum(values)
         if abs(total - 1.0) > TOLERANCE:
-            yield Finding(path, f"the weights of {name} total {format_percent(total)}, not 100%",
-                          "change the weights so they add up to 100%", key=True)
+            first = next(iter(weights.values()))
+            hint = "change the weights so they add up to 100%"
+            if all(is_bare_fraction(v) for v in weights.values()):
+                hint = (f"these look like fractions: write {format_percent(first)} for {first} "
+                        "(a bare number is already a percentage)")
+            yield Finding(path, f"the weights of {name} total {format_percent(total)}, not 100%", hint, key=True)
 
 
 @check("KR115", "blend-range")
