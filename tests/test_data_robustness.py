@@ -297,10 +297,19 @@ def test_jsonl_splits_only_at_newlines(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- 4. positions
 
 
-def test_a_nul_byte_in_a_csv_names_its_line_and_column(tmp_path: Path) -> None:
-    path = write(tmp_path, "d.csv", f"{HEADER}\nE1,rep,2024-Q1,1,1\nE2,rep,2024-Q1,1\0,1\n")
-    assert refused(path) == (f"{path}:3:17: the file holds a NUL byte; is it really a CSV text file "
+def test_a_nul_byte_in_a_csv_header_names_its_line_and_column(tmp_path: Path) -> None:
+    # In the header (or many of them: UTF-16, a spreadsheet) the file is not CSV text; a NUL byte
+    # inside a cell only makes its row an error (tests/test_nul_cells.py).
+    path = write(tmp_path, "d.csv", f"{HEADER}\0\nE1,rep,2024-Q1,1,1\n")
+    assert refused(path) == (f"{path}:1:{len(HEADER) + 1}: the file holds a NUL byte; is it really a CSV text file "
                              "(not a spreadsheet, nor UTF-16 without a byte order mark)?")
+
+
+def test_a_nul_byte_in_a_csv_cell_makes_only_its_row_an_error(tmp_path: Path, policy: Any) -> None:
+    text = f"{HEADER}\nE1,rep,2024-Q1,1,1\nE2,rep,2024-Q1,1\0,1\n"
+    got = reasons(policy, write(tmp_path, "d.csv", text))
+    assert got["E1"] == []
+    assert got["E2"][0].startswith("the cell `sales` holds a NUL byte")
 
 
 def test_a_nul_byte_in_yaml_names_its_line_and_column(tmp_path: Path) -> None:
@@ -336,7 +345,7 @@ def test_the_cli_says_error_and_exits_1_without_a_traceback(tmp_path: Path) -> N
         "b.json": "[" * 100_000 + "]" * 100_000,
         "c.json": "[" + "9" * 5000 + "]",
         "d.xlsx": b"not a zip",
-        "e.csv": f"{HEADER}\nE1\0,rep,2024-Q1,1,1\n",
+        "e.csv": f"{HEADER}\nE1,rep,2024-Q1,1,1\n".encode("utf-16-le"),
     }
     for name, content in files.items():
         path = write(tmp_path, name, content)

@@ -92,7 +92,23 @@ def records_table(file: str, digest: str, records: list[Any], lines: list[int]) 
     columns = {
         key: [r.get(key) if isinstance(r, dict) else None for r in records] for key in header
     }
-    return RawTable(file, digest, header, columns, lines, errors)
+    table = RawTable(file, digest, header, columns, lines, errors)
+    escape_nul_cells(table)
+    return table
+
+
+NUL_SHOWN = "\\x00"  # how a NUL byte inside a cell is kept: visible, and harmless in every output
+
+
+def escape_nul_cells(table: RawTable) -> None:
+    """A NUL byte inside a cell (a bad export, a pasted control character) affects only its row:
+    the row is an error naming the cell, and the cell is kept with the byte written `\\x00`,
+    so every other row is evaluated and every output can be written."""
+    for name, cells in table.columns.items():
+        for i, value in enumerate(cells):
+            if isinstance(value, str) and "\0" in value:
+                cells[i] = value.replace("\0", NUL_SHOWN)
+                table.row_errors.setdefault(i, []).append(Reason("nul_byte", column=name, line=table.lines[i]))
 
 
 def headerless_notes(header: list[str], rows: Sequence[Sequence[Any]], lines: list[int]) -> list[str]:

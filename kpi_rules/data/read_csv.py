@@ -7,7 +7,7 @@ import csv
 import io
 from typing import Any
 
-from kpi_rules.data.raw import MAX_CELL, DataFileError, RawTable, check_header, headerless_notes
+from kpi_rules.data.raw import MAX_CELL, DataFileError, RawTable, check_header, escape_nul_cells, headerless_notes
 from kpi_rules.results.reasons import Reason
 
 
@@ -36,7 +36,7 @@ def _csv_rows(reader: Any, file: str, width: int) -> tuple[list[list[str]], list
 
 def read_csv(text: str, file: str, digest: str) -> RawTable:
     nul = text.find("\0")
-    if nul >= 0:
+    if nul >= 0 and _looks_binary(text, nul):
         line = text.count("\n", 0, nul) + 1
         col = nul - text.rfind("\n", 0, nul)
         raise DataFileError(f"{file}:{line}:{col}: the file holds a NUL byte; is it really a CSV text file "
@@ -54,4 +54,15 @@ def read_csv(text: str, file: str, digest: str) -> RawTable:
     notes = headerless_notes(header, rows, lines)
     cells = list(zip(*rows)) if rows else [() for _ in header]
     columns = {name: list(col) for name, col in zip(header, cells) if name}
-    return RawTable(file, digest, [h for h in header if h], columns, lines, errors, notes=notes)
+    table = RawTable(file, digest, [h for h in header if h], columns, lines, errors, notes=notes)
+    if nul >= 0:
+        escape_nul_cells(table)
+    return table
+
+
+def _looks_binary(text: str, first_nul: int) -> bool:
+    """NUL bytes in the header, or more than a few making over 1 character of 100 (a spreadsheet,
+    UTF-16 without a byte order mark): not a CSV text. A few inside cells: only their rows are errors."""
+    header_end = text.find("\n")
+    count = text.count("\0")
+    return header_end < 0 or first_nul < header_end or (count > 4 and count * 100 > len(text))

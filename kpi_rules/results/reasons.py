@@ -45,6 +45,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                            "第{line}行岗位「{role}」未在方案中定义;是否应为「{closest}」?"),
     "ragged_row": ("the row has {cells} cells but the header has {width} (line {line})",
                    "第{line}行有{cells}个单元格,但表头有{width}列"),
+    "nul_byte": ("the cell `{column}` holds a NUL byte (an invisible control character, shown as \\x00): "
+                 "retype that cell in the data file (line {line})",
+                 "第{line}行「{column}」单元格含有NUL字节(不可见的控制字符,显示为\\x00):请在数据文件中重新输入该单元格"),
     "not_a_record": ("record {record} is not an object with named fields", "第{record}条记录不是带字段名的对象"),
     "duplicate_key": ("record {record} gives the field `{key}` more than once",
                       "第{record}条记录中字段「{key}」出现了不止一次"),
