@@ -103,7 +103,9 @@ def main() -> None:
         for rep in range(args.reps):
             for name in names[rep % len(names):] + names[:rep % len(names)]:
                 results[name].append(timed(runs[name], peers))
-        check = subprocess.run([py, "check.py", str(peers / "results" / f"hand_python_{n}.csv"),
+        # The reference follows the workload's rule on cac = 0 rows; kpi-rules the amended POLICY_FORMAT 2.3.
+        check = subprocess.run([py, "check.py", "--amended-lower-zero", str(data),
+                                str(peers / "results" / f"hand_python_{n}.csv"),
                                 str(out / f"kpi_rules_{n}.csv")], cwd=peers, capture_output=True, text=True)
         print(f"\nN = {n:,}, {args.reps} repetitions (medians; ratios taken within each repetition)")
         print(f"{'':10} {'compute s':>10} {'rows/s':>12} {'wall s':>8} {'peak MiB':>9} "
