@@ -71,8 +71,8 @@ def uncapped_lower_zero(ctx: Context) -> Iterator[Finding]:
     ```
     """
     for item in scored_indicators(ctx):
-        name = item.entry.get("scale")
-        scale = ctx.scales.get(name) if isinstance(name, str) else None
+        name = str(item.entry.get("scale"))
+        scale = ctx.scales.get(name)
         if item.direction != "lower" or not isinstance(scale, dict) or "cap" in scale:
             continue
         if scale["type"] == "linear":
