@@ -134,8 +134,7 @@ def test_forced_encoding(tmp_path: Path, policy: Any) -> None:
 def test_forced_encoding_for_a_western_file(tmp_path: Path, policy: Any) -> None:
     text = HEADER + "\nE001,José Müller,rep,2024-Q1,100,80\n"
     path = write(tmp_path, "data.csv", text, "cp1252")
-    with pytest.raises(DataFileError, match=r"neither UTF-8 nor GB18030.*--encoding"):
-        read_table(path)
+    assert read_table(path).columns["name"] == ["José Müller"]  # chosen from the bytes (test_data_excel.py)
     raw = read_table(path, encoding="cp1252")
     assert raw.columns["name"] == ["José Müller"]
     assert evaluated(policy, path, "cp1252")["E001"]["name"] == "José Müller"

@@ -84,8 +84,8 @@ class CsvCells:
 
 def plain_csv(data: bytes, max_cell: int) -> tuple[list[str], CsvCells] | None:
     """The header and cells of a plain CSV file (UTF-8 bytes, no byte order mark); None if
-    the file is not plain (quotes, blank or ragged rows, lone CRs, NUL bytes, cells longer
-    than `max_cell`)."""
+    the file is not plain (quotes, blank or ragged rows, rows of empty cells, lone CRs, NUL
+    bytes, cells longer than `max_cell`, `;` or tabs between cells)."""
     if b'"' in data or b"\0" in data:
         return None
     if b"\r" in data:
@@ -93,6 +93,8 @@ def plain_csv(data: bytes, max_cell: int) -> tuple[list[str], CsvCells] | None:
             return None
         data = data.replace(b"\r\n", b"\n")
     head, newline, body = data.partition(b"\n")
+    if head.count(b",") < max(head.count(b";"), head.count(b"\t")):
+        return None  # cells separated by `;` (European Excel) or tabs
     header = [h.strip() for h in head.decode("utf-8").split(",")]
     if not newline or not body or not all(header) or body.startswith(b"\n") or b"\n\n" in body:
         return None
@@ -108,6 +110,8 @@ def plain_csv(data: bytes, max_cell: int) -> tuple[list[str], CsvCells] | None:
         return None  # a row narrower or wider than the header
     if int(np.diff(ends.ravel(), prepend=-1).max()) - 1 > max_cell:
         return None
+    if width > 1 and (np.diff(ends[:, -1], prepend=-1) == width).any():
+        return None  # a row of empty cells only (Excel's `,,,,`): skipped and counted by the csv module's path
     return header, CsvCells(buf, ends)
 
 

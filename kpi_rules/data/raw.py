@@ -14,12 +14,32 @@ from kpi_rules.common.errors import KpiRulesError
 from kpi_rules.data.csvbytes import FloatArray, LazyColumns
 from kpi_rules.results.reasons import Reason
 
-ENCODINGS = ("utf-8", "gb18030")
 MAX_CELL = 10 * 1024 * 1024  # characters in one CSV cell (Python's csv stops at 131072)
 
 
 class DataFileError(KpiRulesError):
     """The data file cannot be read at all (not a row problem)."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One of several data files read as one table."""
+
+    file: str
+    sha256: str
+    rows: int
+
+
+def where(lines: Sequence[int], sources: Sequence[Source], i: int) -> int | str:
+    """Row i's line (an int), or `q2.csv:5` when the rows come from several files."""
+    if not sources:
+        return lines[i]
+    first = 0
+    for source in sources:
+        if i < first + source.rows:
+            return f"{source.file}:{lines[i]}"
+        first += source.rows
+    return lines[i]
 
 
 @dataclass
@@ -37,10 +57,17 @@ class RawTable:
     # A column's cells as written in the file, where a reader typed some of them
     # (YAML's `0012` read as 12): text columns use these.
     texts: dict[str, list[Any]] = field(default_factory=dict)
+    # Several files read as one (`--data q1.csv --data q2.csv`): each one's name, SHA-256 and
+    # number of rows, in order; empty for a single file.
+    sources: list[Source] = field(default_factory=list)
 
     @property
     def n(self) -> int:
         return len(self.lines)
+
+    def where(self, i: int) -> int | str:
+        """Where row i is, for messages: its line, with its file's name when several were read."""
+        return where(self.lines, self.sources, i)
 
     def numbers(self, name: str) -> FloatArray | None:
         """The column as numbers, where the reader can tell every cell is a plain number or
@@ -59,21 +86,6 @@ class RawTable:
             if header in self.texts:
                 self.texts[name] = self.texts.pop(header)
             self.header[self.header.index(header)] = name
-
-
-def decode_text(raw: bytes, file: str, encoding: str | None) -> tuple[str, str]:
-    """Text and the encoding used: UTF-8 (BOM or not), else GB18030 (Chinese Excel)."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
-    for candidate in (encoding,) if encoding else ENCODINGS:
-        try:
-            return raw.decode(candidate), candidate
-        except (UnicodeDecodeError, LookupError) as exc:
-            if encoding:
-                raise DataFileError(f"{file}: cannot be read as {encoding}: {exc}") from exc
-    raise DataFileError(f"{file}: the text is neither UTF-8 nor GB18030; save it as UTF-8 or pass --encoding")
 
 
 def records_table(file: str, digest: str, records: list[Any], lines: list[int]) -> RawTable:

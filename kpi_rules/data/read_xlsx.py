@@ -7,9 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from kpi_rules.data.raw import DataFileError, RawTable, check_header, headerless_notes, records_table
+from kpi_rules.data.read_csv import blank_rows_note
 
 
-def read_xlsx(raw: bytes, file: str, digest: str, sheet: str | None) -> RawTable:
+def read_xlsx(raw: bytes, file: str, digest: str, sheet: str | None, header_row: int = 1) -> RawTable:
+    """The sheet's rows below its header (row `header_row`, after a title); empty rows skipped
+    and counted in the notes."""
     try:
         import openpyxl
     except ImportError as exc:
@@ -20,20 +23,27 @@ def read_xlsx(raw: bytes, file: str, digest: str, sheet: str | None) -> RawTable
             raise DataFileError(f"{file}: no sheet named {sheet!r}; sheets: {', '.join(book.sheetnames)}")
         ws = book[sheet] if sheet else book.worksheets[0]
         rows = ws.iter_rows(values_only=True)
+        for _ in range(header_row - 1):
+            if next(rows, None) is None:
+                raise DataFileError(f"{file}: --header-row {header_row}: the sheet has fewer rows than that")
         header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
         records: list[Sequence[Any]] = []
         lines: list[int] = []
-        for number, row in enumerate(rows, start=2):
+        blank: list[int] = []
+        for number, row in enumerate(rows, start=header_row + 1):
             if any(cell is not None and str(cell).strip() != "" for cell in row):
                 records.append(row)
                 lines.append(number)
+            elif row and records:
+                blank.append(number)
     except DataFileError:
         raise
     except Exception as exc:  # openpyxl raises anything from zipfile, XML parsers and its own checks
         raise DataFileError(f"{file}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from exc
-    check_header(file, header, "row 1")
+    check_header(file, header, f"row {header_row}")
+    blank = [number for number in blank if number < lines[-1]] if lines else []  # trailing ones are no rows
     rows_as_dicts = [{h: row[i] if i < len(row) else None for i, h in enumerate(header) if h} for row in records]
     header += [""] * (max(map(len, records), default=0) - len(header))  # cells right of the last header
     table = records_table(file, digest, rows_as_dicts, lines)
-    table.notes = headerless_notes(header, records, lines)
+    table.notes = blank_rows_note(blank, "row") + headerless_notes(header, records, lines)
     return table

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from kpi_rules.common.perf import no_gc_pauses
 from kpi_rules.data.csvbytes import LazyColumns, plain_csv
-from kpi_rules.data.raw import MAX_CELL, DataFileError, RawTable, check_header, decode_text
+from kpi_rules.data.encodings import UTF8, decode_text
+from kpi_rules.data.raw import MAX_CELL, DataFileError, RawTable, check_header
 from kpi_rules.data.read_csv import read_csv
 from kpi_rules.data.read_json import read_json, read_jsonl
 from kpi_rules.data.read_xlsx import read_xlsx
@@ -30,44 +31,50 @@ def format_of(name: str) -> str | None:
 
 
 def read_table(path: str | Path, encoding: str | None = None, sheet: str | None = None,
-               fmt: str | None = None) -> RawTable:
+               fmt: str | None = None, header_row: int = 1) -> RawTable:
     """Read a data file; its format from `fmt` (a name of FORMATS) or else its extension."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataFileError(f"{path}: cannot be read: {exc.strerror}") from exc
-    return read_bytes(raw, str(path), fmt=fmt, encoding=encoding, sheet=sheet)
+    return read_bytes(raw, str(path), fmt=fmt, encoding=encoding, sheet=sheet, header_row=header_row)
 
 
 def read_bytes(raw: bytes, file: str, *, fmt: str | None = None, encoding: str | None = None,
-               sheet: str | None = None) -> RawTable:
+               sheet: str | None = None, header_row: int = 1) -> RawTable:
     """Read a data file's bytes held in memory (an upload, standard input). `file` names it in
-    messages and results; the format is `fmt`, or else `file`'s extension."""
+    messages and results; the format is `fmt`, or else `file`'s extension. `encoding` as people
+    write it (`ansi`, `latin-1`, `gbk`, `utf8`), else chosen from the bytes (see encodings.py);
+    `header_row`: the row of a CSV file or sheet that holds the column names (a title above)."""
     fmt = fmt or format_of(file)
     if fmt not in FORMATS:
         known = ", ".join(FORMATS)
         if fmt is None:
-            raise DataFileError(f"{file}: unknown data format {Path(file).suffix.lower()!r}; "
-                                "use .csv, .json, .jsonl, .yaml or .xlsx")
+            suffix = Path(file).suffix.lower()
+            what = f"unknown data format {suffix!r}" if suffix else "unknown data format (the name has no extension)"
+            raise DataFileError(f"{file}: {what}; use .csv, .json, .jsonl, .yaml or .xlsx, "
+                                f"or say which with --data-format {'|'.join(FORMATS)}")
         raise DataFileError(f"{file}: unknown data format {fmt!r}; the formats are {known}")
+    if header_row < 1:
+        raise DataFileError(f"{file}: --header-row {header_row}: rows are counted from 1")
+    if header_row != 1 and fmt not in ("csv", "xlsx"):
+        raise DataFileError(f"{file}: --header-row is for CSV files and Excel workbooks; "
+                            f"a {fmt} file names its fields in each record")
     digest = hashlib.sha256(raw).hexdigest()
     if fmt == "xlsx":
-        return read_xlsx(raw, file, digest, sheet)
-    text, used = decode_text(raw, file, encoding)
-    if fmt == "csv" and used in ("utf-8", "utf-8-sig"):
-        plain = plain_csv(raw[3:] if used == "utf-8-sig" else raw, MAX_CELL)
+        return read_xlsx(raw, file, digest, sheet, header_row)
+    text, used, note = decode_text(raw, file, encoding)
+    if fmt == "csv" and used in UTF8 and header_row == 1:
+        plain = plain_csv(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, MAX_CELL)
         if plain is not None:
             header, cells = plain
             check_header(file, header)
             return RawTable(file, digest, header, LazyColumns(header, cells), list(range(2, cells.n + 2)),
                             encoding=used)
     with no_gc_pauses():
-        table = TEXT_READERS[fmt](text, file, digest)
+        table = read_csv(text, file, digest, header_row) if fmt == "csv" else TEXT_READERS[fmt](text, file, digest)
     table.encoding = used
-    if used == "gb18030" and not encoding:
-        # Any bytes read as GB18030, so a file saved in another encoding (Latin-1: Müller) would
-        # come out as Chinese characters without a word: say which encoding was chosen.
-        table.notes.append("the file is not UTF-8 and was read as GB18030 (as Chinese Excel saves CSV); "
-                           "if names look wrong, save it as UTF-8 or pass --encoding")
+    if note:
+        table.notes.insert(0, note)
     return table
