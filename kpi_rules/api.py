@@ -12,13 +12,14 @@ Every name here is re-exported by `kpi_rules` itself; import from there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 from kpi_rules.common.errors import KpiRulesError
 from kpi_rules.common.version import __version__
 from kpi_rules.data.raw import DataFileError
-from kpi_rules.data.readers import read_table
+from kpi_rules.data.several import DataSource, read_sources
 from kpi_rules.data.table import Table, type_table
 from kpi_rules.engine import Evaluation, PeriodChoiceError, evaluate
 from kpi_rules.explanation import EmployeeNotFound, explain
@@ -30,15 +31,25 @@ from kpi_rules.writers.results_csv import to_csv
 from kpi_rules.writers.results_json import evaluation_to_dict, to_json
 
 
-def load_data(policy: Policy, path: str | Path, *, encoding: str | None = None, sheet: str | None = None,
-              columns: Mapping[str, str] | None = None) -> Table:
+def load_data(policy: Policy, path: DataSource | Sequence[DataSource], *, encoding: str | None = None,
+              sheet: str | None = None, columns: Mapping[str, str] | None = None, fmt: str | None = None,
+              header_row: int = 1) -> Table:
     """Read a data file (.csv, .json, .jsonl, .yaml, .xlsx) and type it against the policy's inputs.
 
-    `columns` maps a name the policy uses to the file's header (`{"employee_id": "工号"}`).
-    Bad cells do not raise: they make their row an error, with the reason."""
-    raw = read_table(path, encoding=encoding, sheet=sheet)
-    raw.rename(dict(columns or {}))
+    `path` may be a list of files (four quarters) read as one table, and a file may be given as
+    `(name, bytes)`. `columns` maps a name the policy uses to the file's header
+    (`{"employee_id": "工号"}`); `encoding` as people write it (`ansi`, `gbk`; default: chosen from
+    the bytes); `fmt` the format when the name has no extension; `header_row` the row holding the
+    column names. A file without rows raises DataFileError; bad cells do not raise: they make
+    their row an error, with the reason."""
+    one = isinstance(path, (str, Path)) or _one_in_memory(path)
+    sources = [cast(DataSource, path)] if one else list(cast(Sequence[DataSource], path))
+    raw = read_sources(sources, fmt=fmt, encoding=encoding, sheet=sheet, header_row=header_row, columns=columns)
     return type_table(policy, raw)
+
+
+def _one_in_memory(path: object) -> bool:
+    return isinstance(path, tuple) and len(path) == 2 and isinstance(path[0], str) and isinstance(path[1], bytes)
 
 
 __all__ = [

@@ -360,11 +360,13 @@ def test_several_bad_cells_are_all_reported(tmp_path: Path, policy: Any) -> None
                             "column `calls`: 1.5 is not a whole number (line 2)"]
 
 
-def test_a_missing_required_column_is_noted(tmp_path: Path, policy: Any) -> None:
+def test_a_required_column_named_differently_is_one_error_naming_column(tmp_path: Path, policy: Any) -> None:
+    # Not an error on every row: one for the file, with the --column that maps it.
     path = write(tmp_path, "data.csv", "employee_id,role,period,sale,calls\nE001,rep,2024-Q1,100,80\n")
-    table = typed(policy, path)
-    assert any("`sales`" in note and "sale" in note for note in table.notes)
-    assert table.errors == [["the required column `sales` is not in the file (line 2)"]]
+    with pytest.raises(DataFileError) as caught:
+        typed(policy, path)
+    assert str(caught.value) == (f"{path}: the required column `sales` is not in the file, but `sale` is: "
+                                 "if it is the same, pass --column sales=sale")
 
 
 @pytest.mark.parametrize(("cell", "value"), [(True, None), (12, 12.0), (12.5, 12.5), ("12.5", 12.5),

@@ -20,7 +20,7 @@ from kpi_rules.common.perf import no_gc_pauses
 from kpi_rules.common.periods import Period, PeriodError, parse_period
 from kpi_rules.common.suggest import closest, did_you_mean
 from kpi_rules.data.cells import FloatArray, text_column, typed_column
-from kpi_rules.data.raw import RawTable
+from kpi_rules.data.raw import DataFileError, RawTable, Source, where
 from kpi_rules.policy.model import Input, Policy
 from kpi_rules.results.notes import RowNotes
 from kpi_rules.results.reasons import Reason, Word
@@ -41,10 +41,15 @@ class Table:
     role_code: npt.NDArray[np.intp]  # index into the policy's roles, -1 where absent or unknown
     id_first: npt.NDArray[np.intp]  # the first row with the same employee_id, -1 where it is absent
     notes: list[str] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)  # several files read as one (see RawTable)
 
     @property
     def n(self) -> int:
         return len(self.lines)
+
+    def where(self, i: int) -> int | str:
+        """Row i's line for messages: `5`, or `q2.csv:5` when several files were read."""
+        return where(self.lines, self.sources, i)
 
     def column(self, name: str) -> Any:
         return self.numbers[name] if name in self.numbers else self.text[name]
@@ -63,13 +68,14 @@ def type_table(policy: Policy, raw: RawTable) -> Table:
 
 
 def _type_table(policy: Policy, raw: RawTable) -> Table:
+    _check_columns(policy, raw)
     n = raw.n
     errors = RowNotes(n, {i: list(v) for i, v in raw.row_errors.items()})
     notes: list[str] = list(raw.notes)
     header = set(raw.header)
 
     def fail(i: int, code: str, **params: Any) -> None:
-        errors[i].append(Reason(code, line=raw.lines[i], **params))
+        errors[i].append(Reason(code, line=raw.where(i), **params))
 
     def cells(name: str, as_written: bool = False) -> list[Any]:
         return (as_written and raw.texts.get(name)) or raw.columns.get(name, [None] * n)
@@ -103,7 +109,34 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
     role_code = _check_roles(policy, text["role"], fail)
     _check_periods(policy, text["period"], fail)
     return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, role_code, _first_rows(text["employee_id"]),
-                 notes)
+                 notes, raw.sources)
+
+
+def _check_columns(policy: Policy, raw: RawTable) -> None:
+    """A file with none of the policy's columns, or without a required column the file names
+    differently (`Employee_ID`): one error for the file, not one per row."""
+    needed = ["employee_id", "role", *(name for name, spec in policy.inputs.items()
+                                       if spec.required and spec.default is None)]
+    if policy.team and policy.team.key == "team":
+        needed.append("team")
+    header = set(raw.header)
+    if not header & {"employee_id", "role", *policy.inputs}:
+        shown = ", ".join(raw.header[:8]) + (", ..." if len(raw.header) > 8 else "")
+        raise DataFileError(
+            f"{raw.file}: none of the policy's columns ({', '.join(needed[:6])}{', ...' if len(needed) > 6 else ''}) "
+            f"is in the file, whose header reads: {shown or '(nothing)'}; if the column names are on a later "
+            "row (a title above them), pass --header-row N; if they are named differently, map each with "
+            "--column NAME=HEADER")
+    hints = []
+    known = {*RESERVED, *policy.inputs}
+    for name in dict.fromkeys(needed):
+        if name not in header:
+            close = closest(name, [h for h in raw.header if h not in known])
+            if close is not None:
+                hints.append(f"the required column `{name}` is not in the file, but `{close}` is: if it is the "
+                             f"same, pass --column {name}={close}")
+    if hints:
+        raise DataFileError(f"{raw.file}: " + "; ".join(hints))
 
 
 def _first_rows(ids: npt.NDArray[Any]) -> npt.NDArray[np.intp]:

@@ -93,7 +93,7 @@ def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: Callable[
         if counts_by_key[key] > 1:
             groups.setdefault(key, []).append(r)
     for (emp, per), group in groups.items():
-        lines = ", ".join(str(table.lines[r]) for r in group)
+        lines = ", ".join(str(table.where(r)) for r in group)
         for r in group:
             table.errors[r].append(Reason("duplicate_row", employee=emp, period=per, lines=lines))
 
