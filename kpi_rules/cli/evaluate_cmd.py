@@ -18,11 +18,9 @@ from kpi_rules.cli.report_options import (
     report_options,
     write_employee_sheets,
 )
+from kpi_rules.cli.data_options import data_options, input_paths, read_data
 from kpi_rules.common.perf import settle_loaded_data
 from kpi_rules.common.text import visible
-from kpi_rules.data.raw import DataFileError
-from kpi_rules.data.readers import read_table
-from kpi_rules.data.table import type_table
 from kpi_rules.engine import Evaluation, PeriodChoiceError
 from kpi_rules.engine import evaluate as run_evaluation
 from kpi_rules.policy.compiler import compile_policy
@@ -37,20 +35,20 @@ FORMATS = tuple(sorted([*WRITERS, *REPORT_FORMATS]))  # also each one's file ext
 
 @main.command()
 @click.argument("policy", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--data", "data_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The period's data: .csv, .json, .jsonl, .yaml or .xlsx, one row per employee and period.")
+@data_options
 @click.option("--period", help="The period to evaluate, e.g. 2024-Q2; a roll-up period (2024) gives the annual review.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True,
               help="Output format.")
 @click.option("--out", "out", type=click.Path(),
-              help="Write here instead of standard output: a file, or a folder (then <policy>-<period>.<format>).")
-@click.option("--encoding", help="Text encoding of a CSV file (default: UTF-8, else GB18030 as Chinese Excel saves).")
-@click.option("--sheet", help="Sheet of an .xlsx file (default: the first).")
-@click.option("--column", "columns", multiple=True, metavar="NAME=HEADER",
-              help="Read column NAME from the file's column HEADER, e.g. --column employee_id=工号 (repeatable).")
+              help="Write here instead of standard output: a file, or a folder (then <policy>-<period>.<format>); "
+                   "`-` is standard output.")
+@click.option("--excel", is_flag=True,
+              help="csv: begin the file with a UTF-8 byte order mark, so that Excel shows names in any script "
+                   "(off by default: other programs read plain UTF-8).")
 @report_options
-def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: str | None,
-             encoding: str | None, sheet: str | None, columns: tuple[str, ...], template_dir: Path | None = None,
+def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
+             sheet: str | None, header_row: int, columns: tuple[str, ...], period: str | None, fmt: str,
+             out: str | None, excel: bool = False, template_dir: Path | None = None,
              timestamp: bool = False, per_employee: bool = False) -> None:
     """Score a period's data: indicators, totals, grades, with reasons for every row.
 
@@ -63,12 +61,19 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
     Examples:
       kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2
       kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period 2024 --out reports/
-      kpi-rules evaluate policies/ops-department.yaml --data data.csv --format csv --out results.csv
+      kpi-rules evaluate policies/ops-department.yaml --data data.csv --format csv --excel --out results.csv
+      kpi-rules evaluate policies/ops-department.yaml --data q1.csv --data q2.csv --data q3.csv --data q4.csv \\
+          --period 2024
+      cat data.csv | kpi-rules evaluate policies/ops-department.yaml --data - --data-format csv --out -
       kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 \\
           --format html --out reports/ --per-employee
     """
+    out = None if out == "-" else out
     check_report_options(fmt, out, template_dir, timestamp, per_employee)
-    evaluation = _evaluate(policy, data_file, period, encoding, sheet, columns)
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel is for --format csv (a byte order mark for Excel)")
+    evaluation = _evaluate(policy, read_data_args(data_files, data_format, encoding, sheet, header_row, columns),
+                           period)
 
     options = render_kwargs(fmt, template_dir, timestamp)
     summary = evaluation.result.summary()
@@ -78,8 +83,8 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
             folder = out.endswith(("/", os.sep)) or Path(out).is_dir()
             name = f"{evaluation.policy.id}-{evaluation.period}" if evaluation.period else evaluation.policy.id
             target = Path(out) / f"{name}.{fmt}" if folder else Path(out)
-            _refuse_overwriting_inputs(target, policy, data_file)
-        _write(evaluation, fmt, target, options, per_employee)
+            _refuse_overwriting_inputs(target, policy, *input_paths(data_files))
+        _write(evaluation, fmt, target, options, per_employee, excel)
     except OSError as exc:  # a full disk, a name too long, a folder that is a file...
         where = exc.filename or target or out or "standard output"
         click.echo(f"error: cannot write {where}: {exc.strerror or exc}", err=True)
@@ -98,16 +103,20 @@ def _refuse_overwriting_inputs(target: Path, *inputs: Path) -> None:
 
 
 def _write(evaluation: Evaluation, fmt: str, target: Path | None, options: dict[str, Any],
-           per_employee: bool) -> None:
+           per_employee: bool, excel: bool = False) -> None:
     if fmt in WRITERS:
         # Results are written as they are encoded, never held whole in memory.
         write, binary = WRITERS[fmt].write, WRITERS[fmt].binary
         if target is None:
             stream = sys.stdout.buffer if binary else sys.stdout
+            if excel:
+                sys.stdout.write("\ufeff")
             write(evaluation, stream)
             stream.flush()
         else:
             with atomic_writer(target, binary=binary) as handle:
+                if excel:
+                    handle.write("\ufeff")
                 write(evaluation, handle)
     else:
         from kpi_rules.report import ReportTemplateError, render_html, render_markdown  # Jinja: for reports only
@@ -127,18 +136,15 @@ def _write(evaluation: Evaluation, fmt: str, target: Path | None, options: dict[
             write_employee_sheets(evaluation, fmt, target.parent / "employees", options)
 
 
-def _column_map(columns: tuple[str, ...]) -> dict[str, str]:
-    mapping = {}
-    for item in columns:
-        name, sep, header = item.partition("=")
-        if not sep or not name.strip() or not header.strip():
-            raise click.BadParameter(f"{item!r}: write it as NAME=HEADER, e.g. employee_id=工号", param_hint="--column")
-        mapping[name.strip()] = header.strip()
-    return mapping
+DataArgs = tuple[tuple[Path, ...], str | None, str | None, str | None, int, tuple[str, ...]]
 
 
-def _evaluate(policy: Path, data_file: Path, period: str | None, encoding: str | None, sheet: str | None,
-              columns: tuple[str, ...] = ()) -> Evaluation:
+def read_data_args(data_files: tuple[Path, ...], data_format: str | None, encoding: str | None, sheet: str | None,
+                   header_row: int, columns: tuple[str, ...]) -> DataArgs:
+    return data_files, data_format, encoding, sheet, header_row, columns
+
+
+def _evaluate(policy: Path, data: DataArgs, period: str | None) -> Evaluation:
     try:
         validation = validate_file(policy)
     except PolicyFileError as exc:
@@ -148,16 +154,8 @@ def _evaluate(policy: Path, data_file: Path, period: str | None, encoding: str |
         click.echo(REPORTERS["text"]([validation]), err=True, nl=False)
         sys.exit(1)
     compiled = compile_policy(validation)
-    try:
-        raw = read_table(data_file, encoding=encoding, sheet=sheet)
-        raw.rename(_column_map(columns))
-        table = type_table(compiled, raw)
-    except DataFileError as exc:
-        click.echo(f"error: {visible(str(exc))}", err=True)
-        sys.exit(1)
+    table = read_data(compiled, *data)
     settle_loaded_data()
-    for note in table.notes:
-        click.echo(f"warning: {visible(str(data_file))}: {visible(note)}", err=True)
     try:
         evaluation = run_evaluation(compiled, table, period)
     except PeriodChoiceError as exc:
@@ -170,15 +168,12 @@ def _evaluate(policy: Path, data_file: Path, period: str | None, encoding: str |
 
 @main.command()
 @click.argument("policy", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--data", "data_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The period's data file.")
+@data_options
 @click.option("--employee", "employee_id", required=True, help="The employee id to explain, e.g. E001.")
 @click.option("--period", help="The period, e.g. 2024-Q2 (or 2024 for the annual review).")
-@click.option("--encoding", help="Text encoding of a CSV file.")
-@click.option("--sheet", help="Sheet of an .xlsx file.")
-@click.option("--column", "columns", multiple=True, metavar="NAME=HEADER", help="As for evaluate.")
-def explain(policy: Path, data_file: Path, employee_id: str, period: str | None, encoding: str | None,
-            sheet: str | None, columns: tuple[str, ...]) -> None:
+def explain(policy: Path, data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
+            sheet: str | None, header_row: int, columns: tuple[str, ...], employee_id: str,
+            period: str | None) -> None:
     """Show one employee's calculation step by step, in the policy's language.
 
     \b
@@ -188,7 +183,8 @@ def explain(policy: Path, data_file: Path, employee_id: str, period: str | None,
     from kpi_rules.explanation.person import EmployeeNotFound
     from kpi_rules.explanation.person import explain as explain_lines
 
-    evaluation = _evaluate(policy, data_file, period, encoding, sheet, columns)
+    evaluation = _evaluate(policy, read_data_args(data_files, data_format, encoding, sheet, header_row, columns),
+                           period)
     try:
         lines = explain_lines(evaluation, employee_id)
     except EmployeeNotFound as exc:

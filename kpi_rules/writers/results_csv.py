@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import TextIO
+from typing import Any, TextIO
 
 from kpi_rules.common.perf import no_gc_pauses
 from kpi_rules.engine import Evaluation
@@ -17,15 +17,31 @@ CHUNK_ROWS = 10_000
 
 
 def write_csv(ev: Evaluation, out: TextIO) -> None:
-    """One row per employee; indicator scores in `score_<id>` columns (see csvrows)."""
+    """One row per employee; indicator scores in `score_<id>` columns (see csvrows); a roll-up
+    (the annual review) also gives each period's final and grade: `final_2024-Q1`, `grade_2024-Q1`."""
     res = ev.result
     indicator_ids = [ind.id for ind in ev.policy.indicators if res.indicators.get(ind.id) is not None
                      and res.indicators[ind.id].applies.any()]
+    periods = sorted({label for entry in res.periods for label in entry if " " not in label})
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_FIELDS + [f"score_{i}" for i in indicator_ids])
+    writer.writerow(CSV_FIELDS + [f"score_{i}" for i in indicator_ids]
+                    + [f"{what}_{p}" for p in periods for what in ("final", "grade")])
     with no_gc_pauses():
         for start in range(0, res.n, CHUNK_ROWS):
-            writer.writerows(csv_rows(res, start, start + CHUNK_ROWS, indicator_ids))
+            rows = csv_rows(res, start, start + CHUNK_ROWS, indicator_ids)
+            if periods:
+                rows = [row + _period_cells(res.periods[start + k], periods) for k, row in enumerate(rows)]
+            writer.writerows(rows)
+
+
+def _period_cells(entry: dict[str, Any], periods: list[str]) -> tuple[Any, ...]:
+    """An employee's final and grade in each period of the roll-up (empty where not rated)."""
+    cells: list[Any] = []
+    for period in periods:
+        part = entry.get(period) or {}
+        cells += ["" if part.get("final") is None else part["final"],
+                  "" if part.get("grade") is None else part["grade"]]
+    return tuple(cells)
 
 
 def to_csv(ev: Evaluation) -> str:

@@ -23,14 +23,24 @@ def _header(ev: Evaluation) -> dict[str, Any]:
         "kpi_rules": {"version": __version__},
         "policy": {"id": ev.policy.id, "title": ev.policy.title, "version": ev.policy.version,
                    "sha256": ev.policy.sha256, "locale": ev.policy.locale},
-        "data": {"file": Path(ev.table.file).name, "sha256": ev.table.sha256, "rows": ev.table.n,
-                 "other_periods": ev.other_periods, "notes": ev.table.notes},
+        "data": _data(ev),
         "period": ev.period,
         "kind": ev.kind,
         "teams": res.teams,
         "distribution": res.distribution,
         "summary": res.summary(),
     }
+
+
+def _data(ev: Evaluation) -> dict[str, Any]:
+    """The data read: for several files, `file` names them all, `sha256` is that of their bytes
+    one after another (`cat q1.csv q2.csv | sha256sum`) and `files` gives each one."""
+    table = ev.table
+    data: dict[str, Any] = {"file": Path(table.file).name, "sha256": table.sha256, "rows": table.n,
+                            "other_periods": ev.other_periods, "notes": table.notes}
+    if table.sources:
+        data["files"] = [{"file": s.file, "sha256": s.sha256, "rows": s.rows} for s in table.sources]
+    return data
 
 
 def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:

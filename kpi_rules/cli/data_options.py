@@ -1,0 +1,104 @@
+"""The data options of `kpi-rules evaluate` and `kpi-rules explain` (--data, --data-format,
+--encoding, --sheet, --header-row, --column) and the reading of the data they name."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kpi_rules.common.text import visible
+from kpi_rules.data.encodings import KNOWN, encoding_name
+from kpi_rules.data.raw import DataFileError
+from kpi_rules.data.readers import FORMATS
+from kpi_rules.data.several import DataSource, read_sources
+from kpi_rules.data.table import Table, type_table
+from kpi_rules.policy.model import Policy
+
+F = TypeVar("F", bound=Callable[..., Any])
+STDIN = "stdin"  # what data read from standard input is called in messages and results
+
+
+def _check_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            encoding_name(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from exc
+    return value
+
+
+def data_options(command: F) -> F:
+    """Add the data options to a click command."""
+    options = [
+        click.option("--data", "data_files", required=True, multiple=True,
+                     type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+                     help="The data: .csv, .json, .jsonl, .yaml or .xlsx, one row per employee and period. "
+                          "Repeat it to read several files as one (--data q1.csv --data q2.csv); "
+                          "`-` reads standard input (with --data-format)."),
+        click.option("--data-format", type=click.Choice(FORMATS),
+                     help="The data's format, for standard input and for files without an extension."),
+        click.option("--encoding", callback=_check_encoding,
+                     help=f"Text encoding of a CSV file: {KNOWN}. Default: UTF-8, else chosen from the "
+                          "bytes (said in the results' data notes)."),
+        click.option("--sheet", help="Sheet of an .xlsx file (default: the first)."),
+        click.option("--header-row", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="The row holding the column names, in a CSV file or a sheet with a title above them."),
+        click.option("--column", "columns", multiple=True, metavar="NAME=HEADER",
+                     help="Read column NAME from the file's column HEADER, e.g. --column employee_id=工号 "
+                          "(repeatable)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def column_map(columns: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for item in columns:
+        name, sep, header = item.partition("=")
+        if not sep or not name.strip() or not header.strip():
+            raise click.BadParameter(f"{item!r}: write it as NAME=HEADER, e.g. employee_id=工号", param_hint="--column")
+        mapping[name.strip()] = header.strip()
+    return mapping
+
+
+def _sources(data_files: tuple[Path, ...], data_format: str | None) -> list[DataSource]:
+    sources: list[DataSource] = []
+    for path in data_files:
+        if str(path) != "-":
+            sources.append(path)
+            continue
+        if data_format is None:
+            raise click.UsageError(f"--data - reads standard input: say its format with --data-format "
+                                   f"{'|'.join(FORMATS)}")
+        if any(isinstance(s, tuple) for s in sources):
+            raise click.UsageError("--data - can be given once: standard input is read only once")
+        sources.append((STDIN, sys.stdin.buffer.read()))
+    return sources
+
+
+def read_data(policy: Policy, data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
+              sheet: str | None, header_row: int, columns: tuple[str, ...]) -> Table:
+    """The data typed against the policy; an unreadable file is one message and exit status 1."""
+    mapping = column_map(columns)
+    sources = _sources(data_files, data_format)
+    try:
+        raw = read_sources(sources, fmt=data_format, encoding=encoding, sheet=sheet, header_row=header_row,
+                           columns=mapping)
+        table = type_table(policy, raw)
+    except DataFileError as exc:
+        click.echo(f"error: {visible(str(exc))}", err=True)
+        sys.exit(1)
+    for note in table.notes:
+        where = "" if table.sources else f"{visible(table.file)}: "
+        click.echo(f"warning: {where}{visible(note)}", err=True)
+    return table
+
+
+def input_paths(data_files: tuple[Path, ...]) -> list[Path]:
+    """The data files given as files (not standard input)."""
+    return [path for path in data_files if str(path) != "-"]
