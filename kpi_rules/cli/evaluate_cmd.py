@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from kpi_rules.cli import main
+from kpi_rules.cli.data_options import data_options, input_paths, read_data
 from kpi_rules.cli.report_options import (
     REPORT_FORMATS,
     check_report_options,
@@ -18,7 +19,6 @@ from kpi_rules.cli.report_options import (
     report_options,
     write_employee_sheets,
 )
-from kpi_rules.cli.data_options import data_options, input_paths, read_data
 from kpi_rules.common.perf import settle_loaded_data
 from kpi_rules.common.text import visible
 from kpi_rules.engine import Evaluation, PeriodChoiceError
