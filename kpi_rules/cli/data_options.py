@@ -45,7 +45,7 @@ def data_options(command: F) -> F:
                      help=f"Text encoding of a CSV file: {KNOWN}. Default: UTF-8, else chosen from the "
                           "bytes (said in the results' data notes)."),
         click.option("--sheet", help="Sheet of an .xlsx file (default: the first)."),
-        click.option("--header-row", type=click.IntRange(min=1), default=1, show_default=True,
+        click.option("--header-row", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
                      help="The row holding the column names, in a CSV file or a sheet with a title above them."),
         click.option("--column", "columns", multiple=True, metavar="NAME=HEADER",
                      help="Read column NAME from the file's column HEADER, e.g. --column employee_id=工号 "
