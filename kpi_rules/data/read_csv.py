@@ -44,7 +44,7 @@ def _csv_rows(reader: Any, file: str, width: int) -> tuple[list[list[str]], list
             if not row or (len(row) == 1 and not row[0].strip()):
                 start = reader.line_num + 1
                 continue  # a blank line is not a row
-            if not any(cell.strip() for cell in row):
+            if not row[0].strip() and not "".join(row).strip():
                 blank.append(start)
                 start = reader.line_num + 1
                 continue
