@@ -176,3 +176,15 @@ def test_explain_reads_several_files(tmp_path: Path) -> None:
                                        "--period", "2024-Q2", "--employee", "E001"])
     assert result.exit_code == 0, result.output
     assert "E001" in result.stdout
+
+
+def test_results_of_several_files_and_of_one_validate_against_the_schema(tmp_path: Path) -> None:
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(json.loads((ROOT / "schemas" / "results.schema.json").read_text(encoding="utf-8")))
+    files = [quarter(tmp_path, f"q{k}.csv", f"Q{k}") for k in (1, 2)]
+    for args in (["--data", str(files[0]), "--data", str(files[1])], ["--data", str(files[0])]):
+        for period in ("2024-Q1", "2024"):
+            doc = json.loads(run(*args, "--period", period).stdout)
+            assert sorted(validator.iter_errors(doc), key=str) == []
+            assert ("files" in doc["data"]) == (len(args) == 4)
