@@ -387,8 +387,8 @@ def test_cli_writes_reports_and_sheets(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         report = tmp_path / f"ops-department-2024-Q2.{fmt}"
         assert report.read_text(encoding="utf-8") == (GOLDEN / report.name).read_text(encoding="utf-8")
-        sheets = sorted((tmp_path / "employees").glob(f"*.{fmt}"))
-        assert len(sheets) == 40 and (tmp_path / "employees" / f"E012.{fmt}").exists()
+        sheets = sorted((tmp_path / "employees" / "2024-Q2").glob(f"*.{fmt}"))
+        assert len(sheets) == 40 and (tmp_path / "employees" / "2024-Q2" / f"E012.{fmt}").exists()
 
 
 def test_cli_markdown_to_stdout_with_timestamp() -> None:

@@ -51,7 +51,7 @@ FORMATS = tuple(sorted([*WRITERS, *REPORT_FORMATS]))  # also each one's file ext
 @report_options
 def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: str | None,
              encoding: str | None, sheet: str | None, columns: tuple[str, ...], template_dir: Path | None = None,
-             timestamp: bool = False, per_employee: bool = False) -> None:
+             timestamp: bool = False, per_employee: bool = False, team_distribution: bool = True) -> None:
     """Score a period's data: indicators, totals, grades, with reasons for every row.
 
     Every input row comes out as rated, not_rated or error, with its reason.
@@ -67,7 +67,7 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
       kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 \\
           --format html --out reports/ --per-employee
     """
-    check_report_options(fmt, out, template_dir, timestamp, per_employee)
+    check_report_options(fmt, out, template_dir, timestamp, per_employee, team_distribution)
     evaluation = _evaluate(policy, data_file, period, encoding, sheet, columns)
 
     options = render_kwargs(fmt, template_dir, timestamp)
@@ -79,7 +79,7 @@ def evaluate(policy: Path, data_file: Path, period: str | None, fmt: str, out: s
             name = f"{evaluation.policy.id}-{evaluation.period}" if evaluation.period else evaluation.policy.id
             target = Path(out) / f"{name}.{fmt}" if folder else Path(out)
             _refuse_overwriting_inputs(target, policy, data_file)
-        _write(evaluation, fmt, target, options, per_employee)
+        _write(evaluation, fmt, target, options, per_employee, team_distribution)
     except OSError as exc:  # a full disk, a name too long, a folder that is a file...
         where = exc.filename or target or out or "standard output"
         click.echo(f"error: cannot write {where}: {exc.strerror or exc}", err=True)
@@ -98,7 +98,7 @@ def _refuse_overwriting_inputs(target: Path, *inputs: Path) -> None:
 
 
 def _write(evaluation: Evaluation, fmt: str, target: Path | None, options: dict[str, Any],
-           per_employee: bool) -> None:
+           per_employee: bool, team_distribution: bool = True) -> None:
     if fmt in WRITERS:
         # Results are written as they are encoded, never held whole in memory.
         write, binary = WRITERS[fmt].write, WRITERS[fmt].binary
@@ -124,7 +124,7 @@ def _write(evaluation: Evaluation, fmt: str, target: Path | None, options: dict[
     if target is not None:
         click.echo(f"wrote {target}", err=True)
         if per_employee:
-            write_employee_sheets(evaluation, fmt, target.parent / "employees", options)
+            write_employee_sheets(evaluation, fmt, target.parent / "employees", options, team_distribution)
 
 
 def _column_map(columns: tuple[str, ...]) -> dict[str, str]:

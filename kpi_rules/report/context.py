@@ -143,8 +143,10 @@ def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, An
     }
 
 
-def employee_context(context: dict[str, Any], employee_id: str) -> dict[str, Any]:
-    """A review sheet's context: this person's sections, their team's aggregates, nobody else's scores."""
+def employee_context(context: dict[str, Any], employee_id: str, team_distribution: bool = True) -> dict[str, Any]:
+    """A review sheet's context: this person's sections, their team's aggregates, nobody else's scores.
+    `team_distribution=False` leaves out the team's grade distribution (in a team of 4 it tells
+    colleagues' grades)."""
     mine = [p for p in context["people"] if p["employee_id"] == employee_id]
     team = mine[0]["team"] if mine else None
     team_overview = next((o for o in context["overview"]["teams"] if o["team"] == team), None)
@@ -159,7 +161,8 @@ def employee_context(context: dict[str, Any], employee_id: str) -> dict[str, Any
         "employee_id": employee_id, "people": mine,
         # min and max are someone's own score: a sheet shows neither
         "team_overview": {k: v for k, v in (team_overview or context["overview"]["department"]).items()
-                          if k not in ("min_final", "max_final")},
+                          if k not in ("min_final", "max_final")
+                          and (team_distribution or k not in ("grades", "grade_chart"))},
         "team_is_department": team_overview is None,
         "team_collaboration": team_result,
         "team_apply": {k: v for k, v in collab_team.items() if k != "teams"} if collab_team else None,
