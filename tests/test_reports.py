@@ -120,7 +120,7 @@ def test_markdown_structure(rendered: dict[str, str], name: str) -> None:
     t = ZH if name.startswith("ops-") else EN
     if name.count("-") <= 3:  # whole reports (the sheets have their own layout)
         sections = [t[k] for k in ("sec_overview", "sec_collaboration", "sec_individual", "sec_suggestions",
-                                   "sec_problems")]
+                                   "sec_problems", "sec_about")]
         assert found["h2"] == sections
         assert found["tables"] >= 20
 
