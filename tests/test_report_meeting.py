@@ -13,7 +13,8 @@ from engine_helpers import run
 from update_golden import evaluation
 
 from kpi_rules.report import render_employee_sheets, render_html, render_markdown, report_context
-from kpi_rules.report.numbers import edge_decimals, fmt_amount, fmt_num, fmt_pct
+from kpi_rules.report.numbers import fmt_amount, fmt_num, fmt_pct
+from kpi_rules.results.display import edge_decimals
 
 POLICY = """\
 cycle:

@@ -4,41 +4,23 @@ A rounded number must never contradict the result beside it: an attainment of
 0.9965 against a target of 1 is not shown as `1` next to a score below target.
 Given the edges a value is judged against (targets, band edges, grade minimums),
 the formatters add decimals until the shown value lies on the same side of
-every edge as the value itself (`99.65%`, `0.9965`).
+every edge as the value itself (`0.997`, `99.96%`); see `results.display`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from kpi_rules.results.display import edge_decimals
 from kpi_rules.results.model import shown
 
 NONE = "—"
-MORE_DECIMALS = 6  # at most this many decimals more than asked for
-_TOLERANCE = 1e-9
 
 
 def _number(value: object) -> float | None:
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value)
-
-
-def _side(x: float, edge: float) -> int:
-    return 0 if abs(x - edge) <= _TOLERANCE else (1 if x > edge else -1)
-
-
-def edge_decimals(value: float, decimals: int, edges: Iterable[float | None]) -> int:
-    """The fewest decimals (at least `decimals`) at which `value`, rounded for display, lies on the
-    same side of every edge as `value` does (and on an edge only when `value` is on it)."""
-    marks = [float(e) for e in edges if e is not None]
-    if not marks:
-        return decimals
-    for d in range(decimals, decimals + MORE_DECIMALS + 1):
-        r = shown(value, d)
-        if r is None or all(_side(float(r), e) == _side(value, e) for e in marks):
-            return d
-    return decimals + MORE_DECIMALS
 
 
 def fmt_num(value: object, decimals: int = 2, edges: Iterable[float | None] = ()) -> str:

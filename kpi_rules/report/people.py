@@ -6,10 +6,11 @@ import re
 from collections import Counter
 from typing import Any
 
-from kpi_rules.policy.model import Plan, Policy
+from kpi_rules.policy.model import Policy
 from kpi_rules.report.annual import period_notes
 from kpi_rules.report.charts import bar_chart, line_chart
 from kpi_rules.report.stats import below_target
+from kpi_rules.results.display import plan_edges
 from kpi_rules.results.report_words import Labels, localize_reasons
 
 Row = dict[str, Any]
@@ -56,17 +57,6 @@ UNCOMPUTED = frozenset({"missing", "missing_input", "div_zero", "overflow", "typ
                         "no_achievement", "zero"})
 
 
-def edges(plan: Plan | None) -> tuple[list[float], list[float]]:
-    """The values an indicator's actual and its achievement are judged against: its floor, target,
-    stretch and value band edges; 100% and achievement band edges. A shown number never crosses one."""
-    if plan is None:
-        return [], [1.0]
-    bands = [b.min for b in plan.scale.bands if b.min is not None]
-    by_value = plan.scale.basis == "value"
-    actual = [v for v in (plan.floor, plan.target, plan.stretch) if v is not None] + (bands if by_value else [])
-    return actual, [1.0] + ([] if by_value else bands)
-
-
 def _indicators(policy: Policy, row: Row, t: Labels) -> list[Row]:
     out = []
     role = policy.roles.get(row["role"])
@@ -77,7 +67,7 @@ def _indicators(policy: Policy, row: Row, t: Labels) -> list[Row]:
         flags = [t.flag(f) for f in entry["flags"]]
         plan = next((p for p in role.plans if p.indicator == ind.id), None) if role else None
         excluded = "excluded" in entry["flags"]
-        actual_edges, achievement_edges = edges(plan)
+        actual_edges, achievement_edges = plan_edges(plan)
         out.append({
             "id": ind.id, "label": plan.label if plan else ind.label, "unit": ind.unit,
             "direction": ind.direction,
