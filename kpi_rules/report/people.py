@@ -54,7 +54,7 @@ def grade_tone(policy: Policy, grade: str | None) -> int | None:
 
 # Flags of an indicator whose value could not be computed (it scored by its `missing` rule).
 UNCOMPUTED = frozenset({"missing", "missing_input", "div_zero", "overflow", "type_error", "domain_error",
-                        "no_achievement", "zero"})
+                        "no_achievement", "no_cap", "zero"})
 
 
 def _indicators(policy: Policy, row: Row, t: Labels) -> list[Row]:
