@@ -346,3 +346,12 @@ def test_cli_md_sample_is_real_output() -> None:
     assert result.exit_code == 0, result.output
     assert sample == result.output
     assert "capped" not in sample
+
+
+def test_explain_never_rounds_an_actual_across_its_target() -> None:
+    # E027's paid conversion is 285 / 11,416 = 0.024965, under the target 0.025: shown as 0.02496, not 0.025.
+    result = CliRunner().invoke(main, ["explain", str(OPS), "--data", str(OPS_DATA), "--period", "2024-Q2",
+                                       "--employee", "E027"])
+    assert result.exit_code == 0, result.output
+    assert "   实际值 = paid_users / registrations = 0.02496\n" in result.output
+    assert "   达成率 = 实际值 ÷ 目标值 = 0.02496 ÷ 0.025 = 0.9986(限制在0到1.5之间)\n" in result.output

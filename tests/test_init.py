@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from kpi_rules import __version__
 from kpi_rules.cli import main
+from kpi_rules.scaffold import create
 
 REPO = Path(__file__).resolve().parents[1]
 FILES = [
@@ -56,12 +57,16 @@ def test_validate_and_test_pass_in_the_new_repository(scaffolded: Path, monkeypa
                                      "10 passed, 0 failed"]
 
 
-def test_pre_commit_config_uses_this_repositorys_hooks(scaffolded: Path) -> None:
+def test_pre_commit_config_runs_this_repositorys_hooks_without_a_tag(scaffolded: Path) -> None:
+    # Local hooks installing the same kpi-rules as CI: no `rev:` naming a tag that may not exist.
     config = yaml.safe_load((scaffolded / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     [entry] = config["repos"]
-    assert entry["rev"] == f"v{__version__}"
+    assert entry["repo"] == "local" and "rev" not in entry
     assert [h["id"] for h in entry["hooks"]] == [h["id"] for h in hooks] == ["kpi-rules-validate", "kpi-rules-test"]
+    for mine, theirs in zip(entry["hooks"], hooks, strict=True):
+        assert mine.pop("additional_dependencies") == [f"kpi-rules=={__version__}"]
+        assert mine == {k: v for k, v in theirs.items() if k != "description"}
 
 
 def test_workflow_runs_validate_test_and_posts_the_diff(scaffolded: Path) -> None:
@@ -74,7 +79,7 @@ def test_workflow_runs_validate_test_and_posts_the_diff(scaffolded: Path) -> Non
     assert "kpi-rules test --format github --coverage --threshold 90" in runs
     assert "kpi-rules diff \"$policy\" --base \"$base\"" in runs and "--format md" in runs
     assert "gh pr comment" in runs
-    assert workflow["env"]["KPI_RULES"] == f"kpi-rules=={__version__}"
+    assert workflow["env"]["KPI_RULES"] == f"kpi-rules=={__version__}"  # this test runs the editable checkout
     assert workflow["permissions"]["pull-requests"] == "write"
 
 
@@ -89,8 +94,9 @@ def test_the_workflows_diff_recipe_works_in_the_new_repository(scaffolded: Path)
     policy = scaffolded / "policies" / "appraisal.yaml"
     policy.write_text(policy.read_text(encoding="utf-8").replace("min: 90, label: Meets", "min: 98, label: Meets"),
                       encoding="utf-8")
-    code, out = invoke("diff", str(policy), "--base", "HEAD", "--data", str(scaffolded / "data" / "sample.csv"),
-                       "--period", "2024-Q2", "--format", "md")
+    env = yaml.safe_load((scaffolded / ".github" / "workflows" / "kpi-rules.yml").read_text(encoding="utf-8"))["env"]
+    code, out = invoke("diff", str(policy), "--base", "HEAD", "--data", str(scaffolded / env["DIFF_DATA"]),
+                       "--period", env["DIFF_PERIOD"], "--format", "md")
     assert code == 0, out
     assert "~ grades[1].min: 90 -> 98" in out
     assert "6 employees, 1 grade change" in out
@@ -118,3 +124,64 @@ def test_a_file_is_refused(tmp_path: Path) -> None:
     code, out = invoke("init", str(target))
     assert code == 2
     assert "is a file" in out
+
+
+def test_install_overrides_what_ci_and_the_hooks_install(tmp_path: Path) -> None:
+    spec = "kpi-rules @ git+https://github.com/kpi-rules/kpi-rules@0123abc"
+    code, out = invoke("init", str(tmp_path / "r"), "--install", spec)
+    assert code == 0, out
+    assert f"CI and the pre-commit hooks install: {spec}" in out
+    workflow = yaml.safe_load((tmp_path / "r" / ".github" / "workflows" / "kpi-rules.yml").read_text(encoding="utf-8"))
+    assert workflow["env"]["KPI_RULES"] == spec
+    config = yaml.safe_load((tmp_path / "r" / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    assert [h["additional_dependencies"] for h in config["repos"][0]["hooks"]] == [[spec], [spec]]
+    assert f'pip install "{spec}"' in (tmp_path / "r" / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("spec", ["", "  ", 'kpi-rules"==1', "kpi-rules\n==1"])
+def test_install_refuses_what_would_break_the_files(tmp_path: Path, spec: str) -> None:
+    code, out = invoke("init", str(tmp_path / "r"), "--install", spec)
+    assert code == 2 and "--install" in out
+    assert not (tmp_path / "r").exists()
+
+
+def direct_url(monkeypatch: pytest.MonkeyPatch, text: str | None) -> None:
+    class Dist:
+        def read_text(self, name: str) -> str | None:
+            assert name == "direct_url.json"
+            return text
+
+    monkeypatch.setattr(create.metadata, "distribution", lambda name: Dist())
+
+
+@pytest.mark.parametrize(("text", "spec", "local"), [
+    (None, f"kpi-rules=={__version__}", None),  # from a package index
+    ('{"url": "https://github.com/kpi-rules/kpi-rules", "vcs_info": {"vcs": "git", "commit_id": "9f8e7d"}}',
+     "kpi-rules @ git+https://github.com/kpi-rules/kpi-rules@9f8e7d", None),
+    ('{"url": "https://example.org/kpi_rules-0.1.0-py3-none-any.whl", "archive_info": {}}',
+     "kpi-rules @ https://example.org/kpi_rules-0.1.0-py3-none-any.whl", None),
+    ('{"url": "file:///home/me/kpi-rules", "dir_info": {"editable": true}}', f"kpi-rules=={__version__}",
+     "/home/me/kpi-rules"),
+])
+def test_the_install_line_is_where_the_running_kpi_rules_came_from(monkeypatch: pytest.MonkeyPatch, text: str | None,
+                                                                 spec: str, local: str | None) -> None:
+    direct_url(monkeypatch, text)
+    assert create.running_source() == create.Source(spec, local)
+
+
+def test_a_local_install_is_named_with_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    direct_url(monkeypatch, '{"url": "file:///home/me/kpi-rules", "dir_info": {"editable": true}}')
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "r")])
+    assert result.exit_code == 0
+    assert result.stderr == (f"warning: this kpi-rules was installed from /home/me/kpi-rules, which CI cannot reach: "
+                             f"check that kpi-rules=={__version__} is on your package index, or run init again with "
+                             "--install (see docs/ci.md)\n")
+
+
+def test_the_diff_period_is_the_latest_in_the_scaffolds_data(scaffolded: Path) -> None:
+    text = (scaffolded / "data" / "sample.csv").read_text(encoding="utf-8")
+    assert create.latest_period(text) == "2024-Q2"
+    assert create.latest_period("employee_id,period\nE1,2025-Q1\nE2,2024-Q4\nE3,2025-Q2\nE4,\n") == "2025-Q2"
+    assert create.latest_period("employee_id,period\nE1,2024-11\nE2,2024-02\n") == "2024-11"
+    with pytest.raises(create.ScaffoldError):
+        create.latest_period("employee_id\nE1\n")

@@ -1,5 +1,6 @@
-"""The real `pre-commit` tool runs this repository's hooks (.pre-commit-hooks.yaml)
-in a policy repository: passing on a good policy, failing on a broken one.
+"""The real `pre-commit` tool runs the hooks of a repository made by `kpi-rules init`
+(local hooks, the same as this repository's .pre-commit-hooks.yaml): passing on a
+good policy, failing on a broken one.
 
 pre-commit installs a hook repository from git at a given commit. To test the
 hooks and the code as they are in this checkout (committed or not), the
@@ -66,10 +67,10 @@ def run_pre_commit(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
 def test_hooks_pass_on_a_good_policy_and_fail_on_a_broken_one(hook_repo: tuple[Path, str], tmp_path: Path) -> None:
     source, rev = hook_repo
     repo = tmp_path / "hr-policies"
-    assert CliRunner().invoke(main, ["init", str(repo)]).exit_code == 0
-    (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {source}\n    rev: {rev}\n    hooks:\n"
-        "      - id: kpi-rules-validate\n      - id: kpi-rules-test\n", encoding="utf-8")
+    # The scaffold's own .pre-commit-config.yaml, as `kpi-rules init --install` writes it: no tag needed.
+    install = f"kpi-rules @ git+file://{source}@{rev}"
+    assert CliRunner().invoke(main, ["init", str(repo), "--install", install]).exit_code == 0
+    assert f'additional_dependencies: ["{install}"]' in (repo / ".pre-commit-config.yaml").read_text(encoding="utf-8")
     git(repo, "init", "-q")
     home = tmp_path / "pre-commit-home"
 

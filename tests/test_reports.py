@@ -120,14 +120,20 @@ def test_markdown_structure(rendered: dict[str, str], name: str) -> None:
     t = ZH if name.startswith("ops-") else EN
     if name.count("-") <= 3:  # whole reports (the sheets have their own layout)
         sections = [t[k] for k in ("sec_overview", "sec_collaboration", "sec_individual", "sec_suggestions",
-                                   "sec_problems")]
+                                   "sec_problems", "sec_about")]
         assert found["h2"] == sections
         assert found["tables"] >= 20
 
 
 def test_markdown_escapes_data() -> None:
     assert md_escape("a|b*c_d`e[f]") == r"a\|b\*c\_d\`e\[f\]"
-    assert md_escape("<script>alert(1)</script> & co") == "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
+    assert md_escape("<script>alert(1)</script> & co") == r"\<script\>alert(1)\</script\> & co"
+    # Raw Markdown reads as the text: `&` is escaped only where it would start an entity.
+    assert md_escape("Sales & Customer Success") == "Sales & Customer Success"
+    assert md_escape("AT&T &amp; &#38;") == r"AT&T \&amp; \&#38;"
+    for text in ("<script>alert(1)</script> & co", "AT&T &amp; &#38; &copy;", "<b>x</b> <!-- c --> a > b"):
+        rendered = _parser().render(md_escape(text))
+        assert rendered == "<p>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</p>\n"
     assert md_escape("two\nlines") == "two lines" and md_escape(", ") == ", "
     assert md_code("a | b > c") == r"`a \| b > c`"
     assert md_code("x `y` z") == "``x `y` z``"
@@ -180,7 +186,9 @@ def test_html_escapes_data(small: Any) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script" not in html and "t&lt;b&gt;" in html and "<b>" not in html
     md = render_markdown(small)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md and "<script" not in md
+    assert r"\<script\>alert(1)\</script\>" in md and re.search(r"(?<!\\)<", md) is None
+    shown = _parser().render(md)  # as GitHub shows it: the data as text, never as HTML
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown and "<script" not in shown
     _check_markdown(md)
 
 
@@ -387,8 +395,8 @@ def test_cli_writes_reports_and_sheets(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         report = tmp_path / f"ops-department-2024-Q2.{fmt}"
         assert report.read_text(encoding="utf-8") == (GOLDEN / report.name).read_text(encoding="utf-8")
-        sheets = sorted((tmp_path / "employees").glob(f"*.{fmt}"))
-        assert len(sheets) == 40 and (tmp_path / "employees" / f"E012.{fmt}").exists()
+        sheets = sorted((tmp_path / "employees" / "2024-Q2").glob(f"*.{fmt}"))
+        assert len(sheets) == 40 and (tmp_path / "employees" / "2024-Q2" / f"E012.{fmt}").exists()
 
 
 def test_cli_markdown_to_stdout_with_timestamp() -> None:

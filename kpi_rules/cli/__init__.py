@@ -47,10 +47,15 @@ def main() -> None:
 
 def run() -> None:
     """The `kpi-rules` program: one command, then the process ends."""
+    from kpi_rules.cli import signals
     from kpi_rules.common import perf
 
     perf.one_run()
-    main()
+    signals.install()
+    try:
+        main()
+    except signals.Interrupted as stop:
+        raise SystemExit(stop.exit_code) from None
 
 
 __all__ = ["main", "run"]

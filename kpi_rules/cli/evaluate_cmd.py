@@ -49,7 +49,7 @@ FORMATS = tuple(sorted([*WRITERS, *REPORT_FORMATS]))  # also each one's file ext
 def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
              sheet: str | None, header_row: int, columns: tuple[str, ...], period: str | None, fmt: str,
              out: str | None, excel: bool = False, template_dir: Path | None = None,
-             timestamp: bool = False, per_employee: bool = False) -> None:
+             timestamp: bool = False, per_employee: bool = False, team_distribution: bool = True) -> None:
     """Score a period's data: indicators, totals, grades, with reasons for every row.
 
     Every input row comes out as rated, not_rated or error, with its reason.
@@ -69,7 +69,7 @@ def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None
           --format html --out reports/ --per-employee
     """
     out = None if out == "-" else out
-    check_report_options(fmt, out, template_dir, timestamp, per_employee)
+    check_report_options(fmt, out, template_dir, timestamp, per_employee, team_distribution)
     if excel and fmt != "csv":
         raise click.UsageError("--excel is for --format csv (a byte order mark for Excel)")
     evaluation = _evaluate(policy, read_data_args(data_files, data_format, encoding, sheet, header_row, columns),
@@ -84,7 +84,7 @@ def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None
             name = f"{evaluation.policy.id}-{evaluation.period}" if evaluation.period else evaluation.policy.id
             target = Path(out) / f"{name}.{fmt}" if folder else Path(out)
             _refuse_overwriting_inputs(target, policy, *input_paths(data_files))
-        _write(evaluation, fmt, target, options, per_employee, excel)
+        _write(evaluation, fmt, target, options, per_employee, excel, team_distribution)
     except OSError as exc:  # a full disk, a name too long, a folder that is a file...
         where = exc.filename or target or out or "standard output"
         click.echo(f"error: cannot write {where}: {exc.strerror or exc}", err=True)
@@ -103,7 +103,7 @@ def _refuse_overwriting_inputs(target: Path, *inputs: Path) -> None:
 
 
 def _write(evaluation: Evaluation, fmt: str, target: Path | None, options: dict[str, Any],
-           per_employee: bool, excel: bool = False) -> None:
+           per_employee: bool, excel: bool = False, team_distribution: bool = True) -> None:
     if fmt in WRITERS:
         # Results are written as they are encoded, never held whole in memory.
         write, binary = WRITERS[fmt].write, WRITERS[fmt].binary
@@ -133,7 +133,7 @@ def _write(evaluation: Evaluation, fmt: str, target: Path | None, options: dict[
     if target is not None:
         click.echo(f"wrote {target}", err=True)
         if per_employee:
-            write_employee_sheets(evaluation, fmt, target.parent / "employees", options)
+            write_employee_sheets(evaluation, fmt, target.parent / "employees", options, team_distribution)
 
 
 DataArgs = tuple[tuple[Path, ...], str | None, str | None, str | None, int, tuple[str, ...]]

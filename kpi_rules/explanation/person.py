@@ -14,11 +14,12 @@ from kpi_rules.common.errors import KpiRulesError
 from kpi_rules.common.periods import parse_period
 from kpi_rules.common.text import visible
 from kpi_rules.engine import Evaluation
-from kpi_rules.explanation.team import Steps, raw_figure, team_part
+from kpi_rules.explanation.team import Steps, edged, raw_figure, team_part
 from kpi_rules.explanation.team import num as _n
 from kpi_rules.explanation.team import pct as _pct
 from kpi_rules.policy.formula import Formula
 from kpi_rules.policy.model import Plan
+from kpi_rules.results.display import plan_edges
 from kpi_rules.results.model import TREATMENTS
 from kpi_rules.results.reasons import Reason, Word, say
 
@@ -88,7 +89,7 @@ class _Explainer(Steps):
             i = self.i
             ind = self.policy.indicator(plan.indicator)
             self.say("indicator", n=n, label=plan.label, id=plan.indicator, weight=_pct(col.effective_weight[i]))
-            self.say("formula", formula=ind.formula.source, actual=_n(col.actual[i]))
+            self.say("formula", formula=ind.formula.source, actual=edged(col.actual[i], plan_edges(plan)[0]))
             if ind.formula.names - {ind.id} or ind.formula.source != ind.id:
                 self.say("reads", values=self.reads(ind.formula, values))
             if col.fail[i]:

@@ -15,6 +15,7 @@ from kpi_rules.common.rounding import round_decimal
 from kpi_rules.engine.scoring import at_least, score_plan
 from kpi_rules.policy.formula import ColumnEvaluator
 from kpi_rules.policy.model import Plan, Policy, Team
+from kpi_rules.results.display import edge_decimals, plan_edges
 from kpi_rules.results.explain_words import messages
 from kpi_rules.results.model import FLAG_WORDS, TREATMENTS, shown
 
@@ -28,6 +29,13 @@ def num(value: Any, decimals: int = DECIMALS) -> str:
         return value
     s = shown(float(value), decimals)
     return "—" if s is None else f"{s:,}" if abs(s) >= 10000 else str(s)
+
+
+def edged(value: Any, edges: list[float]) -> str:
+    """`num`, with as many more decimals as keep the value on its side of each edge (a target, a band)."""
+    if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool):
+        return num(value, edge_decimals(float(value), DECIMALS, edges))
+    return num(value)
 
 
 def pct(fraction: float) -> str:
@@ -65,13 +73,15 @@ class Steps:
 
     def score_lines(self, plan: Plan, actual: float, ach: float, score: float, step: int) -> None:
         scale = plan.scale
+        on_actual, on_achievement = plan_edges(plan)
         best = plan.target is not None and plan.direction == "lower" and actual == 0
         if best:  # POLICY_FORMAT 2.3 as amended: 0 is the best result, never missing
             self.say("achievement.best_cap" if scale.cap is not None else "achievement.best", cap=num(scale.cap))
         elif plan.target is not None:
             key = "achievement.lower" if plan.direction == "lower" else "achievement.higher"
             cap = self.m["achievement.cap"].format(cap=num(scale.cap)) if scale.cap is not None else ""
-            self.lines.append(self.m[key].format(actual=num(actual), target=num(plan.target), value=num(ach)) + cap)
+            self.lines.append(self.m[key].format(actual=edged(actual, on_actual), target=num(plan.target),
+                                                 value=edged(ach, on_achievement)) + cap)
         pts = scale.points
         if scale.type == "bands":
             band = scale.bands[step]
@@ -82,11 +92,13 @@ class Steps:
             elif band.min is None:
                 self.say("band.last", score=num(score))
             else:
-                self.say("band", basis=basis, x=num(x), min=num(band.min), score=num(score))
+                x_edges = on_achievement if scale.basis == "achievement" else on_actual
+                self.say("band", basis=basis, x=edged(x, x_edges), min=num(band.min), score=num(score))
         elif scale.type == "linear":
-            words = dict(floor=num(plan.floor), target=num(plan.target), stretch=num(plan.stretch), actual=num(actual),
+            words = dict(floor=num(plan.floor), target=num(plan.target), stretch=num(plan.stretch),
+                         actual=edged(actual, on_actual),
                          p_floor=num(pts.get("floor")), p_target=num(pts.get("target")),
-                         p_stretch=num(pts.get("stretch")), score=num(score), ach=num(ach))
+                         p_stretch=num(pts.get("stretch")), score=num(score), ach=edged(ach, on_achievement))
             if plan.floor is None or plan.stretch is None:
                 self.say("linear.simple", **words)
             else:

@@ -4,15 +4,15 @@ through Jinja templates into Markdown and self-contained HTML."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kpi_rules.engine import Evaluation
 from kpi_rules.report.context import employee_context, report_context
 from kpi_rules.report.environment import ReportTemplateError, render
 
-__all__ = ["ReportTemplateError", "employee_context", "render_employee_sheets", "render_html", "render_markdown",
-           "report_context", "sheet_filenames"]
+__all__ = ["ReportTemplateError", "employee_context", "iter_employee_sheets", "render_employee_sheets", "render_html",
+           "render_markdown", "report_context", "sheet_filenames", "sheet_folder"]
 
 TemplateDir = str | Path | None
 
@@ -27,12 +27,28 @@ def render_html(evaluation: Evaluation, template_dir: TemplateDir = None, timest
     return render("html", "report.html.j2", report_context(evaluation, timestamp), template_dir)
 
 
-def render_employee_sheets(evaluation: Evaluation, fmt: str, template_dir: TemplateDir = None,
-                           timestamp: str | None = None) -> dict[str, str]:
-    """One review sheet per employee id (`employee.md.j2` / `employee.html.j2`): id -> text."""
+def iter_employee_sheets(evaluation: Evaluation, fmt: str, template_dir: TemplateDir = None,
+                         timestamp: str | None = None, team_distribution: bool = True) -> Iterator[tuple[str, str]]:
+    """(employee id, text) of one review sheet per employee, each rendered when asked for
+    (`employee.md.j2` / `employee.html.j2`). `team_distribution=False` leaves out the team's
+    grade distribution (in a small team it tells colleagues' grades)."""
     context = report_context(evaluation, timestamp)
     ids = dict.fromkeys(str(p["employee_id"]) for p in context["people"] if p["employee_id"] is not None)
-    return {emp: render(fmt, f"employee.{fmt}.j2", employee_context(context, emp), template_dir) for emp in ids}
+    for emp in ids:
+        sheet = employee_context(context, emp, team_distribution=team_distribution)
+        yield emp, render(fmt, f"employee.{fmt}.j2", sheet, template_dir)
+
+
+def render_employee_sheets(evaluation: Evaluation, fmt: str, template_dir: TemplateDir = None,
+                           timestamp: str | None = None, team_distribution: bool = True) -> dict[str, str]:
+    """One review sheet per employee id: id -> text (see iter_employee_sheets)."""
+    return dict(iter_employee_sheets(evaluation, fmt, template_dir, timestamp, team_distribution))
+
+
+def sheet_folder(period: str | None) -> str:
+    """The folder under `employees/` that holds one period's sheets: the period (`2024-Q1`, `2024`),
+    so sheets of different periods never mix; `no-period` when the data names none."""
+    return _safe_stem(period) if period else "no-period"
 
 
 MAX_STEM_BYTES = 200

@@ -12,6 +12,7 @@ from typing import Any
 
 from kpi_rules.common.periods import PeriodError, parse_period
 from kpi_rules.engine import Evaluation
+from kpi_rules.report.annual import row_history
 from kpi_rules.report.charts import line_chart
 from kpi_rules.report.collaboration import adjustments, peer_review, team_section
 from kpi_rules.report.people import most_below, moves_by_employee, person, team_suggestions
@@ -36,7 +37,8 @@ def _header(ev: Evaluation, timestamp: str | None) -> Row:
         "period": ev.period or "—", "kind": ev.kind, "data_file": Path(ev.table.file).name,
         "data_sha256": ev.table.sha256,
         "rows": summary["rows"], "rated": summary["rated"], "not_rated": summary["not_rated"],
-        "error": summary["error"], "effective_from": policy.effective_from, "effective_to": policy.effective_to,
+        "error": summary["error"], "input_errors": ev.error_rows,
+        "effective_from": policy.effective_from, "effective_to": policy.effective_to,
         "other_periods": [{"period": p, "rows": n} for p, n in sorted(ev.other_periods.items(),
                                                                        key=lambda x: _period_key(x[0]))],
         "notes": list(ev.table.notes), "timestamp": timestamp,
@@ -73,18 +75,29 @@ def _distribution(ev: Evaluation, names: dict[Any, Any], t: Labels) -> Row | Non
 
 
 def _problems(rows: list[Row], t: Labels) -> list[Row]:
-    """Every row not rated or in error, and in a roll-up every period row that was not rated."""
+    """Every row not rated or in error; in a roll-up, every period row that was not rated, with its
+    own period and line, then the employee's review itself when it is not rated."""
     out = []
     for row in rows:
-        parts = row.get("periods") or {}
-        troubled = any(p["status"] != "rated" for p in parts.values())
-        if row["status"] == "rated" and not troubled:
+        who = {"employee_id": row["employee_id"], "name": row["name"], "team": row["team"],
+               "who": t.who(row["name"], row["employee_id"])}
+        parts = row.get("periods")
+        if parts is None:
+            if row["status"] != "rated":
+                out.append({**who, "period": row["period"], "line": row["line"], "status": row["status"],
+                            "status_label": t.status(row["status"]), "reasons": localize_reasons(row["reasons"], t)})
             continue
-        reasons = localize_reasons(row["reasons"], t)
-        out.append({"employee_id": row["employee_id"], "name": row["name"], "team": row["team"],
-                    "who": t.who(row["name"], row["employee_id"]),
-                    "period": row["period"], "line": row["line"], "status": row["status"],
-                    "status_label": t.status(row["status"]), "reasons": reasons})
+        per_period = {r.params.get("period"): r for r in row["reasons"] if getattr(r, "code", None) == "rollup_period"}
+        for period, part in parts.items():
+            if part["status"] != "rated":
+                reason = per_period.get(period)
+                out.append({**who, "period": period, "line": part["line"], "status": part["status"],
+                            "status_label": t.status(part["status"]),
+                            "reasons": localize_reasons([reason], t) if reason is not None else []})
+        if row["status"] != "rated":
+            rest = [r for r in row["reasons"] if getattr(r, "code", None) != "rollup_period"]
+            out.append({**who, "period": row["period"], "line": "—", "status": row["status"],
+                        "status_label": t.status(row["status"]), "reasons": localize_reasons(rest, t)})
     return out
 
 
@@ -112,8 +125,9 @@ def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, An
     team_names = sorted({str(r["team"]) for r in rows if r["team"] is not None})
     teams: list[str | None] = [*team_names, *([None] if team_names and any(r["team"] is None for r in rows) else [])]
     periods = sorted({p for r in rows for p in (r.get("periods") or {})}, key=_period_key)
-    moves = moves_by_employee(res.distribution)
-    people = [person(policy, row, ev.kind, moves, t, periods) for row in rows]
+    moves = moves_by_employee(res.distribution, rows, t)
+    history = row_history(ev) if ev.kind == "rollup" else {}
+    people = [person(policy, row, ev.kind, moves, t, periods, history) for row in rows]
     names = {r["employee_id"]: r["name"] for r in rows}
     team_label = {team: t.fill("team_named", team=team) if team is not None else t["no_team"] for team in teams}
     return {
@@ -143,8 +157,10 @@ def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, An
     }
 
 
-def employee_context(context: dict[str, Any], employee_id: str) -> dict[str, Any]:
-    """A review sheet's context: this person's sections, their team's aggregates, nobody else's scores."""
+def employee_context(context: dict[str, Any], employee_id: str, team_distribution: bool = True) -> dict[str, Any]:
+    """A review sheet's context: this person's sections, their team's aggregates, nobody else's scores.
+    `team_distribution=False` leaves out the team's grade distribution (in a team of 4 it tells
+    colleagues' grades)."""
     mine = [p for p in context["people"] if p["employee_id"] == employee_id]
     team = mine[0]["team"] if mine else None
     team_overview = next((o for o in context["overview"]["teams"] if o["team"] == team), None)
@@ -159,7 +175,8 @@ def employee_context(context: dict[str, Any], employee_id: str) -> dict[str, Any
         "employee_id": employee_id, "people": mine,
         # min and max are someone's own score: a sheet shows neither
         "team_overview": {k: v for k, v in (team_overview or context["overview"]["department"]).items()
-                          if k not in ("min_final", "max_final")},
+                          if k not in ("min_final", "max_final")
+                          and (team_distribution or k not in ("grades", "grade_chart"))},
         "team_is_department": team_overview is None,
         "team_collaboration": team_result,
         "team_apply": {k: v for k, v in collab_team.items() if k != "teams"} if collab_team else None,

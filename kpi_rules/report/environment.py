@@ -38,14 +38,17 @@ class ReportTemplateError(KpiRulesError):
 
 # Inline Markdown punctuation; values never start a line in the templates, so `#`, `-`, `+`, `>`
 # (block markers) need no escape there.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
+# `<` and `>` (HTML) are backslashed too; `&` only where it would start an entity (`&amp;`, `&#38;`),
+# so the raw Markdown reads `Sales & Success`, not `Sales &amp; Success`.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$<>]|&(?=#?\w+;))")
 
 
 def md_escape(value: object) -> Markup:
-    """A value as literal Markdown text: `& < >` as entities, Markdown punctuation backslashed, one line."""
+    """A value as literal Markdown text, one line: Markdown punctuation and HTML's `< >` backslashed,
+    and `&` where it would start an entity; legible as raw text too."""
     if isinstance(value, Markup):
         return value
-    text = re.sub(r"\s*[\r\n]+\s*", " ", str(value)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"\s*[\r\n]+\s*", " ", str(value))
     return Markup(_MD_SPECIAL.sub(r"\\\1", visible(text)))
 
 

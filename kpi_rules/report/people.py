@@ -7,8 +7,10 @@ from collections import Counter
 from typing import Any
 
 from kpi_rules.policy.model import Policy
+from kpi_rules.report.annual import period_notes
 from kpi_rules.report.charts import bar_chart, line_chart
 from kpi_rules.report.stats import below_target
+from kpi_rules.results.display import plan_edges
 from kpi_rules.results.report_words import Labels, localize_reasons
 
 Row = dict[str, Any]
@@ -20,35 +22,68 @@ def anchor(employee_id: object, line: int) -> str:
     return f"emp-{text}-{line}"
 
 
-def moves_by_employee(distribution: dict[str, Any]) -> dict[Any, Row]:
+def moves_by_employee(distribution: dict[str, Any], rows: list[Row], t: Labels) -> dict[Any, Row]:
+    """Each moved employee's move, with why in the report's words: their rank in the group, how many
+    reached the grade and how many it allows ("ranked 20 of 58 in team smb; 17 reached B, which allows 14")."""
     out: dict[Any, Row] = {}
+    scope = distribution.get("scope")
     for group in distribution.get("groups", []):
-        for move in group.get("moves", []) + group.get("would_move", []):
-            out[move["employee_id"]] = {**move, "applied": distribution.get("mode") == "enforce"}
+        members = [r for r in rows if r["status"] == "rated" and r["final"] is not None
+                   and (scope == "all" or (r["team"] is not None and str(r["team"]) == group["group"]))]
+        where = t["in_department"] if scope == "all" else t.fill("in_team", team=group["group"])
+        moves = group.get("moves", []) + group.get("would_move", [])
+        for move in moves:
+            quota = group["quotas"].get(move["from"], {})
+            # the grade's holders: who reached it (no veto), and who was moved down into it
+            finals = [float(r["final"]) for r in members if r["grade_before_distribution"] == move["from"]
+                      and r["veto"] is None] + [float(m["final"]) for m in moves if m["to"] == move["from"]]
+            rank = 1 + sum(1 for f in finals if f > float(move["final"]) + 1e-9)
+            why = t.fill("move_why", rank=rank, size=group["size"], group=where, holders=quota.get("holders", "—"),
+                         grade=move["from"], allowed=quota.get("allowed", "—"))
+            out[move["employee_id"]] = {**move, "applied": distribution.get("mode") == "enforce", "why": why}
     return out
+
+
+def grade_tone(policy: Policy, grade: str | None) -> int | None:
+    """0 (the best grade) to 4 (the worst): the badge's colour, so an E never looks like an A."""
+    order = [g.grade for g in policy.grades]
+    if grade not in order:
+        return None
+    return round(4 * order.index(grade) / max(1, len(order) - 1))
+
+
+# Flags of an indicator whose value could not be computed (it scored by its `missing` rule).
+UNCOMPUTED = frozenset({"missing", "missing_input", "div_zero", "overflow", "type_error", "domain_error",
+                        "no_achievement", "no_cap", "zero"})
 
 
 def _indicators(policy: Policy, row: Row, t: Labels) -> list[Row]:
     out = []
+    role = policy.roles.get(row["role"])
     for ind in policy.indicators:
         entry = row["indicators"].get(ind.id)
         if entry is None:
             continue
         flags = [t.flag(f) for f in entry["flags"]]
-        plan_label = next((p.label for p in policy.roles[row["role"]].plans if p.indicator == ind.id), ind.label) \
-            if row["role"] in policy.roles else ind.label
+        plan = next((p for p in role.plans if p.indicator == ind.id), None) if role else None
+        excluded = "excluded" in entry["flags"]
+        actual_edges, achievement_edges = plan_edges(plan)
         out.append({
-            "id": ind.id, "label": plan_label, "unit": ind.unit, "direction": ind.direction,
+            "id": ind.id, "label": plan.label if plan else ind.label, "unit": ind.unit,
+            "direction": ind.direction,
             "group_label": policy.groups.get(ind.group, ind.group) if ind.group else None,
             "actual": entry["actual"], "target": entry["target"], "achievement": entry["achievement"],
             "score": entry["score"], "weight": entry["weight"], "weighted": entry["weighted"],
-            "flags": flags, "excluded": "excluded" in entry["flags"], "below": below_target(entry),
+            "flags": flags, "excluded": excluded, "below": below_target(entry),
+            # scored 0 (or by its missing rule) because it could not be computed: shown as a problem
+            "uncomputed": not excluded and bool(UNCOMPUTED.intersection(entry["flags"])),
+            "actual_edges": actual_edges, "achievement_edges": achievement_edges,
         })
     return out
 
 
 def person(policy: Policy, row: Row, kind: str, moves: dict[Any, Row], t: Labels,
-           period_order: list[str]) -> Row:
+           period_order: list[str], history: dict[int, tuple[Any, Any]] | None = None) -> Row:
     rated = row["status"] == "rated"
     role = policy.roles.get(row["role"])
     grade = policy.grade(row["grade"]) if rated and row["grade"] else None
@@ -72,13 +107,18 @@ def person(policy: Policy, row: Row, kind: str, moves: dict[Any, Row], t: Labels
         "individual": row["individual"], "team_score": row["team_score"], "bonus": row["bonus"],
         "deduction": row["deduction"], "coefficient_team": row["coefficient_team"], "final": row["final"],
         "grade": row["grade"], "grade_label": grade.label if grade else None,
+        "grade_tone": grade_tone(policy, row["grade"]) if rated else None,
+        "final_edges": [g.min for g in policy.grades if g.min is not None],
         "grade_before": row["grade_before_distribution"], "pay_coefficient": row["pay_coefficient"],
-        "move": {"from": move["from"], "to": move["to"], "tied": move["tied_at_cut"], "applied": move["applied"]}
-        if move else None,
+        "move": {"from": move["from"], "to": move["to"], "tied": move["tied_at_cut"], "applied": move["applied"],
+                 "why": move["why"]} if move else None,
         "bonuses": [{"id": b, "label": labels_of.get(b, b)} for b in row["bonuses"]],
         "deductions": [{"id": d, "label": labels_of.get(d, d)} for d in row["deductions"]],
         "veto": {"id": veto.id, "label": veto.label, "grade": veto.grade} if veto else None,
-        "notes": localize_reasons(row["reasons"], t),
+        "notes": localize_reasons(row["reasons"], t) if kind != "rollup" else
+        period_notes(policy, row, period_order, history or {}, t)
+        + localize_reasons([r for r in row["reasons"] if row["status"] != "rated"
+                            or getattr(r, "code", None) != "rollup_period"], t),
         "suggestions": list(row["suggestions"]),
         "below": [i["label"] for i in indicators if i["below"]],
         "profile_chart": bar_chart([(i["label"], i["score"], None) for i in indicators if not i["excluded"]],

@@ -73,6 +73,15 @@ EN: dict[str, str] = {
     "move_note": "Forced distribution: {before} → {after}.",
     "move_tied": "Tied with others at the cut; all moved down together.",
     "move_check": "Over the {before} quota (check mode: the grade is not changed).",
+    "move_why": " Ranked {rank} of the {holders} who reached {grade} in {group} ({size} rated); {grade} allows "
+                "{allowed}.",
+    "in_team": "team {team}", "in_department": "the department",
+    "provisional_period": "Provisional: {period} is not in this review ({status}: {why}).",
+    "provisional_absent": "Provisional: the data has no {period} row for this person.",
+    "changed_during": "{what} changed during the review ({steps}); the review uses {used}, the latest period's.",
+    "period_value": "{period} {value}",
+    "sec_about": "About this report", "input_errors": "Input rows with errors",
+    "about_intro": "Which policy and which data this report was made from: the same files give the same report.",
     "notes": "Notes", "profile_chart": "Indicator scores (the line marks 100, on target)",
     "trend": "Final score by period", "none": "none", "not_rated_text": "No score: see the reasons below.",
     "rated_adjustments": "Bonuses: {bonuses}. Deductions: {deductions}.",
@@ -91,7 +100,7 @@ EN: dict[str, str] = {
     "problems_intro": "Every row that was not rated or is an error, with its reason.",
     "no_problems": "None: every row was rated.", "reason": "Reason", "data_notes": "Notes on the data file",
     "your_team": "Your team's figures", "department_figures": "Department figures",
-    "chart_grades": "Grade distribution chart", "chart_team": "Mean indicator score, team {team}",
+    "chart_grades": "Grade distribution chart", "chart_team": "Mean indicator score: {team}",
     "chart_trend_team": "Mean final score by period and team", "target_line": "target",
     # the engine's fixed sentences (reasons), in words for this locale
 }
@@ -151,6 +160,14 @@ ZH: dict[str, str] = {
     "veto_note": "一票否决({label}):无论得分多少,等级定为{grade}。",
     "move_note": "强制分布:{before} → {after}。", "move_tied": "与名额边界处的其他人同分,一并降档。",
     "move_check": "超出{before}等级名额(仅检查,等级未调整)。",
+    "move_why": "{group}已评定{size}人,{holders}人达到{grade},本人在其中排名第{rank};{grade}名额为{allowed}人。",
+    "in_team": "团队{team}", "in_department": "全部门",
+    "provisional_period": "暂定:{period}未计入本次总评({status}:{why})。",
+    "provisional_absent": "暂定:数据中没有此人{period}的记录。",
+    "changed_during": "考核期内{what}有变化({steps});总评采用最近一期的{used}。",
+    "period_value": "{period}:{value}",
+    "sec_about": "关于本报告", "input_errors": "出错的输入行",
+    "about_intro": "本报告所依据的考核方案与数据:相同的文件得出相同的报告。",
     "notes": "说明", "profile_chart": "各指标得分(竖线为100分,即达到目标)", "trend": "各期最终得分",
     "none": "无", "not_rated_text": "本期无得分,原因见下。", "rated_adjustments": "加分:{bonuses}。扣分:{deductions}。",
     "status_rated": "已评定", "status_not_rated": "未评定", "status_error": "数据有误", "trend_absent": "无数据",
@@ -164,7 +181,7 @@ ZH: dict[str, str] = {
     "problems_intro": "以下列出所有未评定或数据有误的行及其原因,不隐瞒任何一行。",
     "no_problems": "无:所有数据行均已评定。", "reason": "原因", "data_notes": "数据文件提示",
     "your_team": "所在团队数据", "department_figures": "全部门数据",
-    "chart_grades": "等级分布图", "chart_team": "团队 {team} 各指标平均得分",
+    "chart_grades": "等级分布图", "chart_team": "{team}各指标平均得分",
     "chart_trend_team": "各团队各期平均最终得分", "target_line": "目标",
 }
 

@@ -1,0 +1,45 @@
+"""Rounding for display that never contradicts the result: the edges a value is judged against
+(an indicator's floor, target, stretch and band edges; 100% achievement; the grades' minimums),
+and how many decimals keep a shown value on its side of each of them.
+
+An attainment of 0.9965 against a target of 1, shown to two decimals, reads `1` beside a
+score below target; with the edge 1 it is shown as `0.997`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kpi_rules.policy.model import Plan
+from kpi_rules.results.model import shown
+
+MORE_DECIMALS = 6  # at most this many decimals more than asked for
+_TOLERANCE = 1e-9
+
+
+def _side(x: float, edge: float) -> int:
+    return 0 if abs(x - edge) <= _TOLERANCE else (1 if x > edge else -1)
+
+
+def edge_decimals(value: float, decimals: int, edges: Iterable[float | None]) -> int:
+    """The fewest decimals (at least `decimals`) at which `value`, rounded for display, lies on the
+    same side of every edge as `value` does (and on an edge only when `value` is on it)."""
+    marks = [float(e) for e in edges if e is not None]
+    if not marks or value != value:  # no edges, or NaN
+        return decimals
+    for d in range(decimals, decimals + MORE_DECIMALS + 1):
+        r = shown(value, d)
+        if r is None or all(_side(float(r), e) == _side(value, e) for e in marks):
+            return d
+    return decimals + MORE_DECIMALS
+
+
+def plan_edges(plan: Plan | None) -> tuple[list[float], list[float]]:
+    """The values an indicator's actual and its achievement are judged against: its floor, target,
+    stretch and value band edges; 100% and the achievement band edges."""
+    if plan is None:
+        return [], [1.0]
+    bands = [b.min for b in plan.scale.bands if b.min is not None]
+    by_value = plan.scale.basis == "value"
+    actual = [v for v in (plan.floor, plan.target, plan.stretch) if v is not None] + (bands if by_value else [])
+    return actual, [1.0] + ([] if by_value else bands)
