@@ -7,12 +7,22 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+# Set by the command-line entry point: this process runs one command and ends.
+ONE_RUN = False
+
 
 @contextmanager
 def no_gc_pauses() -> Iterator[None]:
-    """Reading, the engine and the output make a few small lists per row and free nothing on the way: the
-    cyclic collector would only rescan the whole table again and again (a third of the
-    run time at 100k rows). Reference counting still frees everything."""
+    """In the one-shot command line only: reading, the engine and the output make a few small
+    lists per row and free nothing on the way, so the cyclic collector would only rescan the
+    whole table again and again (a third of the run time at 100k rows). Reference counting
+    still frees everything.
+
+    A library call leaves the collector alone: switching it off is process-wide, so another
+    thread of a server would see it off, and two overlapping calls could leave it off for good."""
+    if not ONE_RUN:
+        yield
+        return
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -20,10 +30,6 @@ def no_gc_pauses() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-# Set by the command-line entry point: this process runs one command and ends.
-ONE_RUN = False
 
 
 def one_run() -> None:
