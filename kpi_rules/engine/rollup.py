@@ -57,13 +57,16 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
                                                   last_part.team[last_i])
         finals: list[tuple[str, float]] = []
         breakdown: dict[str, Any] = {}
+        repeated: dict[str, list[int]] = {}
         for part, i in rows:
             assert part.period is not None  # the parts of a roll-up are named periods
             status = str(part.status[i])
-            label = part.period if part.period not in breakdown else f"{part.period} (line {part.lines[i]})"
-            breakdown[label] = {"status": status, "line": part.lines[i],
-                                      "final": shown(part.final[i], policy.decimals) if status == "rated" else None,
-                                      "grade": part.grade[i] if status == "rated" else None}
+            if part.period in breakdown:  # the employee twice in one period: those rows are errors (duplicate_row)
+                repeated.setdefault(part.period, [breakdown[part.period]["line"]]).append(part.lines[i])
+            else:
+                breakdown[part.period] = {"status": status, "line": part.lines[i],
+                                          "final": shown(part.final[i], policy.decimals) if status == "rated" else None,
+                                          "grade": part.grade[i] if status == "rated" else None}
             if status == "rated":
                 finals.append((part.period, float(part.final[i])))
                 if part.veto[i] is not None and res.veto[k] is None:
@@ -72,6 +75,11 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
             else:
                 res.reasons[k].append(Reason("rollup_period", period=part.period, line=part.lines[i],
                                              status=Word(status), why=list(part.reasons[i]) or Word(status)))
+        for per, lines in repeated.items():
+            breakdown[per].update(status="error", final=None, grade=None)
+            finals = [(p, f) for p, f in finals if p != per]
+            res.reasons[k].append(Reason("rollup_repeated", period=per, count=len(lines),
+                                         lines=", ".join(map(str, lines))))
         res.periods.append(breakdown)
         if key[0] == "line" if isinstance(key, tuple) else False:
             res.status[k] = "error"

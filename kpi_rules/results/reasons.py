@@ -93,6 +93,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rollup_veto": ("veto `{id}` in {period} sets the grade to {grade}",
                     "{period}触发一票否决「{id}」,等级定为{grade}"),
     "rollup_period": ("{period} (line {line}): {status}: {why}", "{period}(第{line}行):{status}:{why}"),
+    "rollup_repeated": ("{period} holds {count} rows for this employee (lines {lines}), so the review leaves "
+                        "{period} out", "{period}有该员工的{count}行数据(第{lines}行),总评不计入{period}"),
     "rollup_too_few": ("rated in {count} period(s); the review needs at least {needed}",
                        "已评定{count}期,总评至少需要{needed}期"),
     "rollup_zero_weight": ("rated only in periods whose roll-up weight is 0%", "仅在总评权重为0%的期间内有评定结果"),
