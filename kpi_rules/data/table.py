@@ -7,6 +7,7 @@ so the engine can work on whole columns.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import repeat
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpi_rules.common.arrays import none_mask
+from kpi_rules.common.errors import KpiRulesError
 from kpi_rules.common.perf import no_gc_pauses
 from kpi_rules.common.periods import Period, PeriodError, parse_period
 from kpi_rules.common.suggest import closest, did_you_mean
@@ -26,6 +28,19 @@ from kpi_rules.results.notes import RowNotes
 from kpi_rules.results.reasons import Reason, Word
 
 RESERVED = ("employee_id", "role", "name", "team", "period")
+
+
+class TableMismatch(KpiRulesError):
+    """A table typed against one policy is evaluated with another that types data differently
+    (other inputs, roles in another order, another cycle): its row codes would mean other things."""
+
+
+def typing_key(policy: Policy) -> str:
+    """A digest of everything typing reads from a policy: two policies with the same key type
+    every file the same way, so a table typed for one is right for the other."""
+    team = policy.team.key if policy.team else None
+    text = repr((tuple(policy.inputs.items()), tuple(policy.roles), policy.period, team))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -42,6 +57,7 @@ class Table:
     id_first: npt.NDArray[np.intp]  # the first row with the same employee_id, -1 where it is absent
     notes: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)  # several files read as one (see RawTable)
+    typed_for: str = ""  # typing_key() of the policy the cells were typed against ("": unknown)
 
     @property
     def n(self) -> int:
@@ -53,6 +69,14 @@ class Table:
 
     def column(self, name: str) -> Any:
         return self.numbers[name] if name in self.numbers else self.text[name]
+
+    def check_typed_for(self, policy: Policy) -> None:
+        """Raise TableMismatch unless this table's cells were typed the way `policy` types them."""
+        if self.typed_for and self.typed_for != typing_key(policy):
+            raise TableMismatch(
+                f"{self.file}: the data was loaded for another policy, which reads it differently (other inputs, "
+                f"roles or cycle) than {policy.id} {policy.version}; load it again with this policy "
+                "(load_data(policy, ...)) before evaluating")
 
 
 def _default(spec: Input) -> Any:
@@ -109,7 +133,7 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
     role_code = _check_roles(policy, text["role"], fail)
     _check_periods(policy, text["period"], fail)
     return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, role_code, _first_rows(text["employee_id"]),
-                 notes, raw.sources)
+                 notes, raw.sources, typing_key(policy))
 
 
 def _check_columns(policy: Policy, raw: RawTable) -> None:

@@ -98,8 +98,19 @@ def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: Callable[
             table.errors[r].append(Reason("duplicate_row", employee=emp, period=per, lines=lines))
 
 
+def _no_rows(table: Table, picked: npt.NDArray[np.intp], target: Period, distinct: list[Period | None]) -> None:
+    """A period the data has no rows for is a mistake (a mistyped period), not an empty review."""
+    if table.n and not len(picked):
+        held = ", ".join(sorted(str(p) for p in distinct))
+        raise PeriodChoiceError(f"the data has no rows for {target} (it holds {held}); check --period")
+
+
 def evaluate(policy: Policy, table: Table, period: str | None = None) -> Evaluation:
-    """Evaluate one cycle period, or the roll-up period built from its cycle periods."""
+    """Evaluate one cycle period, or the roll-up period built from its cycle periods.
+
+    Raises TableMismatch when `table` was loaded for a policy that types data differently, and
+    PeriodChoiceError for a period that cannot be evaluated or that the data has no rows for."""
+    table.check_typed_for(policy)
     with no_gc_pauses():
         return _evaluate(policy, table, period)
 
@@ -130,6 +141,7 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
         # they are shown with it rather than only counted among other periods.
         picked = rows_of(unplaced_codes + [k for k, p in enumerate(distinct) if p == target or (
             p is not None and p.kind != policy.period and target.contains(p))])
+        _no_rows(table, picked, target, distinct)
         _mark_duplicates(table, picked, labels_of(picked))
         result = evaluate_period(policy, table, picked, str(target), evaluator)
         kind = "period"
@@ -138,6 +150,7 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
         # they get a part of their own so that they appear in the results instead of vanishing.
         inside = [k for k, p in enumerate(distinct) if p is not None and target.contains(p)]
         picked = rows_of(unplaced_codes + inside)
+        _no_rows(table, picked, target, distinct)
         _mark_duplicates(table, picked, labels_of(picked))
         parts = [evaluate_period(policy, table, rows_of([k]), str(distinct[k]), evaluator)
                  for k in sorted(inside, key=lambda k: distinct[k])]  # type: ignore[arg-type, return-value]
