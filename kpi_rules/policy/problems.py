@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -48,6 +49,12 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    @property
+    def column(self) -> int:
+        """Deprecated: the column is `col` (as in the JSON output). `column` goes in a later release."""
+        warnings.warn("Problem.column is deprecated; use Problem.col", DeprecationWarning, stacklevel=2)
+        return self.col
 
     @property
     def location(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -44,8 +45,16 @@ def _data(ev: Evaluation) -> dict[str, Any]:
 
 
 def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
-    """The results document of POLICY_FORMAT section 3, as Python values."""
-    return {**_header(ev), "employees": ev.result.employees()}
+    """The results document of POLICY_FORMAT section 3, as Python values.
+
+    Every list and dict in it is new: the caller may change them without changing the
+    evaluation, its table or any later call."""
+    res = ev.result
+    rows = res.employee_rows(0, res.n)
+    if res.periods:  # a roll-up's per-period breakdown is the result's own: copy it too
+        for row in rows:
+            row["periods"] = {period: dict(entry) for period, entry in row["periods"].items()}
+    return {**copy.deepcopy(_header(ev)), "employees": rows}
 
 
 def write_json(ev: Evaluation, out: BinaryIO) -> None:
