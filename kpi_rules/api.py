@@ -12,15 +12,18 @@ Every name here is re-exported by `kpi_rules` itself; import from there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
+
+import orjson
 
 from kpi_rules.common.errors import KpiRulesError
 from kpi_rules.common.version import __version__
-from kpi_rules.data.raw import DataFileError
+from kpi_rules.data.raw import DataFileError, records_table
 from kpi_rules.data.several import DataSource, read_sources
-from kpi_rules.data.table import Table, type_table
+from kpi_rules.data.table import Table, TableMismatch, type_table
 from kpi_rules.engine import Evaluation, PeriodChoiceError, evaluate
 from kpi_rules.explanation import EmployeeNotFound, explain
 from kpi_rules.policy.compiler import compile_policy, load_policy
@@ -48,6 +51,36 @@ def load_data(policy: Policy, path: DataSource | Sequence[DataSource], *, encodi
     return type_table(policy, raw)
 
 
+def load_bytes(policy: Policy, data: bytes, *, format: str | None = None, name: str = "data",
+               encoding: str | None = None, sheet: str | None = None, columns: Mapping[str, str] | None = None,
+               header_row: int = 1) -> Table:
+    """A data file held in memory (an upload), typed against the policy's inputs, as `load_data`.
+
+    `format` is one of csv, json, jsonl, yaml, xlsx; without it, `name`'s extension says
+    (`name="march.xlsx"`). `name` is what messages and the results call the data."""
+    raw = read_sources([(name, bytes(data))], fmt=format, encoding=encoding, sheet=sheet, header_row=header_row,
+                       columns=columns)
+    return type_table(policy, raw)
+
+
+def load_records(policy: Policy, rows: Iterable[Mapping[str, Any]], *, name: str = "records",
+                 columns: Mapping[str, str] | None = None) -> Table:
+    """Rows already in memory (dicts from a database or a request), typed against the policy's inputs.
+
+    Each row maps column names to values, as a JSON data file's records do; a row that is not a
+    mapping is an error row. Messages say "line" N for the N-th row (from 1). The results' data
+    sha256 is that of the rows written as JSON. No rows at all raises DataFileError, as an empty
+    file does."""
+    records = [dict(row) if isinstance(row, Mapping) else row for row in rows]
+    if not records:
+        raise DataFileError(f"{name}: no rows: there is nothing to evaluate")
+    digest = hashlib.sha256(orjson.dumps(records, default=str, option=orjson.OPT_SORT_KEYS
+                                         | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)).hexdigest()
+    raw = records_table(name, digest, records, list(range(1, len(records) + 1)))
+    raw.rename(dict(columns or {}))
+    return type_table(policy, raw)
+
+
 def _one_in_memory(path: object) -> bool:
     return isinstance(path, tuple) and len(path) == 2 and isinstance(path[0], str) and isinstance(path[1], bytes)
 
@@ -62,14 +95,17 @@ __all__ = [
     "PolicyInvalid",
     "Problem",
     "Severity",
+    "TableMismatch",
     "Validation",
     "__version__",
     "compile_policy",
     "evaluate",
     "evaluation_to_dict",
     "explain",
+    "load_bytes",
     "load_data",
     "load_policy",
+    "load_records",
     "to_csv",
     "to_json",
     "validate_bytes",
