@@ -80,8 +80,8 @@ def test_the_package_and_the_api_export_the_same_names_and_type_them() -> None:
 
     assert sorted(kpi_rules.__all__) == sorted(api.__all__)
     tree = ast.parse((ROOT / "kpi_rules" / "__init__.py").read_text(encoding="utf-8"))
-    typed = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "kpi_rules.api"
-             for alias in node.names}
+    typed = {alias.name for node in ast.walk(tree)
+             if isinstance(node, ast.ImportFrom) and node.module == "kpi_rules.api" for alias in node.names}
     assert typed == set(api.__all__) - {"__version__"}  # what mypy sees is what exists
 
 

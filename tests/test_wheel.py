@@ -63,6 +63,58 @@ def test_wheel_contains_the_schema_and_templates(wheel: Path) -> None:
         assert "kpi-rules = kpi_rules.cli:run" in archive.read(entry_points).decode()
 
 
+def test_wheel_carries_the_license_and_the_typing_marker(wheel: Path) -> None:
+    license_text = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert license_text.split()[:4] == ["Apache", "License", "Version", "2.0,"]
+    assert "END OF TERMS AND CONDITIONS" in license_text
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        [licensed] = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        assert archive.read(licensed).decode("utf-8") == license_text
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode("utf-8")
+    assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    assert "kpi_rules/py.typed" in names
+    assert not any(n.startswith("tools/") or n.endswith("docgen.py") for n in names)  # generators stay home
+
+
+CONSUMER = """\
+from pathlib import Path
+from typing import Any
+
+from kpi_rules import (Evaluation, PolicyInvalid, Problem, evaluate, evaluation_to_dict, explain, load_bytes,
+                       load_data, load_policy, load_records)
+
+
+def grades(policy_file: Path, data_file: Path, period: str) -> dict[str, str]:
+    try:
+        policy = load_policy(policy_file)
+    except PolicyInvalid as exc:
+        problems: list[Problem] = exc.problems
+        raise SystemExit("\\n".join(f"{p.file}:{p.line}:{p.col}: {p.code}" for p in problems)) from exc
+    result: Evaluation = evaluate(policy, load_data(policy, data_file), period)
+    document: dict[str, Any] = evaluation_to_dict(result)
+    lines: list[str] = explain(result, "E001")
+    assert lines
+    evaluate(policy, load_records(policy, [{"employee_id": "E1"}]))
+    evaluate(policy, load_bytes(policy, b"employee_id\\nE1\\n", format="csv"))
+    return {row["employee_id"]: row["grade"] for row in document["employees"]}
+"""
+
+
+def test_a_typed_consumer_passes_mypy_strict_against_the_installed_package(venv: Path, tmp_path: Path) -> None:
+    (tmp_path / "consumer.py").write_text(CONSUMER, encoding="utf-8")
+    # A wrong use must be caught too: the package's types are seen, not taken as Any.
+    (tmp_path / "wrong.py").write_text("from kpi_rules import load_policy\n\nx: int = load_policy('p.yaml')\n",
+                                       encoding="utf-8")
+    mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-executable",
+            str(venv / "python")]
+    done = _run([*mypy, "consumer.py"], cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = _run([*mypy, "wrong.py"], cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert 'Incompatible types in assignment (expression has type "Policy", variable has type "int")' in done.stdout
+
+
 def test_installed_kpi_rules_validates_outside_the_checkout(venv: Path, tmp_path: Path) -> None:
     done = _run([str(venv / "kpi-rules"), "validate", str(REPO / "policies" / "ops-department.yaml")], cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
