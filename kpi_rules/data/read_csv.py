@@ -33,8 +33,9 @@ def _line(text: str, number: int) -> str:
     return text[start:end if end >= 0 else len(text)]
 
 
-def _csv_rows(reader: Any, file: str, width: int) -> tuple[list[list[str]], list[int], dict[int, list[str]], list[int]]:
-    rows: list[list[str]] = []
+def _csv_rows(reader: Any, file: str, width: int) -> tuple[list[tuple[str, ...]], list[int], dict[int, list[str]],
+                                                           list[int]]:
+    rows: list[tuple[str, ...]] = []  # tuples of text: the cyclic collector stops tracking them
     lines: list[int] = []
     errors: dict[int, list[str]] = {}
     blank: list[int] = []  # lines of rows whose every cell is empty (Excel's `,,,,`)
@@ -51,7 +52,7 @@ def _csv_rows(reader: Any, file: str, width: int) -> tuple[list[list[str]], list
             if len(row) != width:
                 errors[len(rows)] = [Reason("ragged_row", cells=len(row), width=width, line=start)]
                 row = (row + [""] * width)[:width]
-            rows.append(row)
+            rows.append(tuple(row))
             lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
@@ -69,14 +70,15 @@ def blank_rows_note(blank: list[int], what: str = "line") -> list[str]:
     return [f"{len(blank)} empty row{'s' if len(blank) > 1 else ''} ({where}) skipped: every cell is empty"]
 
 
-def _decimal_commas(rows: list[list[str]]) -> int:
+def _decimal_commas(rows: list[tuple[str, ...]]) -> int:
     """In a `;` file, `0,95` is a number written with a decimal comma: made `0.95`. The count."""
     changed = 0
-    for row in rows:
-        for k, cell in enumerate(row):
-            if "," in cell and _DECIMAL_COMMA.fullmatch(cell):
-                row[k] = cell.replace(",", ".")
-                changed += 1
+    for i, row in enumerate(rows):
+        fixed = [cell.replace(",", ".") if "," in cell and _DECIMAL_COMMA.fullmatch(cell) else cell for cell in row]
+        count = sum(a is not b for a, b in zip(fixed, row))
+        if count:
+            rows[i] = tuple(fixed)
+            changed += count
     return changed
 
 
