@@ -281,3 +281,20 @@ def test_a_problem_has_col_and_column_is_a_deprecated_alias(tmp_path: Path) -> N
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert problem.to_dict()["col"] == problem.col
+
+
+def test_threads_sharing_a_policy_and_a_table_get_what_one_thread_gets() -> None:
+    policy = load_policy(OPS)
+    table = load_data(policy, OPS_DATA)
+    expected = [to_json(evaluate(policy, table, period)) for period in ("2024-Q2", "2024")]
+    got: list[list[str]] = []
+
+    def work() -> None:
+        got.append([to_json(evaluate(policy, table, period)) for period in ("2024-Q2", "2024")])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert got == [expected] * 4
