@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kpi_rules.common.rounding import round_array, round_decimal
-from kpi_rules.engine import evaluate
+from kpi_rules.engine import PeriodChoiceError, evaluate
 from kpi_rules.engine.plans import score_plans
 from kpi_rules.engine.scoring import score_plan
 from kpi_rules.policy.formula import ColumnEvaluator, Fail, parse
@@ -198,10 +198,25 @@ def data_rows(draw: Any) -> list[dict[str, Any]]:
     } for _ in range(n)]
 
 
+# Periods of data_rows() outside the period evaluated (a row without a readable period belongs to it).
+OUTSIDE = {"2024-Q1": {"2024-Q2", "2023-Q4"}, "2024": {"2023-Q4"}}
+
+
+def _holds_none(rows: list[dict[str, Any]], period: str) -> bool:
+    return bool(rows) and all(r["period"] in OUTSIDE[period] for r in rows)
+
+
 def _evaluate(policy: Any, rows: list[dict[str, Any]], period: str) -> tuple[Any, Any]:
+    """The table and its evaluation; data without a row for the period raises, as the CLI says
+    (the example is then done)."""
     with tempfile.TemporaryDirectory() as folder:
         table = load_table(policy, write_rows(Path(folder), rows))
-        return table, evaluate(policy, table, period)
+        try:
+            return table, evaluate(policy, table, period)
+        except PeriodChoiceError as exc:
+            assert _holds_none(rows, period) and f"the data has no rows for {period} " in str(exc)
+            assume(False)
+            raise
 
 
 @PIPELINE
@@ -262,6 +277,7 @@ def test_every_input_row_appears_in_the_review(policy: Any, rows: list[dict[str,
 @PIPELINE
 @given(rows=data_rows())
 def test_evaluating_twice_gives_identical_bytes(policy: Any, rows: list[dict[str, Any]]) -> None:
+    assume(not _holds_none(rows, "2024-Q1"))  # (it raises: see _evaluate)
     with tempfile.TemporaryDirectory() as folder:
         path = write_rows(Path(folder), rows)
         table = load_table(policy, path)
