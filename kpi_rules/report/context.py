@@ -17,6 +17,7 @@ from kpi_rules.report.charts import line_chart
 from kpi_rules.report.collaboration import adjustments, peer_review, team_section
 from kpi_rules.report.people import most_below, moves_by_employee, person, team_suggestions
 from kpi_rules.report.stats import overview
+from kpi_rules.results.figures import quota_checks
 from kpi_rules.results.model import shown
 from kpi_rules.results.report_words import Labels, localize_reasons
 
@@ -52,17 +53,7 @@ def _distribution(ev: Evaluation, names: dict[Any, Any], t: Labels) -> Row | Non
         return None
     groups = []
     for g in dist["groups"]:
-        quotas = []
-        for grade in policy.grades:
-            q = g["quotas"].get(grade.grade)
-            if not q:
-                continue
-            if "max" in q:
-                quotas.append({"grade": grade.grade, "rule": "max", "share": q["max"], "places": q["allowed"],
-                               "holders": q["holders"], "moved": q["moved"], "ok": q["holders"] <= q["allowed"]})
-            if "min" in q:
-                quotas.append({"grade": grade.grade, "rule": "min", "share": q["min"], "places": q["required"],
-                               "holders": q["actual"], "moved": 0, "ok": q["met"]})
+        quotas = quota_checks(g["quotas"], [grade.grade for grade in policy.grades])
         moves = [{"employee_id": m["employee_id"], "who": t.who(names.get(m["employee_id"]), m["employee_id"]),
                   "from": m["from"],
                   "to": m["to"], "final": m["final"], "tied": m["tied_at_cut"]}

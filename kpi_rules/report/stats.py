@@ -7,24 +7,14 @@ templates only lay them out.
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Sequence
 from typing import Any
 
 from kpi_rules.policy.model import Policy
 from kpi_rules.report.charts import bar_chart
-from kpi_rules.results.model import shown
+from kpi_rules.results.figures import final_figures, grade_counts, mean, rounded
 
 Row = dict[str, Any]
 TOP_N = 3
-
-
-def mean(values: Sequence[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
-def rounded(value: float | None, decimals: int) -> float | int | None:
-    return None if value is None else shown(value, decimals)
 
 
 def below_target(ind: Row) -> bool | None:
@@ -87,31 +77,18 @@ def top_bottom(indicators: list[Row]) -> tuple[list[Row], list[Row]]:
     return ranked[:k], list(reversed(ranked))[:k]
 
 
-def grade_counts(policy: Policy, rated: list[Row]) -> list[Row]:
-    n = len(rated)
-    out = []
-    for g in policy.grades:
-        count = sum(1 for r in rated if r["grade"] == g.grade)
-        out.append({"grade": g.grade, "label": g.label, "count": count,
-                    "share": rounded(count / n, 4) if n else None})
-    return out
-
-
 def overview(policy: Policy, name: str | None, rows: list[Row], label: str) -> Row:
     """The overview block for one team (or the department, `name` None)."""
     rated = [r for r in rows if r["status"] == "rated"]
     finals = [float(r["final"]) for r in rated if r["final"] is not None]
     indicators = indicator_stats(policy, rated)
     top, bottom = top_bottom(indicators)
-    grades = grade_counts(policy, rated)
+    grades = grade_counts([(g.grade, g.label) for g in policy.grades], [r["grade"] for r in rated])
     return {
         "team": name, "label": label, "headcount": len(rated), "rows": len(rows),
         "not_rated": sum(1 for r in rows if r["status"] == "not_rated"),
         "error": sum(1 for r in rows if r["status"] == "error"),
-        "mean_final": rounded(mean(finals), policy.decimals),
-        "median_final": rounded(statistics.median(finals), policy.decimals) if finals else None,
-        "min_final": rounded(min(finals), policy.decimals) if finals else None,
-        "max_final": rounded(max(finals), policy.decimals) if finals else None,
+        **final_figures(finals, policy.decimals),
         "grades": grades, "groups": group_stats(policy, indicators), "indicators": indicators,
         "top": top, "bottom": bottom,
         "grade_chart": bar_chart([(f"{g['grade']} {g['label']}" if g["label"] != g["grade"] else g["grade"],
