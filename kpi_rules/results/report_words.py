@@ -102,6 +102,14 @@ EN: dict[str, str] = {
     "your_team": "Your team's figures", "department_figures": "Department figures",
     "chart_grades": "Grade distribution chart", "chart_team": "Mean indicator score: {team}",
     "chart_trend_team": "Mean final score by period and team", "target_line": "target",
+    # the workbook (--format xlsx): sheet names (at most 31 characters) and its own headers
+    "sheet_summary": "Summary", "sheet_employees": "Employees", "sheet_indicators": "Indicators",
+    "sheet_teams": "Teams", "sheet_errors": "Errors", "sheet_periods": "Periods", "sheet_numbered": "{name} {n}",
+    "employee_id": "Employee id", "calibration": "Calibration", "over_quota": "over quota",
+    "period_final": "{period} final", "period_grade": "{period} grade", "annual_final": "Final score",
+    "indicators_split": "Indicator details: {rows} rows over the sheets {sheets} (a sheet holds at most {limit} rows).",
+    "calibrated": "{before} → {grade}: {reason} (by {by}, approved by {approved_by}, {date})",
+    "title": "Title", "department_overview": "Department figures",
     # the engine's fixed sentences (reasons), in words for this locale
 }
 
@@ -183,6 +191,14 @@ ZH: dict[str, str] = {
     "your_team": "所在团队数据", "department_figures": "全部门数据",
     "chart_grades": "等级分布图", "chart_team": "{team}各指标平均得分",
     "chart_trend_team": "各团队各期平均最终得分", "target_line": "目标",
+    # 工作簿(--format xlsx):工作表名称(不超过31个字符)与表头
+    "sheet_summary": "汇总", "sheet_employees": "员工", "sheet_indicators": "指标明细",
+    "sheet_teams": "团队", "sheet_errors": "数据问题", "sheet_periods": "各期", "sheet_numbered": "{name}{n}",
+    "employee_id": "工号", "calibration": "校准", "over_quota": "超出名额",
+    "period_final": "{period} 最终得分", "period_grade": "{period} 等级", "annual_final": "最终得分",
+    "indicators_split": "指标明细共{rows}行,分在工作表 {sheets} 中(每个工作表最多{limit}行)。",
+    "calibrated": "{before} → {grade}:{reason}(由{by}提出,{approved_by}批准,{date})",
+    "title": "方案名称", "department_overview": "全部门数据",
 }
 
 CATALOGUE = {"en": EN, "zh-CN": ZH}

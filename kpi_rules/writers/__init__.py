@@ -12,6 +12,8 @@ from typing import Any
 
 from kpi_rules.writers.results_csv import write_csv
 from kpi_rules.writers.results_json import write_json
+from kpi_rules.writers.results_xlsx import MEDIA_TYPE as XLSX_MEDIA_TYPE
+from kpi_rules.writers.results_xlsx import write_xlsx
 
 
 @dataclass(frozen=True)
@@ -21,11 +23,14 @@ class Writer:
     write: Callable[..., Any]
     binary: bool
     media_type: str
+    terminal: bool = True  # may be written to a terminal (text, or JSON's UTF-8)
 
 
 WRITERS: dict[str, Writer] = {
     "json": Writer(write_json, binary=True, media_type="application/json"),
     "csv": Writer(write_csv, binary=False, media_type="text/csv; charset=utf-8"),
+    # a workbook is not for a terminal: written to a file (--out) or a pipe
+    "xlsx": Writer(write_xlsx, binary=True, media_type=XLSX_MEDIA_TYPE, terminal=False),
 }
 
 __all__ = ["WRITERS", "Writer"]
