@@ -72,6 +72,9 @@ def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None
     check_report_options(fmt, out, template_dir, timestamp, per_employee, team_distribution)
     if excel and fmt != "csv":
         raise click.UsageError("--excel is for --format csv (a byte order mark for Excel)")
+    if out is None and fmt in WRITERS and not WRITERS[fmt].terminal and _stdout_is_terminal():
+        raise click.UsageError(f"--format {fmt} writes a binary file, not text for a terminal: "
+                               f"give --out FILE (or a folder), or redirect standard output to a file")
     evaluation = _evaluate(policy, read_data_args(data_files, data_format, encoding, sheet, header_row, columns),
                            period)
 
@@ -94,6 +97,10 @@ def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None
                f"{summary['not_rated']} not rated, {summary['error']} errors; "
                f"{evaluation.error_rows} input rows with errors", err=True)
     sys.exit(1 if evaluation.error_rows else 0)
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 def _refuse_overwriting_inputs(target: Path, *inputs: Path) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from kpi_rules.common.periods import PeriodError, parse_period
 from kpi_rules.engine import Evaluation
-from kpi_rules.report.stats import mean, rounded
+from kpi_rules.results.figures import mean, rounded
 from kpi_rules.results.model import shown
 from kpi_rules.results.report_words import Labels
 

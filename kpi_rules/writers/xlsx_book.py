@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -71,7 +72,12 @@ class Book:
         return sheet
 
     def close(self) -> None:
-        self.workbook.close()
+        """Assemble the file; a failed write is the OSError under XlsxWriter's own exception."""
+        try:
+            self.workbook.close()
+        except FileCreateError as exc:
+            cause = exc.args[0] if exc.args else None
+            raise cause if isinstance(cause, OSError) else OSError(str(exc)) from exc
 
 
 def write_text(sheet: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
@@ -79,8 +85,8 @@ def write_text(sheet: Worksheet, row: int, col: int, value: Any, fmt: Format | N
     text = str(value)[:MAX_TEXT]
     if text.startswith("<r>") and text.endswith("</r>"):
         # XlsxWriter copies such a string into the file as rich-text markup (constant-memory
-        # mode): two plain fragments make it escape the text like any other.
-        sheet.write_rich_string(row, col, text[:1], text[1:], *([fmt] if fmt else []))
+        # mode): plain fragments make it escape the text like any other.
+        sheet.write_rich_string(row, col, text[:1], text[1:2], text[2:], *([fmt] if fmt else []))
     elif text:
         sheet.write_string(row, col, text, fmt)
 

@@ -16,7 +16,7 @@ from kpi_rules.engine import Evaluation
 from kpi_rules.results.model import FLAG_WORDS, SCORED, TREATMENTS, IndicatorColumns, PeriodResult, shown_column
 from kpi_rules.results.reasons import say
 from kpi_rules.results.report_words import Labels
-from kpi_rules.writers.xlsx_book import INT, NUMBER, PERCENT, SCORE, TEXT, WEIGHT, Column
+from kpi_rules.writers.xlsx_book import INT, NUMBER, PERCENT, SCORE, WEIGHT, Column
 
 CHUNK_ROWS = 10_000
 Rows = Iterator[Sequence[Any]]
@@ -141,9 +141,9 @@ def indicator_rows(ev: Evaluation, t: Labels) -> Rows:
         per_indicator = []
         for ind in indicators:
             shows = (ind.applies[part] & rated).tolist()
-            values = [shown_column(v[part]) for v in (ind.actual, ind.target, ind.achievement, ind.score)]
-            values += [shown_column(ind.effective_weight[part], 6), shown_column(ind.weighted[part])]
-            per_indicator.append((ind.label, shows, list(zip(*values)), _flag_words(ind, part, t)))
+            columns = [shown_column(v[part]) for v in (ind.actual, ind.target, ind.achievement, ind.score)]
+            columns += [shown_column(ind.effective_weight[part], 6), shown_column(ind.weighted[part])]
+            per_indicator.append((ind.label, shows, list(zip(*columns)), _flag_words(ind, part, t)))
         for i in range(stop - start):
             for label, shows, values, flags in per_indicator:
                 if shows[i]:
