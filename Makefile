@@ -25,8 +25,11 @@ demo: $(BIN)/.installed
 	      --format $$format --out reports/$$period/ $$sheets ; test $$? -le 1 || exit 1; \
 	  done; \
 	done
+	$(BIN)/kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 \
+	  --format xlsx --out reports/2024-Q2/
 	$(BIN)/kpi-rules explain policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 --employee E001
-	@echo "Reports are in reports/: open reports/2024-Q2/ops-department-2024-Q2.html in a browser."
+	@echo "Reports are in reports/: open reports/2024-Q2/ops-department-2024-Q2.html in a browser,"
+	@echo "and reports/2024-Q2/ops-department-2024-Q2.xlsx in Excel or LibreOffice."
 
 ## make test: the whole test suite
 test: $(BIN)/.installed
