@@ -164,7 +164,7 @@ def test_quota_checks_on_the_summary() -> None:
     start = next(i for i, r in enumerate(rows) if r[0] == t["distribution"])
     header = rows[start + 2]
     quotas = [dict(zip(header, r)) for r in rows[start + 3:start + 6]]
-    got = {(q[t["grade"]], q[t["places"]], q[t["holders"]], q[t["moves"]], q[t["result"]]) for q in quotas}
+    got = {(q[t["grade"]], q[t["places"]], q[t["holders"]], q[t["moved"]], q[t["result"]]) for q in quotas}
     assert got == {("S", 3, 4, 1, t["over_quota"]), ("A", 9, 15, 6, t["over_quota"]), ("D", 2, 5, 0, t["met"])}
 
 

@@ -105,7 +105,7 @@ EN: dict[str, str] = {
     # the workbook (--format xlsx): sheet names (at most 31 characters) and its own headers
     "sheet_summary": "Summary", "sheet_employees": "Employees", "sheet_indicators": "Indicators",
     "sheet_teams": "Teams", "sheet_errors": "Errors", "sheet_periods": "Periods", "sheet_numbered": "{name} {n}",
-    "employee_id": "Employee id", "calibration": "Calibration", "over_quota": "over quota",
+    "employee_id": "Employee id", "calibration": "Calibration", "over_quota": "over quota", "moved": "Moved down",
     "period_final": "{period} final", "period_grade": "{period} grade", "annual_final": "Final score",
     "indicators_split": "Indicator details: {rows} rows over the sheets {sheets} (a sheet holds at most {limit} rows).",
     "calibrated": "{before} → {grade}: {reason} (by {by}, approved by {approved_by}, {date})",
@@ -194,7 +194,7 @@ ZH: dict[str, str] = {
     # 工作簿(--format xlsx):工作表名称(不超过31个字符)与表头
     "sheet_summary": "汇总", "sheet_employees": "员工", "sheet_indicators": "指标明细",
     "sheet_teams": "团队", "sheet_errors": "数据问题", "sheet_periods": "各期", "sheet_numbered": "{name}{n}",
-    "employee_id": "工号", "calibration": "校准", "over_quota": "超出名额",
+    "employee_id": "工号", "calibration": "校准", "over_quota": "超出名额", "moved": "降档人数",
     "period_final": "{period} 最终得分", "period_grade": "{period} 等级", "annual_final": "最终得分",
     "indicators_split": "指标明细共{rows}行,分在工作表 {sheets} 中(每个工作表最多{limit}行)。",
     "calibrated": "{before} → {grade}:{reason}(由{by}提出,{approved_by}批准,{date})",

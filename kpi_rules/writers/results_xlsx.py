@@ -78,7 +78,12 @@ class Summary:
         self.row += 1
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[Any]], kinds: Sequence[str]) -> None:
-        self.line(*headers, fmt=self.book.header)
+        for col, header in enumerate(headers):
+            kind = kinds[col] if col < len(kinds) else xlsx_book.TEXT
+            self.sheet.write_string(self.row, col, header,
+                                    self.book.header if kind == xlsx_book.TEXT else self.book.header_number)
+            self.widths[col] = max(self.widths[col], min(text_width(header), 40))
+        self.row += 1
         for values in rows:
             self.line(*values, kinds=kinds)
         self.row += 1
@@ -147,7 +152,7 @@ def _write_quotas(s: Summary, ev: Evaluation, t: Labels) -> None:
                 t["within_quota"] if q["ok"] else t["over_quota"])
             rows.append((label, g["size"], q["grade"], t.fill(f"rule_{q['rule']}", share=f"{q['share']:.0%}"),
                          q["share"], q["places"], q["holders"], q["moved"], verdict))
-    s.table([t["team"], t["headcount"], t["grade"], t["rule"], t["share"], t["places"], t["holders"], t["moves"],
+    s.table([t["team"], t["headcount"], t["grade"], t["rule"], t["share"], t["places"], t["holders"], t["moved"],
              t["result"]], rows, (xlsx_book.TEXT, INT, xlsx_book.TEXT, xlsx_book.TEXT, PERCENT, INT, INT, INT))
 
 

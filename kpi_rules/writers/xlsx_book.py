@@ -58,6 +58,9 @@ class Book:
         self.workbook = xlsxwriter.Workbook(out, OPTIONS)
         add = self.workbook.add_format
         self.header = add({"bold": True, "bg_color": "#DDE4EE", "bottom": 1, "valign": "top"})
+        # over a number column, aligned as its numbers are
+        self.header_number = add({"bold": True, "bg_color": "#DDE4EE", "bottom": 1, "valign": "top",
+                                  "align": "right"})
         self.title = add({"bold": True, "font_size": 14})
         self.bold = add({"bold": True})
         self.formats: dict[str, Format | None] = {
@@ -113,7 +116,7 @@ class Table:
         self.formats = [book.formats[c.kind] for c in self.columns]
         self.numeric = [c.kind != TEXT for c in self.columns]
         for col, column in enumerate(self.columns):
-            self.sheet.write_string(0, col, column.header, book.header)
+            self.sheet.write_string(0, col, column.header, book.header if column.kind == TEXT else book.header_number)
         self.sheet.freeze_panes(1, freeze_cols)
         self.row = 1
         self._sized = False
