@@ -8,6 +8,8 @@ data (examples/ops-2024.csv: each row copied with a new id, a name, numbers move
 to ±15%, teams of 10), then per repetition runs, in rotating order, one process each:
   csv    load, evaluate, write the results CSV
   xlsx   load, evaluate, write the workbook (Employees, Indicators long form, ...)
+  cells  (with --per-cell) the same through XlsxWriter's per-cell API instead of
+         writers/xlsx_fast.py's row stream: what the stream saves
 and prints medians of the writer's own time, the whole process's wall time and peak
 memory, with the xlsx/csv ratio taken within each repetition, and the workbook's cells
 and size. The machine is shared and noisy: compare only within a run.
@@ -75,6 +77,11 @@ def child(fmt: str, data: str, out: str) -> None:
 
     policy = load_policy(POLICY)
     ev = evaluate(policy, load_data(policy, data), "2024-Q2")
+    if fmt == "cells":
+        from kpi_rules.writers import xlsx_book
+
+        xlsx_book.FAST_ROWS = False
+        fmt = "xlsx"
     writer = WRITERS[fmt]
     start = time.perf_counter()
     with open(out, "wb" if writer.binary else "w", **({} if writer.binary else {"encoding": "utf-8"})) as handle:
@@ -101,6 +108,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, action="append", help="employees (repeatable; default 100000)")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--per-cell", action="store_true", help="also time XlsxWriter's per-cell API (slow)")
     ap.add_argument("--child", nargs=3, metavar=("FORMAT", "DATA", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -108,12 +116,12 @@ def main() -> None:
         return
     for n in args.n or [100_000]:
         data = generate(n)
-        outs = {fmt: WORK / f"out-{n}.{fmt}" for fmt in ("csv", "xlsx")}
+        outs = {fmt: WORK / f"out-{n}.{fmt}" for fmt in ("csv", "xlsx", *(["cells"] if args.per_cell else []))}
         runs = {fmt: [sys.executable, __file__, "--child", fmt, str(data), str(out)] for fmt, out in outs.items()}
         results: dict[str, list[tuple[float, float, dict[str, float]]]] = {k: [] for k in runs}
         names = list(runs)
         for rep in range(args.reps):
-            for name in names[rep % 2:] + names[:rep % 2]:
+            for name in names[rep % len(names):] + names[:rep % len(names)]:
                 results[name].append(timed(runs[name]))
         info = results["xlsx"][0][2]
         cells = _cells(outs["xlsx"])
@@ -125,7 +133,7 @@ def main() -> None:
             runs_ = results[name]
             write = statistics.median(r[2]["write_s"] for r in runs_)
             ratio = statistics.median(r[2]["write_s"] / c[2]["write_s"] for r, c in zip(runs_, results["csv"]))
-            rate = f"{cells / write:,.0f}" if name == "xlsx" else ""
+            rate = f"{cells / write:,.0f}" if name != "csv" else ""
             print(f"{name:6} {write:8.2f} {rate:>10} {statistics.median(r[0] for r in runs_):8.2f} "
                   f"{statistics.median(r[1] for r in runs_):9.0f} {ratio:12.2f}x")
 

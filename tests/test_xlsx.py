@@ -269,3 +269,42 @@ def test_the_cli_writes_a_workbook_and_refuses_a_terminal(tmp_path: Path, monkey
     monkeypatch.setattr("kpi_rules.cli.evaluate_cmd._stdout_is_terminal", lambda: True)
     refused = CliRunner().invoke(main, args)
     assert refused.exit_code == 2 and "--out" in refused.output and "Traceback" not in refused.output
+
+
+def test_the_same_results_give_the_same_bytes() -> None:
+    ev = _evaluation("support-march")
+    first, second = io.BytesIO(), io.BytesIO()
+    write_xlsx(ev, first)
+    write_xlsx(ev, second)
+    assert first.getvalue() == second.getvalue() and first.getvalue()[:2] == b"PK"
+
+
+def _cells(book: Any) -> dict[str, list[tuple[Any, ...]]]:
+    return {name: [(c.coordinate, c.value, c.data_type, c.number_format) for row in book[name].iter_rows()
+                   for c in row if c.value is not None] for name in book.sheetnames}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rows_streamed_as_xml_equal_rows_written_cell_by_cell(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    ev = _evaluation(case)
+    streamed = _book(ev)
+    monkeypatch.setattr(xlsx_book, "FAST_ROWS", False)
+    per_cell = _book(ev)
+    assert _cells(streamed) == _cells(per_cell)
+    for name in streamed.sheetnames:
+        assert streamed[name].dimensions == per_cell[name].dimensions
+        assert streamed[name].auto_filter.ref == per_cell[name].auto_filter.ref
+        assert [(k, d.width) for k, d in streamed[name].column_dimensions.items()] == [
+            (k, d.width) for k, d in per_cell[name].column_dimensions.items()]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_text_that_needs_escaping_comes_back_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        fast: bool) -> None:
+    monkeypatch.setattr(xlsx_book, "FAST_ROWS", fast)
+    names = {"a": "A & B <c>", "b": "x</t></is></c>", "c": "tab\there", "d": "_x0041_ literal", "e": "bell\x07"}
+    ev = _support_with(tmp_path, names)
+    cells = [row[1] for row in _book(ev)["Employees"].iter_rows(min_row=2, max_row=6)]
+    # a control character, and a literal _xHHHH_, are stored in Excel's escapes (which Excel
+    # shows as typed; openpyxl leaves them escaped)
+    assert [c.value for c in cells] == [*list(names.values())[:3], "_x005F_x0041_ literal", "bell_x0007_"]

@@ -215,7 +215,7 @@ def write_xlsx(ev: Evaluation, out: BinaryIO | str) -> None:
     finals = shown_column(res.final, res.decimals) if len(res.final) else [None] * res.n
     long_rows = indicator_row_count(ev) if ev.kind != "rollup" else 0
     split = _long_sheet_names(t, long_rows) if ev.kind != "rollup" else []
-    book = Book(out)
+    book = Book(out, title=ev.policy.title)
     with no_gc_pauses():
         _write_summary(book, ev, t, split, long_rows, finals)
         _write_table(book, t["sheet_employees"], employee_columns(ev, t), employee_rows(ev, t), 2)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from itertools import chain, islice
 from typing import Any, BinaryIO
 
 import xlsxwriter
@@ -20,10 +22,13 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from kpi_rules.writers.xlsx_fast import RowStream
+
 MAX_ROWS = 1_048_576  # rows in an Excel sheet, the header row included
 MAX_TEXT = 32_767  # characters in an Excel cell
 MAX_WIDTH, MIN_WIDTH = 60, 6
 WIDTH_SAMPLE = 2_000  # rows measured for a column's width
+FAST_ROWS = True  # table rows through xlsx_fast.RowStream (False: XlsxWriter's per-cell API, as a test compares)
 
 # Column kinds and the number format each is shown with (None: the General format).
 TEXT, INT, SCORE, PERCENT, WEIGHT, NUMBER = "text", "int", "score", "percent", "weight", "number"
@@ -31,6 +36,7 @@ NUMBER_FORMATS: dict[str, str | None] = {INT: "0", SCORE: "0.00", PERCENT: "0.00
 # Widths of numbers as their format shows them, before the header is taken into account.
 NUMBER_WIDTHS = {INT: 6, SCORE: 8, PERCENT: 9, WEIGHT: 7, NUMBER: 12}
 
+FIXED_DATE = datetime(1980, 1, 1, tzinfo=timezone.utc)
 OPTIONS = {
     "constant_memory": True,
     "strings_to_formulas": False,  # `=HYPERLINK(...)` in a name stays text
@@ -54,8 +60,10 @@ def text_width(text: str) -> int:
 class Book:
     """One workbook written to `out` (a path or a binary file), with the formats the sheets share."""
 
-    def __init__(self, out: BinaryIO | str) -> None:
+    def __init__(self, out: BinaryIO | str, title: str = "") -> None:
         self.workbook = xlsxwriter.Workbook(out, OPTIONS)
+        # a fixed creation date (that of the zip entries): the same results give the same bytes
+        self.workbook.set_properties({"title": title, "created": FIXED_DATE})
         add = self.workbook.add_format
         self.header = add({"bold": True, "bg_color": "#DDE4EE", "bottom": 1, "valign": "top"})
         # over a number column, aligned as its numbers are
@@ -120,29 +128,38 @@ class Table:
         self.sheet.freeze_panes(1, freeze_cols)
         self.row = 1
         self._sized = False
+        self._stream: RowStream | None = None
 
     @property
     def rows_left(self) -> int:
         return MAX_ROWS - self.row
 
     def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
-        """Rows of values in column order; None leaves a cell empty."""
-        sheet, formats, numeric = self.sheet, self.formats, self.numeric
-        write_number, row = sheet.write_number, self.row
-        measure = not self._sized
+        """Rows of values in column order; None leaves a cell empty. The first rows written
+        set the column widths."""
+        rows = iter(rows)
+        if not self._sized:
+            sample = list(islice(rows, WIDTH_SAMPLE))
+            for values in sample:
+                self._measure(values)
+            self._set_widths()
+            rows = chain(sample, rows)
+        if FAST_ROWS and RowStream.supported(self.sheet):
+            if self._stream is None:
+                self._stream = RowStream(self.sheet, self.formats)
+            self.row += self._stream.write(self.row, rows)
+            return
+        sheet, formats, numeric, row = self.sheet, self.formats, self.numeric, self.row
         for values in rows:
             for col, value in enumerate(values):
                 if value is None:
                     continue
                 if numeric[col] and type(value) in (int, float):
-                    write_number(row, col, value, formats[col])
+                    sheet.write_number(row, col, value, formats[col])
                 else:
                     write_value(sheet, row, col, value, formats[col])
-            if measure and row <= WIDTH_SAMPLE:
-                self._measure(values)
             row += 1
         self.row = row
-        self._set_widths()
 
     def _measure(self, values: Sequence[Any]) -> None:
         for col, value in enumerate(values):
