@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from kpi_rules.common.perf import no_gc_pauses
 from kpi_rules.engine import Evaluation
-from kpi_rules.results.figures import final_figures, grade_counts, quota_checks
+from kpi_rules.results.figures import final_figures_of_groups, grade_counts, quota_checks
 from kpi_rules.results.model import shown_column
 from kpi_rules.results.report_words import Labels
 from kpi_rules.writers import xlsx_book
@@ -45,17 +45,22 @@ def _team_groups(ev: Evaluation) -> list[tuple[Any, list[int]]]:
     return [(k, groups[k]) for k in [*named, *([None] if None in groups else [])]]
 
 
-def _figures(ev: Evaluation, rows: Sequence[int], finals: list[Any]) -> dict[str, Any]:
-    """The overview figures of some rows, computed as the reports compute them (results/figures)."""
+def _figures(ev: Evaluation, groups: Sequence[Sequence[int]], finals: list[Any]) -> list[dict[str, Any]]:
+    """The overview figures of groups of rows, computed as the reports compute them (results/figures)."""
     res = ev.result
-    rated = [i for i in rows if res.status[i] == "rated"]
-    statuses = res.status[list(rows)].tolist() if rows else []
-    return {
-        "rows": len(rows), "headcount": len(rated), "not_rated": statuses.count("not_rated"),
-        "error": statuses.count("error"),
-        **final_figures([float(finals[i]) for i in rated if finals[i] is not None], ev.policy.decimals),
-        "grades": grade_counts([(g.grade, g.label) for g in ev.policy.grades], [res.grade[i] for i in rated]),
-    }
+    status = res.status.tolist()
+    grade = res.grade.tolist() if len(res.grade) else [None] * res.n
+    rated = [[i for i in rows if status[i] == "rated"] for rows in groups]
+    spreads = final_figures_of_groups([[float(finals[i]) for i in r if finals[i] is not None] for r in rated],
+                                      ev.policy.decimals)
+    levels = [(g.grade, g.label) for g in ev.policy.grades]
+    out = []
+    for rows, mine, spread in zip(groups, rated, spreads):
+        statuses = [status[i] for i in rows]
+        out.append({"rows": len(rows), "headcount": len(mine), "not_rated": statuses.count("not_rated"),
+                    "error": statuses.count("error"), **spread,
+                    "grades": grade_counts(levels, [grade[i] for i in mine])})
+    return out
 
 
 class Summary:
@@ -93,8 +98,11 @@ class Summary:
             self.sheet.set_column(col, col, max(xlsx_book.MIN_WIDTH, width + 2))
 
 
+Teams = list[tuple[Any, dict[str, Any]]]
+
+
 def _write_summary(book: Book, ev: Evaluation, t: Labels, split: list[str], long_rows: int,
-                   finals: list[Any]) -> None:
+                   finals: list[Any], teams: Teams) -> None:
     s, policy, summary = Summary(book, t), ev.policy, ev.result.summary()
     s.line(policy.title, fmt=book.title)
     for key, value in [("policy_id", policy.id), ("version", policy.version), ("sha256", policy.sha256),
@@ -115,7 +123,7 @@ def _write_summary(book: Book, ev: Evaluation, t: Labels, split: list[str], long
         s.line(t["indicators"], t.fill("indicators_split", rows=long_rows, sheets=t["list_sep"].join(split),
                                         limit=xlsx_book.MAX_ROWS - 1))
     s.row += 1
-    department = _figures(ev, range(ev.result.n), finals)
+    department = _figures(ev, [range(ev.result.n)], finals)[0]
     s.line(t["department_overview"], fmt=book.bold)
     s.table([t["figure"], t["value"]], [(t[k], department[k]) for k in
                                          ("mean_final", "median_final")] + [
@@ -128,8 +136,7 @@ def _write_summary(book: Book, ev: Evaluation, t: Labels, split: list[str], long
     grades = [g.grade for g in policy.grades]
     s.line(t["sec_overview"], fmt=book.bold)
     rows = []
-    for team, members in _team_groups(ev):
-        f = _figures(ev, members, finals)
+    for team, f in teams:
         rows.append((t["no_team"] if team is None else team, f["headcount"], f["mean_final"], f["median_final"],
                      *[g["count"] for g in f["grades"]]))
     s.table([t["team"], t["headcount"], t["mean_final"], t["median_final"], *grades], rows,
@@ -156,7 +163,7 @@ def _write_quotas(s: Summary, ev: Evaluation, t: Labels) -> None:
              t["result"]], rows, (xlsx_book.TEXT, INT, xlsx_book.TEXT, xlsx_book.TEXT, PERCENT, INT, INT, INT))
 
 
-def _write_teams(book: Book, ev: Evaluation, t: Labels, finals: list[Any]) -> None:
+def _write_teams(book: Book, ev: Evaluation, t: Labels, teams: Teams) -> None:
     team_results = {entry["team"]: entry for entry in ev.result.teams}
     team_indicators = ev.policy.team.indicators if ev.policy.team and ev.result.teams else ()
     grades = [g.grade for g in ev.policy.grades]
@@ -171,8 +178,7 @@ def _write_teams(book: Book, ev: Evaluation, t: Labels, finals: list[Any]) -> No
                         Column(t.fill("paren", label=ind.plan.label or ind.id, detail=t["score"]), SCORE)]
     table = Table(book, t["sheet_teams"], columns)
     rows = []
-    for team, members in _team_groups(ev):
-        f = _figures(ev, members, finals)
+    for team, f in teams:
         row = [t["no_team"] if team is None else team, f["rows"], f["headcount"], f["not_rated"], f["error"],
                f["mean_final"], f["median_final"], f["min_final"], f["max_final"], *[g["count"] for g in f["grades"]]]
         if team_results:
@@ -215,16 +221,18 @@ def write_xlsx(ev: Evaluation, out: BinaryIO | str) -> None:
     finals = shown_column(res.final, res.decimals) if len(res.final) else [None] * res.n
     long_rows = indicator_row_count(ev) if ev.kind != "rollup" else 0
     split = _long_sheet_names(t, long_rows) if ev.kind != "rollup" else []
+    groups = _team_groups(ev)
+    teams = list(zip([team for team, _ in groups], _figures(ev, [rows for _, rows in groups], finals)))
     book = Book(out, title=ev.policy.title)
     with no_gc_pauses():
-        _write_summary(book, ev, t, split, long_rows, finals)
+        _write_summary(book, ev, t, split, long_rows, finals, teams)
         _write_table(book, t["sheet_employees"], employee_columns(ev, t), employee_rows(ev, t), 2)
         if ev.kind != "rollup":
             _write_indicators(book, ev, t, split)
         else:
             periods = period_names(res)
             _write_table(book, t["sheet_periods"], period_columns(periods, t), period_rows(ev, periods, t), 2)
-        _write_teams(book, ev, t, finals)
+        _write_teams(book, ev, t, teams)
         _write_table(book, t["sheet_errors"], error_columns(t), error_rows(ev, t), 1)
     book.close()
 

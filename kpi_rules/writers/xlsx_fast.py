@@ -72,7 +72,9 @@ class RowStream:
                 if value is None:
                     continue
                 kind = type(value)
-                if kind is float or kind is int or (kind is not bool and isinstance(value, numbers.Real)):
+                if kind is str:
+                    parts.append(f'<c r="{letters[col]}{r}"{styles[col]} t="inlineStr">{text(value)}')
+                elif kind is float or kind is int or (kind is not bool and isinstance(value, numbers.Real)):
                     if math.isfinite(value):
                         parts.append(f'<c r="{letters[col]}{r}"{styles[col]}><v>{value:.16G}</v></c>')
                     else:
