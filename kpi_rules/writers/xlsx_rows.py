@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpi_rules.engine import Evaluation
-from kpi_rules.results.model import FLAG_WORDS, SCORED, TREATMENTS, IndicatorColumns, PeriodResult, shown_column
+from kpi_rules.results.model import SCORED, IndicatorColumns, PeriodResult, flag_words, shown_column
 from kpi_rules.results.reasons import say
 from kpi_rules.results.report_words import Labels
 from kpi_rules.writers.xlsx_book import INT, NUMBER, PERCENT, SCORE, WEIGHT, Column
@@ -120,11 +120,12 @@ def indicator_row_count(ev: Evaluation) -> int:
 
 
 def _flag_words(ind: IndicatorColumns, part: slice, t: Labels) -> dict[int, str]:
+    """The results' flags of rows in `part` (those that have some), in the locale's words."""
     fail, treatment = ind.fail[part], ind.treatment[part]
+    capped = ind.capped[part] if len(ind.capped) else np.zeros(len(fail), dtype=bool)
     out = {}
-    for i in np.flatnonzero(fail.astype(bool) | (treatment != SCORED)).tolist():
-        words = [FLAG_WORDS.get(int(fail[i]), "missing")] if fail[i] else []
-        words += [TREATMENTS[treatment[i]]] if treatment[i] else []
+    for i in np.flatnonzero(fail.astype(bool) | (treatment != SCORED) | capped).tolist():
+        words = flag_words(int(fail[i]), int(treatment[i]), bool(capped[i]))
         out[i] = t["list_sep"].join(t.flag(w) for w in words)
     return out
 
