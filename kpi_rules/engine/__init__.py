@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -14,10 +14,13 @@ from kpi_rules.common.errors import KpiRulesError
 from kpi_rules.common.perf import no_gc_pauses
 from kpi_rules.common.periods import Period, PeriodError, parse_period, within
 from kpi_rules.data.table import Table
+from kpi_rules.engine.calibrate import calibrate_result
 from kpi_rules.engine.period import evaluate_period
 from kpi_rules.engine.rollup import rollup_result
+from kpi_rules.policy.calibration import Calibration, CalibrationInvalid
 from kpi_rules.policy.formula import ColumnEvaluator
 from kpi_rules.policy.model import Policy
+from kpi_rules.policy.problems import Problem
 from kpi_rules.results.model import PeriodResult
 from kpi_rules.results.reasons import Reason
 
@@ -34,6 +37,7 @@ class Evaluation:
     kind: str  # "period" | "rollup"
     result: PeriodResult
     other_periods: dict[str, int] = field(default_factory=dict)
+    calibrations: tuple[Calibration, ...] = ()  # the calibration files applied (a roll-up's: its periods' too)
 
     @property
     def error_rows(self) -> int:
@@ -105,19 +109,52 @@ def _no_rows(table: Table, picked: npt.NDArray[np.intp], target: Period, distinc
         raise PeriodChoiceError(f"the data has no rows for {target} (it holds {held}); check --period")
 
 
-def evaluate(policy: Policy, table: Table, period: str | None = None) -> Evaluation:
+def evaluate(policy: Policy, table: Table, period: str | None = None,
+             calibrations: Sequence[Calibration] = ()) -> Evaluation:
     """Evaluate one cycle period, or the roll-up period built from its cycle periods.
 
-    Raises TableMismatch when `table` was loaded for a policy that types data differently, and
-    PeriodChoiceError for a period that cannot be evaluated or that the data has no rows for."""
+    `calibrations` (from `load_calibration`) change grades after forced distribution: each file
+    applies to the period it names, the evaluated one or, in a roll-up, one of its periods.
+    Raises TableMismatch when `table` was loaded for a policy that types data differently,
+    PeriodChoiceError for a period that cannot be evaluated or that the data has no rows for, and
+    CalibrationInvalid when a calibration does not fit the policy or the data."""
     table.check_typed_for(policy)
     with no_gc_pauses():
-        return _evaluate(policy, table, period)
+        return _evaluate(policy, table, period, _Calibrations(policy, calibrations))
 
 
-def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
+class _Calibrations:
+    """The calibration files by period, and the problems met applying them."""
+
+    def __init__(self, policy: Policy, files: Sequence[Calibration]) -> None:
+        self.policy, self.files = policy, tuple(files)
+        self.used: set[int] = set()
+        self.problems: list[Problem] = []
+
+    def apply(self, result: PeriodResult) -> PeriodResult:
+        mine = [k for k, c in enumerate(self.files) if c.period == result.period]
+        if mine:
+            self.used.update(mine)
+            self.problems += calibrate_result(self.policy, result, [self.files[k] for k in mine])
+        return result
+
+    def done(self, evaluated: str) -> tuple[Calibration, ...]:
+        """Raise on any problem (a file for a period not evaluated among them); the files applied."""
+        for k, cal in enumerate(self.files):
+            if k not in self.used:
+                self.problems.append(cal.problem(
+                    ("period",), "KR403", "calibration-period",
+                    f"this calibration is for {cal.period}, but the evaluation is of {evaluated}",
+                    "give --period the calibration's period, or the calibration file of this period"))
+        if self.problems:
+            raise CalibrationInvalid(self.problems)
+        return self.files
+
+
+def _evaluate(policy: Policy, table: Table, period: str | None, cals: _Calibrations) -> Evaluation:
     target = choose_period(policy, table, period)
     if target is None:
+        cals.done("rows without a period")
         return _evaluate_unnamed(policy, table)
     if not within(target, policy.effective_from, policy.effective_to):
         until = policy.effective_to or "open end"
@@ -143,7 +180,7 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
             p is not None and p.kind != policy.period and target.contains(p))])
         _no_rows(table, picked, target, distinct)
         _mark_duplicates(table, picked, labels_of(picked))
-        result = evaluate_period(policy, table, picked, str(target), evaluator)
+        result = cals.apply(evaluate_period(policy, table, picked, str(target), evaluator))
         kind = "period"
     elif policy.rollup is not None and target.kind == policy.rollup.period:
         # Rows of another kind inside the review (a month in a quarterly policy) are errors already;
@@ -152,12 +189,12 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
         picked = rows_of(unplaced_codes + inside)
         _no_rows(table, picked, target, distinct)
         _mark_duplicates(table, picked, labels_of(picked))
-        parts = [evaluate_period(policy, table, rows_of([k]), str(distinct[k]), evaluator)
+        parts = [cals.apply(evaluate_period(policy, table, rows_of([k]), str(distinct[k]), evaluator))
                  for k in sorted(inside, key=lambda k: distinct[k])]  # type: ignore[arg-type, return-value]
         unplaced = rows_of(unplaced_codes)
         if len(unplaced):
             parts.append(evaluate_period(policy, table, unplaced, str(target), evaluator))
-        result = rollup_result(policy, str(target), parts)
+        result = cals.apply(rollup_result(policy, str(target), parts))
         kind = "rollup"
     else:
         review = f" and a {policy.rollup.period} review" if policy.rollup else ""
@@ -166,7 +203,7 @@ def _evaluate(policy: Policy, table: Table, period: str | None) -> Evaluation:
     outside[picked] = False
     counted = np.bincount(codes[outside], minlength=len(distinct))
     others = {str(distinct[k]): int(c) for k, c in enumerate(counted) if c}
-    return Evaluation(policy, table, str(target), kind, result, others)
+    return Evaluation(policy, table, str(target), kind, result, others, cals.done(str(target)))
 
 
 def _evaluate_unnamed(policy: Policy, table: Table) -> Evaluation:

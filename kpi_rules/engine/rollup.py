@@ -69,7 +69,9 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
                                           "grade": part.grade[i] if status == "rated" else None}
             if status == "rated":
                 finals.append((part.period, float(part.final[i])))
-                if part.veto[i] is not None and res.veto[k] is None:
+                if part.veto[i] is not None and part.veto_overridden(i):
+                    res.reasons[k].append(Reason("rollup_veto_overridden", id=part.veto[i], period=part.period))
+                elif part.veto[i] is not None and res.veto[k] is None:
                     res.veto[k], forced[k] = part.veto[i], policy.grade(part.grade_before_distribution[i]).grade
                     res.reasons[k].append(Reason("rollup_veto", id=part.veto[i], period=part.period, grade=forced[k]))
             else:

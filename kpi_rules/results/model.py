@@ -141,6 +141,19 @@ class PeriodResult:
     teams: list[dict[str, Any]] = field(default_factory=list)
     distribution: dict[str, Any] = field(default_factory=dict)
     periods: list[dict[str, Any]] = field(default_factory=list)  # roll-up: per-employee period breakdown
+    # Calibration (a step after forced distribution): empty unless a calibration file was applied, so
+    # uncalibrated results keep their exact shape. Row -> its `calibration` record.
+    grade_before_calibration: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(0, dtype=object))
+    calibration: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def calibrated(self) -> bool:
+        """A calibration file was applied to this result (perhaps changing nobody)."""
+        return len(self.grade_before_calibration) > 0
+
+    def veto_overridden(self, i: int) -> bool:
+        """Row i's veto was set aside by a calibration that says `override_veto: true`."""
+        return bool(self.calibration.get(i, {}).get("override_veto"))
 
     @property
     def n(self) -> int:
@@ -184,16 +197,22 @@ class PeriodResult:
                 if row and rated[i]:
                     indicators[i][key] = row
         columns: dict[str, list[Any]] = {
-            "bonus": numbers("bonus"), "bonuses": only_rated(self.bonuses.lists(start, stop), list),
+            "bonus": numbers("bonus"), "bonuses": only_rated(self.bonuses.lists(start, stop), list)}
+        if self.calibrated:
+            columns["calibration"] = [self.calibration.get(i) for i in range(start, stop)]
+        columns.update({
             "coefficient_team": numbers("coefficient_team"), "deduction": numbers("deduction"),
             "deductions": only_rated(self.deductions.lists(start, stop), list),
             "employee_id": texts(self.employee_id), "final": numbers("final"),
-            "grade": only_rated(texts(self.grade)),
+            "grade": only_rated(texts(self.grade))})
+        if self.calibrated:
+            columns["grade_before_calibration"] = only_rated(texts(self.grade_before_calibration))
+        columns.update({
             "grade_before_distribution": only_rated(texts(self.grade_before_distribution)),
             "indicators": indicators, "individual": numbers("individual"), "line": self.lines[part],
             "name": texts(self.name), "pay_coefficient": numbers("pay_coefficient"),
             "period": [p or self.period for p in texts(self.row_period)],
-        }
+        })
         if self.periods:
             columns["periods"] = self.periods[part]
         columns.update({

@@ -89,7 +89,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "distribution_tie": ("forced distribution: at most {allowed} of {size} may hold {grade}; tied at {cut} with "
                          "others at the cut, all moved down together",
                          "强制分布:{size}人中最多{allowed}人可获得{grade};与名额线上同为{cut}分的人一起降档"),
+    # calibration (after forced distribution)
+    "calibrated": ("calibrated from {before} to {grade} by {by}, approved by {approved_by} on {date}, "
+                   "because: {reason}",
+                   "校准:由{by}提出、{approved_by}批准({date}),等级由{before}调整为{grade},原因:{reason}"),
+    "calibration_overrides_veto": ("calibration overrides veto `{id}` (override_veto: true)",
+                                   "校准推翻了一票否决「{id}」(override_veto: true)"),
     # the roll-up review
+    "rollup_veto_overridden": ("veto `{id}` in {period} was overridden by calibration; it does not apply to "
+                               "this review",
+                               "{period}的一票否决「{id}」已在校准中被推翻,不适用于本次总评"),
     "rollup_veto": ("veto `{id}` in {period} sets the grade to {grade}",
                     "{period}触发一票否决「{id}」,等级定为{grade}"),
     "rollup_period": ("{period} (line {line}): {status}: {why}", "{period}(第{line}行):{status}:{why}"),

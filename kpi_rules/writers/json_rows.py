@@ -179,13 +179,18 @@ def encode_rows(res: PeriodResult, start: int, stop: int) -> list[bytes]:
         shown = values[part].tolist()
         return text_fragments([v if r else None for v, r in zip(shown, rated_list)] if only_rated else shown)
 
-    head = {
-        "bonus": numbers("bonus"), "bonuses": list_fragments(n, res.bonuses.sparse(start, stop), rated),
+    head = {"bonus": numbers("bonus"), "bonuses": list_fragments(n, res.bonuses.sparse(start, stop), rated)}
+    if res.calibrated:
+        head["calibration"] = [orjson.dumps(res.calibration.get(i), option=orjson.OPT_SORT_KEYS)
+                               for i in range(start, stop)]
+    head.update({
         "coefficient_team": numbers("coefficient_team"), "deduction": numbers("deduction"),
         "deductions": list_fragments(n, res.deductions.sparse(start, stop), rated),
         "employee_id": texts(res.employee_id), "final": numbers("final"), "grade": texts(res.grade, True),
-        "grade_before_distribution": texts(res.grade_before_distribution, True),
-    }
+    })
+    if res.calibrated:
+        head["grade_before_calibration"] = texts(res.grade_before_calibration, True)
+    head["grade_before_distribution"] = texts(res.grade_before_distribution, True)
     periods = [p or res.period for p in res.row_period[part].tolist()] if len(res.row_period) else [res.period] * n
     tail = {
         "individual": numbers("individual"), "line": _split(orjson.dumps(res.lines[part])), "name": texts(res.name),

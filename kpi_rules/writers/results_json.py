@@ -20,7 +20,9 @@ CHUNK_ROWS = 10_000
 def _header(ev: Evaluation) -> dict[str, Any]:
     """Everything in the results document but the employee rows."""
     res = ev.result
+    calibrations = {"calibrations": [c.summary() for c in ev.calibrations]} if ev.calibrations else {}
     return {
+        **calibrations,
         "kpi_rules": {"version": __version__},
         "policy": {"id": ev.policy.id, "title": ev.policy.title, "version": ev.policy.version,
                    "sha256": ev.policy.sha256, "locale": ev.policy.locale},
