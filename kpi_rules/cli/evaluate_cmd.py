@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from kpi_rules.cli import main
+from kpi_rules.cli.calibration_options import calibration_option, fail_on_calibration, read_calibrations
 from kpi_rules.cli.data_options import data_options, input_paths, read_data
 from kpi_rules.cli.report_options import (
     REPORT_FORMATS,
@@ -23,6 +24,7 @@ from kpi_rules.common.perf import settle_loaded_data
 from kpi_rules.common.text import visible
 from kpi_rules.engine import Evaluation, PeriodChoiceError
 from kpi_rules.engine import evaluate as run_evaluation
+from kpi_rules.policy.calibration import CalibrationInvalid
 from kpi_rules.policy.compiler import compile_policy
 from kpi_rules.policy.problems import PolicyFileError
 from kpi_rules.policy.validate import validate_file
@@ -45,11 +47,13 @@ FORMATS = tuple(sorted([*WRITERS, *REPORT_FORMATS]))  # also each one's file ext
 @click.option("--excel", is_flag=True,
               help="csv: begin the file with a UTF-8 byte order mark, so that Excel shows names in any script "
                    "(off by default: other programs read plain UTF-8).")
+@calibration_option
 @report_options
 def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
              sheet: str | None, header_row: int, columns: tuple[str, ...], period: str | None, fmt: str,
-             out: str | None, excel: bool = False, template_dir: Path | None = None,
-             timestamp: bool = False, per_employee: bool = False, team_distribution: bool = True) -> None:
+             out: str | None, excel: bool = False, calibration_files: tuple[Path, ...] = (),
+             template_dir: Path | None = None, timestamp: bool = False, per_employee: bool = False,
+             team_distribution: bool = True) -> None:
     """Score a period's data: indicators, totals, grades, with reasons for every row.
 
     Every input row comes out as rated, not_rated or error, with its reason.
@@ -67,6 +71,8 @@ def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None
       cat data.csv | kpi-rules evaluate policies/ops-department.yaml --data - --data-format csv --out -
       kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 \\
           --format html --out reports/ --per-employee
+      kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 \\
+          --calibration examples/ops-2024-Q2.calibration.yaml
     """
     out = None if out == "-" else out
     check_report_options(fmt, out, template_dir, timestamp, per_employee, team_distribution)
@@ -76,7 +82,7 @@ def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None
         raise click.UsageError(f"--format {fmt} writes a binary file, not text for a terminal: "
                                f"give --out FILE (or a folder), or redirect standard output to a file")
     evaluation = _evaluate(policy, read_data_args(data_files, data_format, encoding, sheet, header_row, columns),
-                           period)
+                           period, calibration_files)
 
     options = render_kwargs(fmt, template_dir, timestamp)
     summary = evaluation.result.summary()
@@ -151,7 +157,8 @@ def read_data_args(data_files: tuple[Path, ...], data_format: str | None, encodi
     return data_files, data_format, encoding, sheet, header_row, columns
 
 
-def _evaluate(policy: Path, data: DataArgs, period: str | None) -> Evaluation:
+def _evaluate(policy: Path, data: DataArgs, period: str | None, calibration_files: tuple[Path, ...] = ()
+              ) -> Evaluation:
     try:
         validation = validate_file(policy)
     except PolicyFileError as exc:
@@ -161,12 +168,15 @@ def _evaluate(policy: Path, data: DataArgs, period: str | None) -> Evaluation:
         click.echo(REPORTERS["text"]([validation]), err=True, nl=False)
         sys.exit(1)
     compiled = compile_policy(validation)
+    calibrations = read_calibrations(calibration_files)
     table = read_data(compiled, *data)
     settle_loaded_data()
     try:
-        evaluation = run_evaluation(compiled, table, period)
+        evaluation = run_evaluation(compiled, table, period, calibrations)
     except PeriodChoiceError as exc:
         raise click.UsageError(str(exc)) from exc
+    except CalibrationInvalid as exc:
+        fail_on_calibration(exc, calibrations)
     return evaluation
 
 
@@ -175,9 +185,10 @@ def _evaluate(policy: Path, data: DataArgs, period: str | None) -> Evaluation:
 @data_options
 @click.option("--employee", "employee_id", required=True, help="The employee id to explain, e.g. E001.")
 @click.option("--period", help="The period, e.g. 2024-Q2 (or 2024 for the annual review).")
+@calibration_option
 def explain(policy: Path, data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
             sheet: str | None, header_row: int, columns: tuple[str, ...], employee_id: str,
-            period: str | None) -> None:
+            period: str | None, calibration_files: tuple[Path, ...] = ()) -> None:
     """Show one employee's calculation step by step, in the policy's language.
 
     \b
@@ -188,7 +199,7 @@ def explain(policy: Path, data_files: tuple[Path, ...], data_format: str | None,
     from kpi_rules.explanation.person import explain as explain_lines
 
     evaluation = _evaluate(policy, read_data_args(data_files, data_format, encoding, sheet, header_row, columns),
-                           period)
+                           period, calibration_files)
     try:
         lines = explain_lines(evaluation, employee_id)
     except EmployeeNotFound as exc:

@@ -11,10 +11,12 @@ import click
 from kpi_rules.cli import main
 from kpi_rules.common.resources import load_schema
 from kpi_rules.policy.problems import PolicyFileError
-from kpi_rules.policy.validate import policy_files, validate_file
+from kpi_rules.policy.calibration import validate_document
+from kpi_rules.policy.validate import policy_files
 from kpi_rules.writers.problems import REPORTERS
 
-SCHEMAS = {"policy": "policy.schema.json", "results": "results.schema.json", "testcases": "testcases.schema.json"}
+SCHEMAS = {"calibration": "calibration.schema.json", "policy": "policy.schema.json",
+           "results": "results.schema.json", "testcases": "testcases.schema.json"}
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
@@ -25,12 +27,14 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     """Check policy files against the schema and the semantic checks.
 
     PATHS are policy files or folders (searched for *.yaml / *.yml);
-    default: policies/. Exit status: 0 valid, 1 invalid, 2 usage error.
+    default: policies/. A calibration file (`kind: Calibration`) is checked
+    against its own schema. Exit status: 0 valid, 1 invalid, 2 usage error.
 
     \b
     Examples:
       kpi-rules validate                      # every policy under policies/
       kpi-rules validate policies/ops-department.yaml
+      kpi-rules validate examples/ops-2024-Q2.calibration.yaml
       kpi-rules validate --format json policies/ > problems.json
     """
     if not paths:
@@ -44,7 +48,7 @@ def validate(paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
     results, unreadable = [], []
     for f in files:
         try:
-            results.append(validate_file(f))
+            results.append(validate_document(f))
         except PolicyFileError as exc:  # a file named but not readable (permissions, a device...)
             unreadable.append(str(exc))
     for message in unreadable:

@@ -23,7 +23,7 @@ from kpi_rules.policy.loader import Loaded, SourceMap, load_bytes, load_file
 from kpi_rules.policy.model import Policy
 from kpi_rules.policy.problems import JsonPath, Problem
 from kpi_rules.policy.schema import check_shape
-from kpi_rules.policy.validate import Validation
+from kpi_rules.policy.validate import Validation, validate_loaded
 
 SCHEMA = "calibration.schema.json"
 KIND = "Calibration"
@@ -126,8 +126,10 @@ def check_loaded(loaded: Loaded) -> tuple[Validation, Calibration | None]:
                                    loaded.source)
 
 
-def validate_calibration_file(path: str | Path) -> Validation:
-    return check_loaded(load_file(path))[0]
+def validate_document(path: str | Path) -> Validation:
+    """A policy, or a calibration file (recognised by `kind: Calibration`), validated as what it is."""
+    loaded = load_file(path)
+    return check_loaded(loaded)[0] if is_calibration(loaded) else validate_loaded(loaded)
 
 
 def load_calibration(path: str | Path) -> Calibration:
