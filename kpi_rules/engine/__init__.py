@@ -180,7 +180,7 @@ def _evaluate(policy: Policy, table: Table, period: str | None, cals: _Calibrati
             p is not None and p.kind != policy.period and target.contains(p))])
         _no_rows(table, picked, target, distinct)
         _mark_duplicates(table, picked, labels_of(picked))
-        result = cals.apply(evaluate_period(policy, table, picked, str(target), evaluator))
+        result = evaluate_period(policy, table, picked, str(target), evaluator, cals.apply)
         kind = "period"
     elif policy.rollup is not None and target.kind == policy.rollup.period:
         # Rows of another kind inside the review (a month in a quarterly policy) are errors already;
@@ -189,7 +189,7 @@ def _evaluate(policy: Policy, table: Table, period: str | None, cals: _Calibrati
         picked = rows_of(unplaced_codes + inside)
         _no_rows(table, picked, target, distinct)
         _mark_duplicates(table, picked, labels_of(picked))
-        parts = [cals.apply(evaluate_period(policy, table, rows_of([k]), str(distinct[k]), evaluator))
+        parts = [evaluate_period(policy, table, rows_of([k]), str(distinct[k]), evaluator, cals.apply)
                  for k in sorted(inside, key=lambda k: distinct[k])]  # type: ignore[arg-type, return-value]
         unplaced = rows_of(unplaced_codes)
         if len(unplaced):

@@ -167,7 +167,9 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
 
 
 def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str | None,
-                    ev: ColumnEvaluator) -> PeriodResult:
+                    ev: ColumnEvaluator, calibrate: Callable[[PeriodResult], Any] | None = None) -> PeriodResult:
+    """The period's results; `calibrate` (engine.calibrate) changes grades after forced distribution,
+    before pay coefficients and suggestions read them."""
     res = _new_result(policy, table, rows, period)
     n = res.n
     take = _take(table, rows)
@@ -220,6 +222,8 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
             res.employee_id)
         for row, why in moved.items():
             res.reasons[row].append(why)
+    if calibrate is not None:
+        calibrate(res)
     res.pay_coefficient = pay_coefficients(policy, res.grade)
     _suggest(policy, res, env, actuals, ev)
     return res

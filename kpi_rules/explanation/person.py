@@ -25,7 +25,7 @@ from kpi_rules.results.reasons import Reason, Word, say
 
 # Reasons the explanation's own lines already say (with the policy's words), not listed again.
 _TOLD = {"adjustment_unknown", "adjustment_failed", "distribution_move", "distribution_tie", "veto_sets_grade",
-         "team_unavailable"}
+         "team_unavailable", "calibrated", "calibration_overrides_veto"}
 
 
 class EmployeeNotFound(KpiRulesError):
@@ -156,7 +156,8 @@ class _Explainer(Steps):
 
     def grade(self) -> None:
         res, i = self.res, self.i
-        before, after = res.grade_before_distribution[i], res.grade[i]
+        before = res.grade_before_distribution[i]
+        after = res.grade_before_calibration[i] if res.calibrated else res.grade[i]
         if res.veto[i] is not None:
             veto = next(v for v in self.policy.vetoes if v.id == res.veto[i])
             self.say("veto", id=veto.id, label=veto.label, grade=veto.grade)
@@ -171,11 +172,24 @@ class _Explainer(Steps):
                 self.say(key, before=before, after=after, **{k: str(v) for k, v in why.params.items()})
             else:
                 self.say("distribution", before=before, after=after, why=say(why or "", self.locale))
+        self.calibration(after)
         self.say("pay", value=_n(res.pay_coefficient[i]))
         if res.suggestions and res.suggestions[i]:
             self.lines.append("")
             self.lines.append(self.m["suggestions"])
             self.lines.extend(f"  - {s}" for s in res.suggestions[i])
+
+    def calibration(self, before: str) -> None:
+        """The calibration step, if this row's grade was calibrated (after forced distribution)."""
+        record = self.res.calibration.get(self.i)
+        if record is None:
+            return
+        if record.get("override_veto"):
+            self.say("calibration.veto", id=self.res.veto[self.i])
+        self.say("calibration", before=before, after=record["grade"], by=record["by"],
+                 approved_by=record["approved_by"], date=record["date"], reason=record["reason"])
+        if record.get("note"):
+            self.say("calibration.note", note=record["note"])
 
     def rollup(self) -> None:
         rollup = self.policy.rollup

@@ -65,6 +65,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "distribution.move": "Forced distribution: {before} -> {after}: at most {allowed} of {size} may hold {grade}",
         "distribution.tie": "Forced distribution: {before} -> {after}: at most {allowed} of {size} may hold {grade}; "
                             "tied at {cut} with others at the cut, all moved down together",
+        "calibration": "Calibration: calibrated from {before} to {after} by {by}, approved by {approved_by} on {date}, "
+                       "because: {reason}",
+        "calibration.veto": "Calibration overrides veto {id} (override_veto: true)",
+        "calibration.note": "Note to the employee: {note}",
         "pay": "Pay coefficient: {value}",
         "suggestions": "Suggestions",
         "rollup": "{period} review: {method} of the rated periods",
@@ -135,6 +139,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "distribution.move": "强制分布:{before} → {after}:{size}人中最多{allowed}人可获得{grade}",
         "distribution.tie": "强制分布:{before} → {after}:{size}人中最多{allowed}人可获得{grade};"
                             "与名额线上同为{cut}分的人一起降档",
+        "calibration": "绩效校准:由{by}提出、{approved_by}批准({date}),等级由 {before} 调整为 {after},原因:{reason}",
+        "calibration.veto": "校准推翻一票否决 {id}(override_veto: true)",
+        "calibration.note": "致员工:{note}",
         "pay": "绩效系数:{value}",
         "suggestions": "改进建议",
         "rollup": "{period} 总评:各已评定期间的{method}",
