@@ -10,8 +10,8 @@ import click
 
 from kpi_rules.cli import main
 from kpi_rules.common.resources import load_schema
-from kpi_rules.policy.problems import PolicyFileError
 from kpi_rules.policy.calibration import validate_document
+from kpi_rules.policy.problems import PolicyFileError
 from kpi_rules.policy.validate import policy_files
 from kpi_rules.writers.problems import REPORTERS
 

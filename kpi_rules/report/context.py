@@ -13,6 +13,7 @@ from typing import Any
 from kpi_rules.common.periods import PeriodError, parse_period
 from kpi_rules.engine import Evaluation
 from kpi_rules.report.annual import row_history
+from kpi_rules.report.calibration import calibration_section, person_calibration
 from kpi_rules.report.charts import line_chart
 from kpi_rules.report.collaboration import adjustments, peer_review, team_section
 from kpi_rules.report.people import most_below, moves_by_employee, person, team_suggestions
@@ -119,6 +120,9 @@ def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, An
     moves = moves_by_employee(res.distribution, rows, t)
     history = row_history(ev) if ev.kind == "rollup" else {}
     people = [person(policy, row, ev.kind, moves, t, periods, history) for row in rows]
+    vetoes = {v.id: v.label for v in policy.vetoes}
+    for p, row in zip(people, rows):
+        p["calibration"] = person_calibration(vetoes, row)
     names = {r["employee_id"]: r["name"] for r in rows}
     team_label = {team: t.fill("team_named", team=team) if team is not None else t["no_team"] for team in teams}
     return {
@@ -132,6 +136,7 @@ def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, An
             "trend": _team_trend(rows, teams, periods, t) if ev.kind == "rollup" else None,
         },
         "distribution": _distribution(ev, names, t),
+        "calibration": calibration_section(ev, people, t),
         "collaboration": {
             "team": team_section(ev, t), "adjustments": adjustments(ev, rows, t),
             "bonus_cap": policy.bonus_cap, "deduction_cap": policy.deduction_cap,

@@ -72,6 +72,21 @@ EN: dict[str, str] = {
     "veto_note": "Veto {label}: the grade is {grade} whatever the score.",
     "move_note": "Forced distribution: {before} → {after}.",
     "move_tied": "Tied with others at the cut; all moved down together.",
+    "sec_calibration": "Calibration",
+    "calibration_intro": "Grades changed in the calibration meeting, after forced distribution. Scores are not "
+                         "changed; each change names who proposed it, who approved it and why.",
+    "cal_change": "Grade", "cal_by": "Proposed by", "cal_approved_by": "Approved by", "cal_date": "Date",
+    "cal_from_to": "{before} → {after}", "cal_overrides_veto": "overrides the veto {label}",
+    "cal_files": "Calibration files", "cal_file": "{file} ({period}, {count} adjustments, SHA-256 {sha256})",
+    "cal_quotas": "Quotas after calibration",
+    "cal_breach_max": "{group}: {holders} hold {grade}; the quota allows {places}. Not forced back: the "
+                      "calibration meeting decided.",
+    "cal_breach_min": "{group}: {holders} hold {grade}; the quota requires at least {places}.",
+    "cal_no_breach": "Every quota still holds after calibration.",
+    "calibrated_mark": "(calibrated from {before})",
+    "calibration_note": "Calibrated: {before} → {after}, proposed by {by}, approved by {approved_by} ({date}). "
+                        "Reason: {reason}",
+    "cal_note_employee": "Note: {note}",
     "move_check": "Over the {before} quota (check mode: the grade is not changed).",
     "move_why": " Ranked {rank} of the {holders} who reached {grade} in {group} ({size} rated); {grade} allows "
                 "{allowed}.",
@@ -167,6 +182,18 @@ ZH: dict[str, str] = {
     "pay_coefficient": "绩效系数", "result_heading": "考核结果",
     "veto_note": "一票否决({label}):无论得分多少,等级定为{grade}。",
     "move_note": "强制分布:{before} → {after}。", "move_tied": "与名额边界处的其他人同分,一并降档。",
+    "sec_calibration": "绩效校准",
+    "calibration_intro": "以下等级在强制分布之后由绩效校准会调整;得分不变,每项调整均记录提出人、批准人和原因。",
+    "cal_change": "等级", "cal_by": "提出人", "cal_approved_by": "批准人", "cal_date": "日期",
+    "cal_from_to": "{before} → {after}", "cal_overrides_veto": "推翻一票否决「{label}」",
+    "cal_files": "校准文件", "cal_file": "{file}({period},{count}项调整,SHA-256 {sha256})",
+    "cal_quotas": "校准后的名额检查",
+    "cal_breach_max": "{group}:{holders}人为{grade},名额为{places}人。校准会已决定,不再强制调整。",
+    "cal_breach_min": "{group}:{holders}人为{grade},至少应有{places}人。",
+    "cal_no_breach": "校准后所有名额要求仍然满足。",
+    "calibrated_mark": "(由{before}校准)",
+    "calibration_note": "绩效校准:{before} → {after},由{by}提出、{approved_by}批准({date})。原因:{reason}",
+    "cal_note_employee": "致员工:{note}",
     "move_check": "超出{before}等级名额(仅检查,等级未调整)。",
     "move_why": "{group}已评定{size}人,{holders}人达到{grade},本人在其中排名第{rank};{grade}名额为{allowed}人。",
     "in_team": "团队{team}", "in_department": "全部门",
@@ -227,7 +254,7 @@ class Labels(dict[str, str]):
 
 
 # Reasons the report already shows in its own words (the grade's veto note, the distribution move).
-_COVERED = {"distribution_move", "distribution_tie", "veto_sets_grade"}
+_COVERED = {"distribution_move", "distribution_tie", "veto_sets_grade", "calibrated", "calibration_overrides_veto"}
 
 
 def localize_reasons(reasons: list[str], t: Labels) -> list[str]:
