@@ -8,12 +8,14 @@ from pathlib import Path
 import click
 
 from kpi_rules.cli import main
+from kpi_rules.cli.calibration_options import calibration_option, fail_on_calibration, read_calibrations
 from kpi_rules.common.text import visible
 from kpi_rules.data.raw import DataFileError
 from kpi_rules.data.readers import read_table
 from kpi_rules.diff.compare import DiffError, Version, diff_policies, read_file_version, read_git_version
 from kpi_rules.diff.render import RENDERERS
 from kpi_rules.engine import PeriodChoiceError
+from kpi_rules.policy.calibration import CalibrationInvalid
 from kpi_rules.writers.problems import REPORTERS
 
 
@@ -42,14 +44,18 @@ def _versions(paths: tuple[Path, ...], base: str | None) -> tuple[Version, Versi
 @click.option("--fail-on-grade-change", is_flag=True, help="Exit 1 when any employee's grade changes.")
 @click.option("--encoding", help="Text encoding of a CSV file (default: UTF-8, else GB18030).")
 @click.option("--sheet", help="Sheet of an .xlsx file (default: the first).")
+@calibration_option
 def diff(paths: tuple[Path, ...], base: str | None, data_file: Path, period: str | None, fmt: str, limit: int,
-         fail_on_grade_change: bool, encoding: str | None, sheet: str | None) -> None:
+         fail_on_grade_change: bool, encoding: str | None, sheet: str | None,
+         calibration_files: tuple[Path, ...] = ()) -> None:
     """Show what a policy change does to people: both versions on the same data.
 
     Reports the grade transition matrix, every employee whose grade or final
     score changes (largest change first), the mean, median and largest score
     change per role and team, the pay-coefficient sum before and after, and
-    the policy fields that changed. Exit status: 0 (also when grades change),
+    the policy fields that changed. With --calibration, both versions are
+    also calibrated and the calibration's effects are listed apart from the
+    policy's (which compare uncalibrated grades). Exit status: 0 (also when grades change),
     1 with --fail-on-grade-change when a grade changes or when a version is
     invalid, 2 usage error.
 
@@ -67,13 +73,16 @@ def diff(paths: tuple[Path, ...], base: str | None, data_file: Path, period: str
     if invalid:
         click.echo(REPORTERS["text"](invalid), err=True, nl=False)
         sys.exit(1)
+    calibrations = read_calibrations(calibration_files)
     try:
         raw = read_table(data_file, encoding=encoding, sheet=sheet)
-        result = diff_policies(old, new, raw, period)
+        result = diff_policies(old, new, raw, period, calibrations)
     except DataFileError as exc:
         click.echo(f"error: {visible(str(exc))}", err=True)
         sys.exit(1)
     except PeriodChoiceError as exc:
         raise click.UsageError(str(exc)) from exc
+    except CalibrationInvalid as exc:
+        fail_on_calibration(exc, calibrations)
     click.echo(RENDERERS[fmt](result, limit), nl=False)
     sys.exit(1 if fail_on_grade_change and result.grade_changes else 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ from typing import Any
 from kpi_rules.common.errors import KpiRulesError
 from kpi_rules.data.raw import RawTable
 from kpi_rules.data.table import type_table
+from kpi_rules.diff.calibrated import CalibrationEffect, calibration_effects
 from kpi_rules.engine import Evaluation, evaluate
+from kpi_rules.policy.calibration import Calibration
 from kpi_rules.policy.compiler import compile_policy
 from kpi_rules.policy.loader import load_bytes
 from kpi_rules.policy.model import Policy
@@ -243,6 +246,9 @@ class PolicyDiff:
     grades: list[str]  # matrix order: both policies' grades, then statuses
     fields: list[FieldChange]
     notes: list[str] = field(default_factory=list)
+    # With calibration files: their effects on each side, apart from the policy's (persons: uncalibrated).
+    calibrations: list[CalibrationEffect] | None = None
+    calibration_files: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> list[Person]:
@@ -274,6 +280,9 @@ class PolicyDiff:
             "by_role": delta_stats(self.persons, "role"), "by_team": delta_stats(self.persons, "team"),
             "pay_coefficient_sum": {"before": before, "after": after, "delta": round(after - before, 6)},
             "fields": [f.to_dict() for f in self.fields], "notes": self.notes,
+            **({"calibration": {"files": self.calibration_files,
+                                "effects": [c.to_dict() for c in self.calibrations]}}
+               if self.calibrations is not None else {}),
         }
 
 
@@ -284,12 +293,22 @@ def _order(*policies: Policy) -> list[str]:
     return out + [s for s in (*NOT_GRADED, "absent") if s not in out]
 
 
-def diff_policies(old: Version, new: Version, raw: RawTable, period: str | None = None) -> PolicyDiff:
-    """Evaluate both versions on the same rows. Both must be valid (compile raises PolicyInvalid)."""
+def diff_policies(old: Version, new: Version, raw: RawTable, period: str | None = None,
+                  calibrations: Sequence[Calibration] = ()) -> PolicyDiff:
+    """Evaluate both versions on the same rows. Both must be valid (compile raises PolicyInvalid).
+
+    Policy effects compare the versions' uncalibrated grades; with `calibrations`, both versions are
+    also evaluated calibrated and the calibration's effect on each is reported apart."""
     old_policy, new_policy = old.policy, new.policy
     old_table, new_table = type_table(old_policy, raw), type_table(new_policy, raw)
     old_ev = evaluate(old_policy, old_table, period)
     new_ev = evaluate(new_policy, new_table, period or old_ev.period)
     notes = [f"{old.label}: {n}" for n in old_table.notes] + [f"{new.label}: {n}" for n in new_table.notes]
-    return PolicyDiff(old.label, new.label, raw.file, old_ev.period, people(old_ev, new_ev),
-                      _order(old_policy, new_policy), field_changes(old.data, new.data), notes)
+    result = PolicyDiff(old.label, new.label, raw.file, old_ev.period, people(old_ev, new_ev),
+                        _order(old_policy, new_policy), field_changes(old.data, new.data), notes)
+    if calibrations:
+        old_cal = evaluate(old_policy, old_table, old_ev.period, calibrations)
+        new_cal = evaluate(new_policy, new_table, old_ev.period, calibrations)
+        result.calibrations = calibration_effects(old_cal, new_cal)
+        result.calibration_files = [Path(c.file).name for c in calibrations]
+    return result

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from kpi_rules.diff.calibrated import CalibrationEffect
 from kpi_rules.diff.compare import NOT_GRADED, FieldChange, Person, PolicyDiff, delta_stats
 
 MARKER = "<!-- kpi-rules-diff -->"  # lets a CI job find and update its own comment
@@ -87,6 +88,29 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
 
 
+CALIBRATION_HEADER = ["employee", "name", "old: calibrated", "new: calibrated", "reason"]
+
+
+def _calibration_cells(c: CalibrationEffect) -> list[str]:
+    def step(before: str | None, after: str | None) -> str:
+        return "—" if before is None else f"{before} -> {after}"
+
+    moot = " (the new policy already gives it)" if c.moot else ""
+    return [c.employee_id, c.name or "", step(c.old_before, c.old_after), step(c.new_before, c.new_after) + moot,
+            c.reason]
+
+
+def _calibration_lines(diff: PolicyDiff, table: Callable[[list[str], list[list[str]]], list[str]]) -> list[str]:
+    """The calibration's effects on each version; the sections above compare uncalibrated grades."""
+    if diff.calibrations is None:
+        return []
+    files = ", ".join(diff.calibration_files)
+    lines = [f"Calibration effects ({files}), applied after the policy; the sections above are the policy's "
+             "effects alone:"]
+    rows = [_calibration_cells(c) for c in diff.calibrations]
+    return lines + (table(CALIBRATION_HEADER, rows) if rows else ["(no adjustments)"])
+
+
 def text(diff: PolicyDiff, limit: int = 50) -> str:
     out = [f"kpi-rules diff: {diff.old} -> {diff.new}", f"data: {diff.data}, period {diff.period or '—'}",
            _headline(diff), ""]
@@ -106,6 +130,9 @@ def text(diff: PolicyDiff, limit: int = 50) -> str:
     for title, attr in (("role", "role"), ("team", "team")):
         out += ["", f"Final score delta by {title}:"]
         out += ["  " + line for line in _table([title, *STATS_HEADER], _stats_rows(delta_stats(diff.persons, attr)))]
+    calibration = _calibration_lines(diff, _table)
+    if calibration:
+        out += ["", calibration[0], *("  " + line for line in calibration[1:])]
     out += [f"note: {n}" for n in diff.notes]
     return "\n".join(out) + "\n"
 
@@ -138,6 +165,9 @@ def markdown(diff: PolicyDiff, limit: int = 50) -> str:
     out += _md_table(["role", *STATS_HEADER], _stats_rows(delta_stats(diff.persons, "role")))
     out.append("")
     out += _md_table(["team", *STATS_HEADER], _stats_rows(delta_stats(diff.persons, "team")))
+    calibration = _calibration_lines(diff, _md_table)
+    if calibration:
+        out += ["", "#### Calibration effects", "", calibration[0], "", *calibration[1:]]
     out += ["", f"Pay coefficient sum: {_num(before)} → {_num(after)} ({_signed(round(after - before, 6))})", ""]
     out += [f"<details><summary>Policy fields changed ({len(diff.fields)})</summary>", "", "```diff"]
     out += [_field_line(c) for c in diff.fields] or ["(none)"]
