@@ -13,6 +13,8 @@ from kpi_rules.common.version import __version__
 
 if TYPE_CHECKING:
     from kpi_rules.api import (
+        Calibration,
+        CalibrationInvalid,
         DataFileError,
         EmployeeNotFound,
         Evaluation,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
         evaluation_to_dict,
         explain,
         load_bytes,
+        load_calibration,
         load_data,
         load_policy,
         load_records,
@@ -39,6 +42,8 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "Calibration",
+    "CalibrationInvalid",
     "DataFileError",
     "EmployeeNotFound",
     "Evaluation",
@@ -56,6 +61,7 @@ __all__ = [
     "evaluation_to_dict",
     "explain",
     "load_bytes",
+    "load_calibration",
     "load_data",
     "load_policy",
     "load_records",

@@ -5,6 +5,8 @@
     policy = load_policy("policies/ops-department.yaml")      # raises PolicyInvalid with every problem
     table = load_data(policy, "examples/ops-2024.csv")         # raises DataFileError if unreadable
     result = evaluate(policy, table, "2024-Q2")                # pure: no I/O, no printing
+    calibrated = evaluate(policy, table, "2024-Q2",            # grades changed in a calibration meeting
+                          calibrations=[load_calibration("examples/ops-2024-Q2.calibration.yaml")])
     document = evaluation_to_dict(result)                      # POLICY_FORMAT section 3
 
 Every name here is re-exported by `kpi_rules` itself; import from there.
@@ -26,6 +28,7 @@ from kpi_rules.data.several import DataSource, read_sources
 from kpi_rules.data.table import Table, TableMismatch, type_table
 from kpi_rules.engine import Evaluation, PeriodChoiceError, evaluate
 from kpi_rules.explanation import EmployeeNotFound, explain
+from kpi_rules.policy.calibration import Calibration, CalibrationInvalid, load_calibration
 from kpi_rules.policy.compiler import compile_policy, load_policy
 from kpi_rules.policy.model import Policy
 from kpi_rules.policy.problems import PolicyFileError, PolicyInvalid, Problem, Severity
@@ -86,6 +89,8 @@ def _one_in_memory(path: object) -> bool:
 
 
 __all__ = [
+    "Calibration",
+    "CalibrationInvalid",
     "DataFileError",
     "EmployeeNotFound",
     "Evaluation",
@@ -103,6 +108,7 @@ __all__ = [
     "evaluation_to_dict",
     "explain",
     "load_bytes",
+    "load_calibration",
     "load_data",
     "load_policy",
     "load_records",
