@@ -122,7 +122,7 @@ def check_loaded(loaded: Loaded) -> tuple[Validation, Calibration | None]:
         Adjustment(k, str(a["employee_id"]), a["grade"], a["reason"], a["by"], a["approved_by"], a["date"],
                    a.get("note"), bool(a.get("override_veto", False)))
         for k, a in enumerate(data["adjustments"]))
-    return validation, Calibration(loaded.file, loaded.sha256, data["policy"], data["period"], adjustments,
+    return validation, Calibration(loaded.file, loaded.sha256, data["policy"], str(data["period"]), adjustments,
                                    loaded.source)
 
 
