@@ -142,8 +142,8 @@ def test_bad_calibrations_name_the_file_line_and_what_is_wrong(ops: tuple[Any, A
         (7, 32, "KR405", "`AA` is not a grade of the policy `ops-department`"),
         (8, 19, "KR406", "E012's grade D is set by the veto `compliance`: a calibration cannot set it aside "
                          "unnoticed"),
-        (9, 19, "KR407", "E025 is not rated in 2024-Q2 (在岗不足45天,本期不参与考核), so there is no grade to "
-                         "calibrate"),
+        (9, 19, "KR407", "E025 is not rated in 2024-Q2 (本季度在岗不足45天,本期不参与考核 (eligibility could not be "
+                         "decided: a value it reads is missing)), so there is no grade to calibrate"),
     ]
 
 
