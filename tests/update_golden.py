@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 from kpi_rules.data.readers import read_table  # noqa: E402
 from kpi_rules.data.table import type_table  # noqa: E402
 from kpi_rules.engine import Evaluation, evaluate  # noqa: E402
+from kpi_rules.policy.calibration import load_calibration  # noqa: E402
 from kpi_rules.policy.compiler import compile_policy  # noqa: E402
 from kpi_rules.policy.validate import validate_file  # noqa: E402
 from kpi_rules.report import render_employee_sheets, render_html, render_markdown  # noqa: E402
@@ -37,11 +38,18 @@ SHEETS = [
     ("customer-support", "support-2024.csv", "2024-03", "S001"),
 ]
 
+# (policy, data, period, calibration file): reports with the calibration section, both locales.
+CALIBRATED = [
+    ("ops-department", "ops-2024.csv", "2024-Q2", ROOT / "examples" / "ops-2024-Q2.calibration.yaml"),
+    ("customer-support", "support-2024.csv", "2024-03",
+     ROOT / "tests" / "calibration" / "customer-support-2024-03.calibration.yaml"),
+]
 
-def evaluation(policy: str, data: str, period: str) -> Evaluation:
+
+def evaluation(policy: str, data: str, period: str, calibration: Path | None = None) -> Evaluation:
     compiled = compile_policy(validate_file(ROOT / "policies" / f"{policy}.yaml"))
     table = type_table(compiled, read_table(ROOT / "examples" / data))
-    return evaluate(compiled, table, period)
+    return evaluate(compiled, table, period, [load_calibration(calibration)] if calibration else [])
 
 
 def golden_files() -> dict[str, str]:
@@ -51,6 +59,10 @@ def golden_files() -> dict[str, str]:
         ev = evaluation(policy, data, period)
         out[f"{policy}-{period}.md"] = render_markdown(ev)
         out[f"{policy}-{period}.html"] = render_html(ev)
+    for policy, data, period, calibration in CALIBRATED:
+        ev = evaluation(policy, data, period, calibration)
+        out[f"{policy}-{period}-calibrated.md"] = render_markdown(ev)
+        out[f"{policy}-{period}-calibrated.html"] = render_html(ev)
     for policy, data, period, employee in SHEETS:
         for fmt in ("md", "html"):
             sheets = render_employee_sheets(evaluation(policy, data, period), fmt)
