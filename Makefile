@@ -13,21 +13,26 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
-## make demo: set up, validate the example policies, evaluate the example data into reports/
+## make demo: set up, validate the example policies, evaluate the example data into reports/,
+## applying the Q2 calibration meeting's file (examples/ops-2024-Q2.calibration.yaml)
 # evaluate exits 1 when some input rows are errors; the example data has one on purpose (E033, Q4).
 demo: $(BIN)/.installed
 	$(BIN)/kpi-rules validate policies/
 	$(BIN)/kpi-rules test --coverage
+	$(BIN)/kpi-rules validate examples/ops-2024-Q2.calibration.yaml
 	@for period in 2024-Q2 2024; do \
 	  for format in json md html; do \
 	    sheets=$$( [ $$format = json ] || echo --per-employee ); \
 	    $(BIN)/kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period $$period \
+	      --calibration examples/ops-2024-Q2.calibration.yaml \
 	      --format $$format --out reports/$$period/ $$sheets ; test $$? -le 1 || exit 1; \
 	  done; \
 	done
 	$(BIN)/kpi-rules evaluate policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 \
-	  --format xlsx --out reports/2024-Q2/
+	  --calibration examples/ops-2024-Q2.calibration.yaml --format xlsx --out reports/2024-Q2/
 	$(BIN)/kpi-rules explain policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 --employee E001
+	$(BIN)/kpi-rules explain policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 --employee E014 \
+	  --calibration examples/ops-2024-Q2.calibration.yaml
 	@echo "Reports are in reports/: open reports/2024-Q2/ops-department-2024-Q2.html in a browser,"
 	@echo "and reports/2024-Q2/ops-department-2024-Q2.xlsx in Excel or LibreOffice."
 
