@@ -122,3 +122,18 @@ def test_a_review_sheet_shows_the_calibration_and_its_note() -> None:
     sheet = render_employee_sheets(evaluation(policy, data, period, calibration), "md")["E014"]
     assert "| 等级 | A 优秀 (由B校准) |" in sheet
     assert "致员工:感谢你在内容库迁移中的牵头作用,校准会一致认可。" in sheet
+
+
+def test_the_csv_gains_calibration_columns_only_when_calibrated() -> None:
+    import csv
+    import io
+
+    args = ("evaluate", POLICY, "--data", DATA, "--period", "2024-Q2", "--format", "csv")
+    plain = list(csv.DictReader(io.StringIO(_invoke(*args).stdout)))
+    rows = {r["employee_id"]: r for r in csv.DictReader(io.StringIO(_invoke(*args, "--calibration", EXAMPLE).stdout))}
+    assert "grade_before_calibration" not in plain[0]
+    assert (rows["E014"]["grade_before_calibration"], rows["E014"]["grade"], rows["E014"]["calibration_by"]) == (
+        "B", "A", "徐丽华(内容组经理)")
+    assert rows["E014"]["calibration_reason"].startswith("牵头完成内容库迁移项目")
+    assert (rows["E002"]["grade_before_calibration"], rows["E002"]["calibration_reason"]) == ("B", "")
+    assert rows["E025"]["grade_before_calibration"] == ""  # not rated: no grade
