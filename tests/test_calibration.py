@@ -185,3 +185,15 @@ def test_the_schema_requires_a_reason_and_names_a_misspelt_field(tmp_path: Path)
 def test_validate_document_tells_a_calibration_from_a_policy() -> None:
     assert validate_document(EXAMPLE).ok and validate_document(EXAMPLE).context is None
     assert validate_document(POLICY).ok and validate_document(POLICY).context is not None
+
+
+def test_the_calibration_in_a_results_document_is_the_callers_own(ops: tuple[Any, Any]) -> None:
+    policy, table = ops
+    ev = evaluate(policy, table, "2024-Q2", [load_calibration(EXAMPLE)])
+    document = evaluation_to_dict(ev)
+    row = next(r for r in document["employees"] if r["employee_id"] == "E014")
+    row["calibration"]["grade"] = "S"
+    document["calibrations"][0]["file"] = "changed"
+    again = evaluation_to_dict(ev)
+    assert next(r for r in again["employees"] if r["employee_id"] == "E014")["calibration"]["grade"] == "A"
+    assert again["calibrations"][0]["file"] == "ops-2024-Q2.calibration.yaml"

@@ -199,7 +199,9 @@ class PeriodResult:
         columns: dict[str, list[Any]] = {
             "bonus": numbers("bonus"), "bonuses": only_rated(self.bonuses.lists(start, stop), list)}
         if self.calibrated:
-            columns["calibration"] = [self.calibration.get(i) for i in range(start, stop)]
+            # copies: the rows are the caller's (evaluation_to_dict), the records the result's
+            columns["calibration"] = [dict(self.calibration[i]) if i in self.calibration else None
+                                      for i in range(start, stop)]
         columns.update({
             "coefficient_team": numbers("coefficient_team"), "deduction": numbers("deduction"),
             "deductions": only_rated(self.deductions.lists(start, stop), list),
