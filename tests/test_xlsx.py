@@ -243,17 +243,18 @@ def test_a_long_form_over_the_sheet_limit_continues_on_numbered_sheets(monkeypat
 
 
 def test_the_calibration_column_is_filled_when_the_results_carry_calibration() -> None:
-    ev = _evaluation("support-march")
-    res = ev.result
-    entry = {"grade": "A", "reason": "led the migration", "by": "lee", "approved_by": "kim", "date": "2024-04-02"}
-    res.calibration = [entry] + [None] * (res.n - 1)  # type: ignore[attr-defined]
-    res.grade_before_calibration = ["B"] + [None] * (res.n - 1)  # type: ignore[attr-defined]
-    try:
-        rows = _records(_book(ev)["Employees"])
-    finally:
-        del res.calibration, res.grade_before_calibration  # type: ignore[attr-defined]
-    assert rows[0]["Calibration"] == "B → A: led the migration (by lee, approved by kim, 2024-04-02)"
-    assert all(r["Calibration"] is None for r in rows[1:])
+    from kpi_rules import load_calibration
+
+    policy = load_policy(ROOT / "policies" / "customer-support.yaml")
+    table = load_data(policy, ROOT / "examples" / "support-2024.csv")
+    calibration = load_calibration(ROOT / "tests" / "calibration" / "customer-support-2024-03.calibration.yaml")
+    rows = {r["Employee id"]: r for r in _records(_book(evaluate(policy, table, "2024-03", [calibration]))[
+        "Employees"])}
+    assert rows["S004"]["Calibration"] == (
+        "B → A: Covered the night queue for three weeks while the team was short; the data counts no overtime. "
+        "(by Maria Lopez (team lead), approved by Sam Carter (head of support), 2024-04-03)")
+    assert rows["S002"]["Calibration"].startswith("C → B: The survey sample was four tickets")
+    assert sum(r["Calibration"] is not None for r in rows.values()) == 2
 
 
 def test_the_cli_writes_a_workbook_and_refuses_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,13 +59,11 @@ def calibration_text(entry: Any, before: Any, t: Labels) -> str | None:
 
 
 def _calibrations(res: PeriodResult, start: int, stop: int, t: Labels) -> list[Any]:
-    """The calibration column: filled when the results carry `calibration` (None elsewhere)."""
-    entries = getattr(res, "calibration", None)
-    if entries is None or not len(entries):
+    """The calibration column: filled for the rows a calibration file changed (None elsewhere)."""
+    if not res.calibrated:
         return [None] * (stop - start)
-    before = getattr(res, "grade_before_calibration", None)
-    befores = list(before[start:stop]) if before is not None and len(before) else [None] * (stop - start)
-    return [calibration_text(e, b, t) for e, b in zip(list(entries[start:stop]), befores)]
+    return [calibration_text(res.calibration.get(i), res.grade_before_calibration[i], t)
+            for i in range(start, stop)]
 
 
 def employee_columns(ev: Evaluation, t: Labels) -> list[Column]:
