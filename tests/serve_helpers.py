@@ -60,8 +60,9 @@ def tokens_for(path: Path) -> dict[str, str]:
     return {name: add_token(path, name, role, teams, emp) for name, (role, teams, emp) in made.items()}
 
 
-def settings(tmp_path: Path, db_url: str, tokens: Path | None = None, **more: object) -> Settings:
-    return Settings(policy_dir=POLICIES, db_url=db_url, tokens_file=tokens, **more)  # type: ignore[arg-type]
+def settings(tmp_path: Path, db_url: str, tokens: Path | None = None, policy_dir: Path = POLICIES,
+             **more: object) -> Settings:
+    return Settings(policy_dir=policy_dir, db_url=db_url, tokens_file=tokens, **more)  # type: ignore[arg-type]
 
 
 def client(s: Settings) -> TestClient:

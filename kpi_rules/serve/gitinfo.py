@@ -41,6 +41,13 @@ def last_commit(path: Path) -> tuple[str | None, bool | None]:
     return commit.strip(), bool(changed and changed.strip())
 
 
+def resolve(path: Path, ref: str) -> str | None:
+    """The commit a revision names, or None."""
+    check_ref(ref)
+    out = _git(path.resolve().parent, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    return out.strip() if out and out.strip() else None
+
+
 def show(path: Path, ref: str) -> bytes | None:
     """The file's bytes at `ref`, or None when the revision or the file there does not exist."""
     check_ref(ref)
@@ -49,11 +56,11 @@ def show(path: Path, ref: str) -> bytes | None:
     if top is None:
         return None
     relative = path.relative_to(Path(top.strip()).resolve()).as_posix()
-    commit = _git(path.parent, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    commit = resolve(path, ref)
     if not commit:
         return None
     try:
-        done = subprocess.run(["git", "cat-file", "blob", f"{commit.strip()}:{relative}"], cwd=path.parent,
+        done = subprocess.run(["git", "cat-file", "blob", f"{commit}:{relative}"], cwd=path.parent,
                               capture_output=True, timeout=TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None

@@ -25,6 +25,7 @@ class Served:
     document: Any
     commit: str | None
     dirty: bool | None
+    name: str  # its path relative to POLICY_DIR, as clients see it
 
     @property
     def id(self) -> str:
@@ -32,7 +33,7 @@ class Served:
 
     def summary(self) -> dict[str, Any]:
         p = self.policy
-        return {"id": p.id, "title": p.title, "version": p.version, "locale": p.locale, "path": str(self.path),
+        return {"id": p.id, "title": p.title, "version": p.version, "locale": p.locale, "path": self.name,
                 "sha256": p.sha256, "commit": self.commit, "dirty": self.dirty,
                 "effective": {"from": p.effective_from, "to": p.effective_to}}
 
@@ -45,12 +46,13 @@ def problems_of(validation: Any) -> list[dict[str, Any]]:
     return [{**p.to_dict(), "column": p.col} for p in validation.problems]
 
 
-def load_one(path: Path, raw: bytes) -> tuple[Served | None, list[dict[str, Any]]]:
+def load_one(path: Path, raw: bytes, name: str | None = None,
+             with_git: bool = True) -> tuple[Served | None, list[dict[str, Any]]]:
     validation = validate_bytes(raw, str(path))
     if validation.errors or validation.context is None:
         return None, problems_of(validation)
-    commit, dirty = gitinfo.last_commit(path)
-    served = Served(compile_policy(validation), path, raw, validation.context.data, commit, dirty)
+    commit, dirty = gitinfo.last_commit(path) if with_git else (None, None)
+    served = Served(compile_policy(validation), path, raw, validation.context.data, commit, dirty, name or path.name)
     return served, []
 
 
@@ -106,11 +108,13 @@ class Policies:
                 try:
                     raw = path.read_bytes()
                 except OSError as exc:
-                    failed.append({"path": str(path), "problems": [{"message": f"cannot be read: {exc.strerror}"}]})
+                    failed.append({"path": path.relative_to(self.folder).as_posix(),
+                                   "problems": [{"message": f"cannot be read: {exc.strerror}"}]})
                     continue
-                served, problems = load_one(path, raw)
+                name = path.relative_to(self.folder).as_posix()
+                served, problems = load_one(path, raw, name)
                 if served is None:
-                    failed.append({"path": str(path), "problems": problems})
+                    failed.append({"path": name, "problems": problems})
                     self._notify(str(path), None, 422)
                 else:
                     self._good[path] = served
@@ -130,7 +134,7 @@ class Policies:
             if len(versions) == 1:
                 by_id[pid] = versions[0]
                 continue
-            paths = sorted(str(v.path) for v in versions)
+            paths = sorted(v.name for v in versions)
             for path in paths:
                 failed.append({"path": path, "problems": [{"code": "duplicate-id", "message":
                                f"policy id {pid!r} is claimed by {', '.join(paths)}: none of them is served "

@@ -25,7 +25,7 @@ def status(request: Request) -> dict[str, Any]:
     """Policies in service, files that failed to load with their problems, the database."""
     service = _service(request)
     return {
-        "policies": [{"id": s.id, "file": str(s.path), "sha256": s.policy.sha256, "version": s.policy.version,
+        "policies": [{"id": s.id, "file": s.name, "sha256": s.policy.sha256, "version": s.policy.version,
                       "commit": s.commit, "dirty": s.dirty} for s in service.policies.all()],
         "failed": service.policies.failed,
         "database": {"kind": service.db_kind, "schema_version": service.schema_version},
