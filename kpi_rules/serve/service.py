@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
 
 from kpi_rules.serve import audit
 from kpi_rules.serve.identity import TokenStore
 from kpi_rules.serve.policies import Policies, Served
+from kpi_rules.serve.problems import ProblemError
 from kpi_rules.serve.settings import Settings
 from kpi_rules.serve.storage.db import kind_of, open_engine
 from kpi_rules.serve.storage.migrate import migrate
 
 log = logging.getLogger("kpi_rules.serve")
+T = TypeVar("T")
 
 
 @dataclass
@@ -70,6 +75,20 @@ class Service:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(self.settings.workers, mp_context=get_context("spawn"))
             return self._pool
+
+    async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run CPU-heavy work in a worker process, off the request loop. A worker that died
+        (killed, out of memory) costs this request a 503, not the service its pool."""
+        pool = self.pool()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        except BrokenProcessPool as exc:
+            with self._pool_lock:
+                if self._pool is pool:
+                    self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise ProblemError(503, "a worker process stopped during this request; try again",
+                               kind="worker-lost") from exc
 
     def start_background(self) -> None:
         if self._watcher is None:

@@ -51,11 +51,14 @@ def _v1(conn: Connection) -> None:
 
 
 def _v2(conn: Connection) -> None:
-    """How the data was read (encoding, sheet, columns) and the counts a manager's or employee's view
-    needs; indexes that serve one employee or one team without reading the whole evaluation."""
+    """How the data was read (encoding, sheet, columns), the policy version's source, and the counts
+    a manager's or employee's view needs; indexes that serve one employee or one team without
+    reading the whole evaluation."""
     conn.execute(text("ALTER TABLE evaluations ADD COLUMN options TEXT NOT NULL DEFAULT '{}'"))
     blob = "BYTEA" if conn.dialect.name == "postgresql" else "BLOB"
     conn.execute(text(f"ALTER TABLE evaluations ADD COLUMN scope_counts {blob}"))
+    conn.execute(text("ALTER TABLE evaluations ADD COLUMN policy_file TEXT"))
+    conn.execute(text(f"ALTER TABLE evaluations ADD COLUMN policy_zlib {blob}"))
     md = MetaData()
     rows = Table("evaluation_rows", md, Column("evaluation_id", Text), Column("employee_id", Text),
                  Column("team", Text))

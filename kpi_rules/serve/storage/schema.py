@@ -46,6 +46,8 @@ evaluations = Table(
     Column("error", Integer, nullable=False),
     Column("options", Text, nullable=False, server_default="{}"),  # schema 2: how the data was read
     Column("scope_counts", LargeBinary),  # schema 2: rows per team and employee, per period (zlib JSON)
+    Column("policy_file", Text),  # schema 2: the policy version it ran, to explain and report it later
+    Column("policy_zlib", LargeBinary),
 )
 
 evaluation_rows = Table(

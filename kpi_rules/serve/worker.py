@@ -1,0 +1,137 @@
+"""The CPU work of an evaluation, run in a worker process off the request loop: the same
+functions, in the same order, as `kpi-rules evaluate` (cli/evaluate_cmd.py), never a second
+implementation. Everything crossing the process boundary is plain bytes, strings and numbers."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+
+from kpi_rules.common.errors import KpiRulesError
+from kpi_rules.data.raw import DataFileError
+from kpi_rules.data.readers import read_bytes
+from kpi_rules.data.table import type_table
+from kpi_rules.engine import Evaluation, PeriodChoiceError
+from kpi_rules.engine import _row_periods as row_periods  # the engine's own period codes, for per-scope counts
+from kpi_rules.engine import evaluate as run_evaluation
+from kpi_rules.explanation.person import EmployeeNotFound
+from kpi_rules.explanation.person import explain as explain_lines
+from kpi_rules.policy.compiler import compile_policy
+from kpi_rules.policy.validate import validate_bytes
+from kpi_rules.writers.json_rows import encode_rows
+from kpi_rules.writers.results_json import _header as results_header  # what write_json writes above the rows
+from kpi_rules.writers.results_json import write_json
+
+
+@dataclass(frozen=True)
+class Job:
+    policy_source: bytes
+    policy_file: str
+    data: bytes
+    data_file: str
+    fmt: str | None
+    period: str | None
+    encoding: str | None = None
+    sheet: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()
+    max_rows: int = 2_000_000
+
+
+@dataclass(frozen=True)
+class Failure:
+    status: int
+    detail: str
+    problems: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class Outcome:
+    results: bytes  # the results document, byte for byte as `kpi-rules evaluate --format json`
+    header: bytes  # the document but its employees (orjson)
+    rows: list[tuple[str | None, str | None, str, bytes]]  # employee_id, team, status, the row's JSON
+    summary: dict[str, Any]
+    scope_counts: dict[str, Any] = field(default_factory=dict)
+
+
+def _evaluation(job: Job) -> Evaluation | Failure:
+    validation = validate_bytes(job.policy_source, job.policy_file)
+    if validation.errors:
+        return Failure(422, f"the policy {job.policy_file} is not valid",
+                       [{**p.to_dict(), "column": p.col} for p in validation.problems])
+    policy = compile_policy(validation)
+    try:
+        raw = read_bytes(job.data, job.data_file, fmt=job.fmt, encoding=job.encoding, sheet=job.sheet)
+        if raw.n > job.max_rows:
+            return Failure(413, f"the data has {raw.n} rows, more than the server's --max-rows {job.max_rows}")
+        raw.rename(dict(job.columns))
+        table = type_table(policy, raw)
+    except DataFileError as exc:
+        return Failure(422, str(exc), [{"message": str(exc), "file": job.data_file}])
+    try:
+        evaluation = run_evaluation(policy, table, job.period)
+    except PeriodChoiceError as exc:
+        return Failure(422, str(exc))
+    if table.n and not evaluation.result.n:  # as the CLI: a mistyped period is not an empty review
+        held = ", ".join(sorted(evaluation.other_periods))
+        return Failure(422, f"the data has no rows for {evaluation.period} (it holds {held}); check period")
+    return evaluation
+
+
+def _scope_counts(ev: Evaluation) -> dict[str, Any]:
+    """Rows and rows of other periods, per team and per employee: a manager's and an employee's
+    `data.rows` and `data.other_periods` without the rest of the file."""
+    table = ev.table
+    codes, distinct = row_periods(table)
+    labels = [str(p) if p is not None else None for p in distinct]
+    other = np.array([label in ev.other_periods for label in labels], dtype=bool)
+    counts: dict[str, Any] = {"team": {}, "employee": {}}
+    for scope, column in (("team", "team"), ("employee", "employee_id")):
+        values = table.text.get(column)
+        if values is None:
+            continue
+        for i, key in enumerate(values.tolist()):
+            entry = counts[scope].setdefault("" if key is None else str(key), {"rows": 0, "other_periods": {}})
+            entry["rows"] += 1
+            code = codes[i]
+            if other[code]:
+                label = labels[code]
+                entry["other_periods"][label] = entry["other_periods"].get(label, 0) + 1
+    return counts
+
+
+def evaluate_job(job: Job) -> Outcome | Failure:
+    try:
+        evaluation = _evaluation(job)
+        if isinstance(evaluation, Failure):
+            return evaluation
+        buffer = io.BytesIO()
+        write_json(evaluation, buffer)
+        res = evaluation.result
+        encoded = encode_rows(res, 0, res.n)
+        rows = [(None if e is None else str(e), None if t is None else str(t), str(s), row)
+                for e, t, s, row in zip(res.employee_id.tolist(), res.team.tolist(), res.status.tolist(), encoded)]
+        header = results_header(evaluation)
+        return Outcome(buffer.getvalue(), orjson.dumps(header, option=orjson.OPT_SORT_KEYS), rows,
+                       header["summary"], _scope_counts(evaluation))
+    except KpiRulesError as exc:  # anything the core refuses is the input's fault, said in its words
+        return Failure(422, str(exc))
+
+
+def explain_job(job: Job, employee_id: str) -> list[str] | Failure:
+    """`kpi-rules explain`'s lines for one employee, on the stored data and policy version."""
+    evaluation = _evaluation(job)
+    if isinstance(evaluation, Failure):
+        return evaluation
+    try:
+        return explain_lines(evaluation, employee_id)
+    except EmployeeNotFound as exc:
+        return Failure(404, str(exc))
+
+
+def sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
