@@ -68,6 +68,12 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
         "hr": 200, "svc": 200, "mgr": 200, "mgr2": 200, "nobody-mgr": 404, "emp": 404, "ghost": 404}),
     ("GET", "/v1/evaluations/{eid}/employees/E011/explain", {"hr": 200, "svc": 200, "mgr": 404, "mgr2": 200,
                                                              "nobody-mgr": 404, "emp": 404, "ghost": 404}),
+    ("GET", "/v1/evaluations/{eid}/report?format=csv", {"hr": 200, "svc": 200, "mgr": 200, "mgr2": 200,
+                                                        "nobody-mgr": 404, "emp": 200, "ghost": 404}),
+    ("GET", "/v1/evaluations/{eid}/report?format=html", {"hr": 200, "svc": 200, "mgr": 501, "mgr2": 501,
+                                                         "nobody-mgr": 404, "emp": 501, "ghost": 404}),
+    ("GET", "/v1/evaluations/{eid}/report?format=md&employee_id=E011", {
+        "hr": 200, "svc": 200, "mgr": 404, "mgr2": 501, "nobody-mgr": 404, "emp": 404, "ghost": 404}),
     ("GET", "/v1/evaluations/nope/employees/E011", {"hr": 404, "svc": 404, "mgr": 404, "mgr2": 404,
                                                     "nobody-mgr": 404, "emp": 404, "ghost": 404}),
     ("DELETE", "/v1/evaluations/nope", {"hr": 404, "svc": 403, "mgr": 403, "mgr2": 403, "nobody-mgr": 403,

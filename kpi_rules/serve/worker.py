@@ -4,6 +4,7 @@ implementation. Everything crossing the process boundary is plain bytes, strings
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from kpi_rules.explanation.person import explain as explain_lines
 from kpi_rules.policy.compiler import compile_policy
 from kpi_rules.policy.validate import validate_bytes
 from kpi_rules.writers.json_rows import encode_rows
+from kpi_rules.writers.results_csv import to_csv
 from kpi_rules.writers.results_json import _header as results_header  # what write_json writes above the rows
 from kpi_rules.writers.results_json import write_json
 
@@ -135,3 +137,38 @@ def explain_job(job: Job, employee_id: str) -> list[str] | Failure:
 
 def sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
+
+
+def report_job(job: Job, fmt: str, employee_id: str | None, positions: list[int] | None) -> str | Failure:
+    """The review report as `kpi-rules evaluate --format md|html|csv` writes it; `employee_id`: that
+    employee's review sheet; `positions`: only these result rows (CSV), for a filtered view."""
+    evaluation = _evaluation(job)
+    if isinstance(evaluation, Failure):
+        return evaluation
+    if fmt == "csv":
+        return _csv_rows(to_csv(evaluation), positions)
+    from kpi_rules.report import ReportTemplateError, render_employee_sheets, render_html, render_markdown
+
+    try:
+        if employee_id is not None:
+            sheets = render_employee_sheets(evaluation, fmt)
+            if employee_id not in sheets:
+                return Failure(404, f"no employee {employee_id} in this evaluation")
+            return sheets[employee_id]
+        return render_markdown(evaluation) if fmt == "md" else render_html(evaluation)
+    except ReportTemplateError as exc:
+        return Failure(500, f"the report template failed: {exc}")
+
+
+def _csv_rows(text: str, positions: list[int] | None) -> str:
+    """Keep the header and the given result rows of the CSV writer's output (one record per row),
+    written again by the same csv writer settings, so kept records are byte-identical."""
+    if positions is None:
+        return text
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(records[0])
+    for k in positions:
+        writer.writerow(records[k + 1])
+    return out.getvalue()

@@ -108,7 +108,7 @@ def _save(engine: Engine, eid: str, policy: dict[str, Any], policy_file: str, po
         store.save(conn, values, outcome.rows)
 
 
-def _visible(request: Request, eid: str) -> store.Stored:
+def visible(request: Request, eid: str) -> store.Stored:
     """The evaluation if the caller may see any of it; else 404, exactly as if it did not exist."""
     service, view = _service(request), view_of(_caller(request))
     audited = _audited(request)
@@ -137,7 +137,7 @@ def list_evaluations(request: Request, policy: str | None = None, period: str | 
             responses={200: {"content": {JSON: {"schema": {"type": "object"}}}}})
 def get_evaluation(request: Request, eid: str) -> Response:
     """The results JSON (POLICY_FORMAT section 3) filtered to what the caller may see."""
-    stored = _visible(request, eid)
+    stored = visible(request, eid)
     service, view = _service(request), view_of(_caller(request))
     if view.everything:
         body = store.blob(service.engine, eid, "results_zlib") or b""
@@ -154,7 +154,7 @@ def get_evaluation(request: Request, eid: str) -> Response:
             responses={200: {"content": {JSON: {"schema": {"type": "object"}}}}})
 def get_employee(request: Request, eid: str, employee_id: str) -> Response:
     """One employee's result, as in the results' `employees`."""
-    _visible(request, eid)
+    visible(request, eid)
     view = view_of(_caller(request))
     rows = store.rows(_service(request).engine, eid, store.scope_filter(view.teams, view.employee_id), employee_id)
     if not rows:
@@ -168,7 +168,7 @@ async def explain_employee(request: Request, eid: str, employee_id: str,
                            format: Annotated[str, Query(pattern="^(text|json)$")] = "text") -> Any:
     """The calculation step by step: the same text as `kpi-rules explain`."""
     service = _service(request)
-    stored = await run_in_threadpool(_visible, request, eid)
+    stored = await run_in_threadpool(visible, request, eid)
     view = view_of(_caller(request))
     scope = store.scope_filter(view.teams, view.employee_id)
     if not await run_in_threadpool(store.rows, service.engine, eid, scope, employee_id):
@@ -195,7 +195,7 @@ def stored_job(engine: Engine, stored: store.Stored) -> Job:
 @router.delete("/evaluations/{eid}", tags=["evaluations"], status_code=204, response_class=Response)
 def delete_evaluation(request: Request, eid: str) -> Response:
     """Erase an evaluation's data and results (retention, right to erasure); its audit entries stay."""
-    _visible(request, eid)
+    visible(request, eid)
     if not store.erase(_service(request).engine, eid):
         raise ProblemError(404, f"no evaluation {eid}")
     return Response(status_code=204)

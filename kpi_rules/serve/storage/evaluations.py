@@ -133,3 +133,12 @@ def get_policy_file(engine: Engine, eid: str) -> str | None:
     with engine.connect() as conn:
         value = conn.execute(select(evaluations.c.policy_file).where(evaluations.c.id == eid)).scalar_one_or_none()
     return str(value) if value is not None else None
+
+
+def positions(engine: Engine, eid: str, scope: ColumnElement[bool] | None) -> list[int]:
+    """The result-row positions the scope lets through, in order."""
+    query = select(evaluation_rows.c.position).where(evaluation_rows.c.evaluation_id == eid)
+    if scope is not None:
+        query = query.where(scope)
+    with engine.connect() as conn:
+        return [int(p) for p in conn.execute(query.order_by(evaluation_rows.c.position)).scalars()]
