@@ -172,3 +172,21 @@ def _csv_rows(text: str, positions: list[int] | None) -> str:
     for k in positions:
         writer.writerow(records[k + 1])
     return out.getvalue()
+
+
+def diff_job(base: tuple[bytes, str], head: tuple[bytes, str], job: Job) -> str | Failure:
+    """`kpi-rules diff --format json`: both policy versions on an evaluation's stored data."""
+    from kpi_rules.diff.compare import diff_policies, read_version
+    from kpi_rules.diff.render import RENDERERS
+
+    versions = [read_version(raw, label) for raw, label in (base, head)]
+    invalid = [v for v in versions if not v.validation.ok]
+    if invalid:
+        problems = [{**p.to_dict(), "column": p.col} for v in invalid for p in v.validation.problems]
+        return Failure(422, f"{', '.join(v.label for v in invalid)}: not a valid policy", problems)
+    try:
+        raw = read_bytes(job.data, job.data_file, fmt=job.fmt, encoding=job.encoding, sheet=job.sheet)
+        raw.rename(dict(job.columns))
+        return RENDERERS["json"](diff_policies(versions[0], versions[1], raw, job.period), 0)
+    except KpiRulesError as exc:
+        return Failure(422, str(exc))

@@ -34,7 +34,7 @@ def served_policy(service: Service, policy_id: str) -> Served:
     return served
 
 
-def _checked_ref(ref: str) -> str:
+def checked_ref(ref: str) -> str:
     try:
         return gitinfo.check_ref(ref)
     except gitinfo.RefError as exc:
@@ -44,7 +44,7 @@ def _checked_ref(ref: str) -> str:
 def at_ref(service: Service, served: Served, ref: str) -> Served:
     """The policy as it is at a git revision: 404 if the revision or the file there does not exist,
     422 if that version does not validate."""
-    raw = gitinfo.show(served.path, _checked_ref(ref))
+    raw = gitinfo.show(served.path, checked_ref(ref))
     if raw is None:
         raise ProblemError(404, f"{served.id} has no version at {ref!r}")
     old, problems = load_one(served.path, raw)
