@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from kpi_rules.common.version import __version__
+from kpi_rules.serve.metrics import install_metrics
 from kpi_rules.serve.problems import install_handlers, problem_response
 from kpi_rules.serve.service import Service
 from kpi_rules.serve.settings import Settings
@@ -42,6 +43,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     from kpi_rules.serve.routes import install_routes
 
     install_routes(app, service)
+    install_metrics(app, service.metrics)  # outermost: it times and counts every request
     return app
 
 

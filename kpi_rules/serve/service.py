@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 
 from kpi_rules.serve import audit
 from kpi_rules.serve.identity import TokenStore
+from kpi_rules.serve.metrics import Metrics
 from kpi_rules.serve.policies import Policies, Served
 from kpi_rules.serve.problems import ProblemError
 from kpi_rules.serve.settings import Settings
@@ -33,6 +34,7 @@ class Service:
     schema_version: int
     tokens: TokenStore | None
     policies: Policies
+    metrics: Metrics = field(default_factory=Metrics)
     _stop: threading.Event = field(default_factory=threading.Event)
     _pool: ProcessPoolExecutor | None = None
     _pool_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -53,9 +55,12 @@ class Service:
         return kind_of(self.settings.db_url)
 
     def audit(self, event: audit.Event) -> dict[str, Any]:
-        return audit.append(self.engine, event)
+        entry = audit.append(self.engine, event)
+        self.metrics.audit_entries.inc()
+        return entry
 
     def _reloaded(self, path: str, served: Served | None, status: int) -> None:
+        self.metrics.reloads.labels("loaded" if served else "refused").inc()
         self.audit(audit.Event(actor="system", role=None, action="policy.reload", target=path, status=status,
                                policy=served.audit_ref() if served else None))
 

@@ -82,6 +82,8 @@ async def create_evaluation(request: Request, response: Response, policy_id: str
     eid = uuid.uuid4().hex
     await run_in_threadpool(_save, service.engine, eid, served.audit_ref(), str(served.path), served.source,
                             upload.name, upload.data, job, outcome, _caller(request).name)
+    service.metrics.evaluations.inc()
+    service.metrics.rows.inc(len(outcome.rows))
     audited.target = f"/v1/evaluations/{eid}"
     audited.result_sha256 = sha256(outcome.results)
     response.headers["Location"] = f"/v1/evaluations/{eid}"
