@@ -19,6 +19,8 @@ log = logging.getLogger("kpi_rules.serve.audit")
 def event_of(state: dict[str, Any], status: int) -> Event | None:
     """The audit event of a finished /v1 request, or None when it is not audited."""
     action = state.get("action")
+    if state.get("audit_written"):  # appended already, in the transaction that did the work
+        return None
     if action is None or (action not in AUDITED and status not in (401, 403)):
         return None
     caller: Identity | None = state.get("caller")

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from kpi_rules.serve.access import Audited
+from kpi_rules.serve.audit import Event, append_in
 from kpi_rules.serve.identity import Identity
 from kpi_rules.serve.problems import ProblemError
 from kpi_rules.serve.routes import v1_router
@@ -80,24 +81,30 @@ async def create_evaluation(request: Request, response: Response, policy_id: str
     if isinstance(outcome, Failure):
         raise _failed(outcome)
     eid = uuid.uuid4().hex
-    await run_in_threadpool(_save, service.engine, eid, served.audit_ref(), str(served.path), served.source,
-                            upload.name, upload.data, job, outcome, _caller(request).name)
-    service.metrics.evaluations.inc()
-    service.metrics.rows.inc(len(outcome.rows))
     audited.target = f"/v1/evaluations/{eid}"
     audited.result_sha256 = sha256(outcome.results)
+    caller = _caller(request)
+    # The evaluation and its audit entry are one transaction: a crash leaves both or neither.
+    event = Event(caller.name, caller.role, "evaluate", audited.target, 201, audited.policy, audited.data_sha256,
+                  audited.result_sha256)
+    await run_in_threadpool(_save, service.engine, eid, served.audit_ref(), str(served.path), served.source,
+                            upload.name, upload.data, job, outcome, event)
+    request.state.audit_written = True
+    service.metrics.evaluations.inc()
+    service.metrics.audit_entries.inc()
+    service.metrics.rows.inc(len(outcome.rows))
     response.headers["Location"] = f"/v1/evaluations/{eid}"
     period_label = orjson.loads(outcome.header).get("period")
     return {"evaluation_id": eid, "policy": served.audit_ref(), "period": period_label, "summary": outcome.summary}
 
 
 def _save(engine: Engine, eid: str, policy: dict[str, Any], policy_file: str, policy_source: bytes, name: str,
-          data: bytes, job: Job, outcome: Outcome, created_by: str) -> None:
+          data: bytes, job: Job, outcome: Outcome, event: Event) -> None:
     summary = outcome.summary
     values = {
         "id": eid, "policy_id": policy["id"], "policy_version": policy["version"], "policy_sha256": policy["sha256"],
         "policy_commit": policy["commit"], "period": orjson.loads(outcome.header).get("period"),
-        "created_at": _now(), "created_by": created_by, "data_file": name, "data_sha256": sha256(data),
+        "created_at": _now(), "created_by": event.actor, "data_file": name, "data_sha256": sha256(data),
         "data_zlib": zlib.compress(data, 6), "results_zlib": zlib.compress(outcome.results, 6),
         "results_sha256": sha256(outcome.results), "header": outcome.header.decode(), "rows": summary["rows"],
         "rated": summary["rated"], "not_rated": summary["not_rated"], "error": summary["error"],
@@ -108,6 +115,7 @@ def _save(engine: Engine, eid: str, policy: dict[str, Any], policy_file: str, po
     }
     with engine.begin() as conn:
         store.save(conn, values, outcome.rows)
+        append_in(conn, event)
 
 
 def visible(request: Request, eid: str) -> store.Stored:
@@ -198,6 +206,11 @@ def stored_job(engine: Engine, stored: store.Stored) -> Job:
 def delete_evaluation(request: Request, eid: str) -> Response:
     """Erase an evaluation's data and results (retention, right to erasure); its audit entries stay."""
     visible(request, eid)
-    if not store.erase(_service(request).engine, eid):
+    caller, audited = _caller(request), _audited(request)
+    event = Event(caller.name, caller.role, "delete", audited.target, 204, audited.policy, audited.data_sha256)
+    # The erasure and its audit entry are one transaction.
+    if not store.erase(_service(request).engine, eid, event):
         raise ProblemError(404, f"no evaluation {eid}")
+    request.state.audit_written = True
+    _service(request).metrics.audit_entries.inc()
     return Response(status_code=204)

@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from kpi_rules.serve.audit import Event, append_in
 from kpi_rules.serve.storage.schema import evaluation_rows, evaluations
 
 BATCH = 5000
@@ -123,10 +124,14 @@ def listing(engine: Engine, scope: ColumnElement[bool] | None, policy: str | Non
     return [(s, per[s.id]) for s in found if s.id in per]
 
 
-def erase(engine: Engine, eid: str) -> bool:
+def erase(engine: Engine, eid: str, event: Event) -> bool:
+    """Delete an evaluation, its rows, data and results, and audit it, in one transaction."""
     with engine.begin() as conn:
         conn.execute(delete(evaluation_rows).where(evaluation_rows.c.evaluation_id == eid))
-        return conn.execute(delete(evaluations).where(evaluations.c.id == eid)).rowcount > 0
+        if conn.execute(delete(evaluations).where(evaluations.c.id == eid)).rowcount == 0:
+            return False
+        append_in(conn, event)
+        return True
 
 
 def get_policy_file(engine: Engine, eid: str) -> str | None:
