@@ -95,3 +95,8 @@ def test_token_add_list_revoke(tmp_path: Path) -> None:
     assert runner.invoke(main, ["token", "revoke", "lee", "--tokens", str(tokens)]).exit_code == 0
     assert runner.invoke(main, ["token", "revoke", "lee", "--tokens", str(tokens)]).exit_code == 1
     assert [e["name"] for e in yaml.safe_load(tokens.read_text())] == ["e1"]
+
+
+def test_serve_needs_a_policy_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", str(tmp_path / "missing")])
+    assert result.exit_code == 2

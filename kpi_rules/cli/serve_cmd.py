@@ -24,7 +24,7 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
 
 
 @main.command()
-@click.argument("policy_dir", default="policies", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("policy_dir", default="policies", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
 @click.option("--db", "db_url", default="sqlite:///kpi-rules-service.db", show_default=True,

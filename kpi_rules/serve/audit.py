@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, text
 
+from kpi_rules.serve.storage.db import reading
 from kpi_rules.serve.storage.schema import audit
 
 GENESIS = "0" * 64
@@ -80,7 +81,7 @@ def append(engine: Engine, event: Event) -> dict[str, Any]:
 
 
 def entries(engine: Engine, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(select(audit).where(audit.c.seq > after).order_by(audit.c.seq).limit(limit))
         return [_entry_of(row) for row in rows]
 
@@ -99,7 +100,7 @@ class Verdict:
 def verify(engine: Engine, batch: int = 5000) -> Verdict:
     """Walk the chain from seq 1: a gap, a broken link or a changed entry names the first bad seq."""
     expected, prev, count = 1, GENESIS, 0
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         while True:
             rows = conn.execute(select(audit).where(audit.c.seq >= expected).order_by(audit.c.seq).limit(batch))
             got = 0

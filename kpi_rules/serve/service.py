@@ -20,7 +20,7 @@ from kpi_rules.serve.metrics import Metrics
 from kpi_rules.serve.policies import Policies, Served
 from kpi_rules.serve.problems import ProblemError
 from kpi_rules.serve.settings import Settings
-from kpi_rules.serve.storage.db import kind_of, open_engine
+from kpi_rules.serve.storage.db import kind_of, open_engine, reading
 from kpi_rules.serve.storage.migrate import migrate
 
 log = logging.getLogger("kpi_rules.serve")
@@ -69,7 +69,7 @@ class Service:
         if not self.policies.loaded:
             reasons.append("policies are not loaded yet")
         try:
-            with self.engine.connect() as conn:
+            with reading(self.engine) as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:  # any failure to answer is "not ready", with its kind only
             reasons.append(f"the database does not answer ({type(exc).__name__})")

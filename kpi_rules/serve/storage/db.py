@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+READ_ONLY = "kpi_rules_read_only"
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only (on SQLite its transactions do not take the write lock)."""
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 class DatabaseUrlError(ValueError):
@@ -37,8 +44,9 @@ def open_engine(url: str) -> Engine:
 
 
 def _sqlite_transactions(engine: Engine) -> None:
-    """Every SQLite transaction takes the write lock at its start (BEGIN IMMEDIATE): a reader
-    that then writes can never deadlock, and the audit chain's read-then-append is serialized."""
+    """Every SQLite transaction that may write takes the write lock at its start (BEGIN IMMEDIATE):
+    it can never deadlock upgrading a read lock, and the audit chain's read-then-append is
+    serialized. Connections from `reading` only read: they run beside writers (WAL)."""
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, record: Any) -> None:
@@ -51,4 +59,5 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_rules.serve.audit import Event, append_in
+from kpi_rules.serve.storage.db import reading
 from kpi_rules.serve.storage.schema import evaluation_rows, evaluations
 
 BATCH = 5000
@@ -58,20 +59,20 @@ def save(conn: Connection, values: dict[str, Any], rows: list[tuple[str | None, 
 
 
 def get(engine: Engine, eid: str) -> Stored | None:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(select(*META).where(evaluations.c.id == eid)).first()
     return _stored(row) if row else None
 
 
 def blob(engine: Engine, eid: str, column: str) -> bytes | None:
     """One compressed column (results_zlib, data_zlib, policy_zlib, scope_counts), decompressed."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         value = conn.execute(select(evaluations.c[column]).where(evaluations.c.id == eid)).scalar_one_or_none()
     return zlib.decompress(value) if value is not None else None
 
 
 def header(engine: Engine, eid: str) -> dict[str, Any]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         text = conn.execute(select(evaluations.c.header).where(evaluations.c.id == eid)).scalar_one()
     result: dict[str, Any] = orjson.loads(text)
     return result
@@ -96,7 +97,7 @@ def rows(engine: Engine, eid: str, scope: ColumnElement[bool] | None,
         where.append(evaluation_rows.c.employee_id == employee_id)
     query = select(evaluation_rows.c.employee_id, evaluation_rows.c.team, evaluation_rows.c.status,
                    evaluation_rows.c.row).where(and_(*where)).order_by(evaluation_rows.c.position)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return [(r.employee_id, r.team, r.status, bytes(r.row)) for r in conn.execute(query)]
 
 
@@ -109,7 +110,7 @@ def listing(engine: Engine, scope: ColumnElement[bool] | None, policy: str | Non
     if period is not None:
         query = query.where(evaluations.c.period == period)
     query = query.order_by(evaluations.c.created_at.desc(), evaluations.c.id)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         found = [_stored(r) for r in conn.execute(query)]
         if scope is None:
             return [(s, s.counts) for s in found]
@@ -135,7 +136,7 @@ def erase(engine: Engine, eid: str, event: Event) -> bool:
 
 
 def get_policy_file(engine: Engine, eid: str) -> str | None:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         value = conn.execute(select(evaluations.c.policy_file).where(evaluations.c.id == eid)).scalar_one_or_none()
     return str(value) if value is not None else None
 
@@ -145,5 +146,5 @@ def positions(engine: Engine, eid: str, scope: ColumnElement[bool] | None) -> li
     query = select(evaluation_rows.c.position).where(evaluation_rows.c.evaluation_id == eid)
     if scope is not None:
         query = query.where(scope)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return [int(p) for p in conn.execute(query.order_by(evaluation_rows.c.position)).scalars()]

@@ -21,6 +21,8 @@ from sqlalchemy import (
     text,
 )
 
+from kpi_rules.serve.storage.db import reading
+
 MIGRATION_LOCK = 0x6B70_6901  # pg_advisory_xact_lock key: one migrator at a time
 
 
@@ -94,5 +96,5 @@ def migrate(engine: Engine, upto: int = LATEST) -> int:
 
 
 def schema_version(engine: Engine) -> int:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return current_version(conn)
