@@ -115,6 +115,8 @@ BAD = [  # body, media type, query, status
     ((EXAMPLES / "ops-2024.csv").read_bytes(), "text/csv", {"period": "2024-Q9"}, 422),
     ((EXAMPLES / "ops-2024.csv").read_bytes(), "text/csv", {}, 422),
     ((EXAMPLES / "ops-2024.csv").read_bytes(), "text/csv", {"period": "2024-Q2", "column": "broken"}, 422),
+    ((EXAMPLES / "ops-2024.csv").read_bytes(), "text/csv", {"period": "2024-Q2", "encoding": "klingon"}, 422),
+    (b"employee_id,period\n", "text/csv", {"period": "2024-Q2"}, 422),
 ]
 
 

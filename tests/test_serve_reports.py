@@ -50,7 +50,7 @@ def test_hr_reports_are_the_clis(world: World, fmt: str, media: str) -> None:
     if fmt != "csv":
         sheet = c.get(f"/v1/evaluations/{eid}/report", params={"format": fmt, "employee_id": "E002"},
                       headers=bearer(made["svc"]))
-        assert sheet.text == (out / "employees" / f"E002.{fmt}").read_text(encoding="utf-8")
+        assert sheet.text == (out / "employees" / "2024-Q2" / f"E002.{fmt}").read_text(encoding="utf-8")
 
 
 def _ids(text: str) -> set[str]:

@@ -14,8 +14,8 @@ import numpy as np
 import orjson
 
 from kpi_rules.common.errors import KpiRulesError
-from kpi_rules.data.raw import DataFileError
-from kpi_rules.data.readers import read_bytes
+from kpi_rules.data.raw import DataFileError, RawTable
+from kpi_rules.data.several import read_sources
 from kpi_rules.data.table import type_table
 from kpi_rules.engine import Evaluation, PeriodChoiceError
 from kpi_rules.engine import _row_periods as row_periods  # the engine's own period codes, for per-scope counts
@@ -42,6 +42,7 @@ class Job:
     sheet: str | None = None
     columns: tuple[tuple[str, str], ...] = ()
     max_rows: int = 2_000_000
+    header_row: int = 1
 
 
 @dataclass(frozen=True)
@@ -67,21 +68,22 @@ def _evaluation(job: Job) -> Evaluation | Failure:
                        [{**p.to_dict(), "column": p.col} for p in validation.problems])
     policy = compile_policy(validation)
     try:
-        raw = read_bytes(job.data, job.data_file, fmt=job.fmt, encoding=job.encoding, sheet=job.sheet)
+        raw = _raw(job)
         if raw.n > job.max_rows:
             return Failure(413, f"the data has {raw.n} rows, more than the server's --max-rows {job.max_rows}")
-        raw.rename(dict(job.columns))
         table = type_table(policy, raw)
     except DataFileError as exc:
         return Failure(422, str(exc), [{"message": str(exc), "file": job.data_file}])
     try:
-        evaluation = run_evaluation(policy, table, job.period)
+        return run_evaluation(policy, table, job.period)
     except PeriodChoiceError as exc:
         return Failure(422, str(exc))
-    if table.n and not evaluation.result.n:  # as the CLI: a mistyped period is not an empty review
-        held = ", ".join(sorted(evaluation.other_periods))
-        return Failure(422, f"the data has no rows for {evaluation.period} (it holds {held}); check period")
-    return evaluation
+
+
+def _raw(job: Job) -> RawTable:
+    """The upload read as `kpi-rules evaluate --data FILE` reads a file (cli/data_options.read_data)."""
+    return read_sources([(job.data_file, job.data)], fmt=job.fmt, encoding=job.encoding, sheet=job.sheet,
+                        header_row=job.header_row, columns=dict(job.columns))
 
 
 def _scope_counts(ev: Evaluation) -> dict[str, Any]:
@@ -185,8 +187,7 @@ def diff_job(base: tuple[bytes, str], head: tuple[bytes, str], job: Job) -> str 
         problems = [{**p.to_dict(), "column": p.col} for v in invalid for p in v.validation.problems]
         return Failure(422, f"{', '.join(v.label for v in invalid)}: not a valid policy", problems)
     try:
-        raw = read_bytes(job.data, job.data_file, fmt=job.fmt, encoding=job.encoding, sheet=job.sheet)
-        raw.rename(dict(job.columns))
+        raw = _raw(job)
         return RENDERERS["json"](diff_policies(versions[0], versions[1], raw, job.period), 0)
     except KpiRulesError as exc:
         return Failure(422, str(exc))

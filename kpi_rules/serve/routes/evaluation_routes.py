@@ -13,6 +13,7 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from kpi_rules.data.encodings import encoding_name
 from kpi_rules.serve.access import Audited
 from kpi_rules.serve.audit import Event, append_in
 from kpi_rules.serve.identity import Identity
@@ -57,7 +58,7 @@ def _now() -> str:
                         422: {"description": "unreadable data or a period not in policy or data"}})
 async def create_evaluation(request: Request, response: Response, policy_id: str,
                             period: str | None = None, ref: str | None = None, encoding: str | None = None,
-                            sheet: str | None = None,
+                            sheet: str | None = None, header_row: Annotated[int, Query(ge=1)] = 1,
                             column: Annotated[list[str] | None, Query(description="NAME=HEADER")] = None
                             ) -> dict[str, Any]:
     """Evaluate an uploaded data file (CSV, XLSX, JSON, JSON lines, or multipart `data`) with a policy."""
@@ -67,6 +68,11 @@ async def create_evaluation(request: Request, response: Response, policy_id: str
         served = await run_in_threadpool(at_ref, service, served, ref)
     audited = _audited(request)
     audited.policy = served.audit_ref()
+    if encoding is not None:
+        try:
+            encoding_name(encoding)
+        except ValueError as exc:
+            raise ProblemError(422, str(exc)) from exc
     columns = []
     for item in column or []:
         name, sep, header = item.partition("=")
@@ -76,7 +82,7 @@ async def create_evaluation(request: Request, response: Response, policy_id: str
     upload = await read_upload(request, service.settings.max_upload)
     audited.data_sha256 = sha256(upload.data)
     job = Job(served.source, str(served.path), upload.data, upload.name, upload.fmt, period, encoding, sheet,
-              tuple(columns), service.settings.max_rows)
+              tuple(columns), service.settings.max_rows, header_row)
     outcome = await service.run_cpu(evaluate_job, job)
     if isinstance(outcome, Failure):
         raise _failed(outcome)
@@ -109,7 +115,8 @@ def _save(engine: Engine, eid: str, policy: dict[str, Any], policy_file: str, po
         "results_sha256": sha256(outcome.results), "header": outcome.header.decode(), "rows": summary["rows"],
         "rated": summary["rated"], "not_rated": summary["not_rated"], "error": summary["error"],
         "options": orjson.dumps({"format": job.fmt, "encoding": job.encoding, "sheet": job.sheet,
-                                 "columns": [list(c) for c in job.columns]}).decode(),
+                                 "columns": [list(c) for c in job.columns],
+                                 "header_row": job.header_row}).decode(),
         "scope_counts": zlib.compress(orjson.dumps(outcome.scope_counts), 6),
         "policy_file": policy_file, "policy_zlib": zlib.compress(policy_source, 6),
     }
@@ -199,7 +206,7 @@ def stored_job(engine: Engine, stored: store.Stored) -> Job:
     return Job(store.blob(engine, stored.id, "policy_zlib") or b"", str(store.get_policy_file(engine, stored.id)),
                store.blob(engine, stored.id, "data_zlib") or b"", stored.data_file, opts.get("format"),
                stored.period, opts.get("encoding"), opts.get("sheet"),
-               tuple((a, b) for a, b in opts.get("columns", [])), 2**62)
+               tuple((a, b) for a, b in opts.get("columns", [])), 2**62, int(opts.get("header_row", 1)))
 
 
 @router.delete("/evaluations/{eid}", tags=["evaluations"], status_code=204, response_class=Response)
