@@ -13,7 +13,8 @@ from kpi_rules.common.version import __version__
 
 # Each command's module, imported only when that command runs (or help lists them all).
 COMMANDS = {"validate": "validate_cmd", "schema": "validate_cmd", "evaluate": "evaluate_cmd",
-            "explain": "evaluate_cmd", "test": "test_cmd", "diff": "diff_cmd", "init": "init_cmd"}
+            "explain": "evaluate_cmd", "test": "test_cmd", "diff": "diff_cmd", "init": "init_cmd",
+            "serve": "serve_cmd", "token": "serve_cmd", "audit": "serve_cmd"}
 
 
 class _Commands(click.Group):

@@ -1,0 +1,119 @@
+"""The service's parts that outlive a request: settings, database, identities, policies, workers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, text
+
+from kpi_rules.serve import audit
+from kpi_rules.serve.identity import TokenStore
+from kpi_rules.serve.metrics import Metrics
+from kpi_rules.serve.policies import Policies, Served
+from kpi_rules.serve.problems import ProblemError
+from kpi_rules.serve.settings import Settings
+from kpi_rules.serve.storage.db import kind_of, open_engine, reading
+from kpi_rules.serve.storage.migrate import migrate
+
+log = logging.getLogger("kpi_rules.serve")
+T = TypeVar("T")
+
+
+@dataclass
+class Service:
+    settings: Settings
+    engine: Engine
+    schema_version: int
+    tokens: TokenStore | None
+    policies: Policies
+    metrics: Metrics = field(default_factory=Metrics)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _pool: ProcessPoolExecutor | None = None
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock)
+    _watcher: threading.Thread | None = None
+
+    @classmethod
+    def open(cls, settings: Settings) -> Service:
+        engine = open_engine(settings.db_url)
+        version = migrate(engine)
+        tokens = TokenStore(settings.tokens_file) if settings.tokens_file is not None else None
+        service = cls(settings, engine, version, tokens, Policies(settings.policy_dir))
+        service.policies.refresh()
+        service.policies._on_reload = service._reloaded
+        return service
+
+    @property
+    def db_kind(self) -> str:
+        return kind_of(self.settings.db_url)
+
+    def audit(self, event: audit.Event) -> dict[str, Any]:
+        entry = audit.append(self.engine, event)
+        self.metrics.audit_entries.inc()
+        return entry
+
+    def _reloaded(self, path: str, served: Served | None, status: int) -> None:
+        self.metrics.reloads.labels("loaded" if served else "refused").inc()
+        self.audit(audit.Event(actor="system", role=None, action="policy.reload", target=path, status=status,
+                               policy=served.audit_ref() if served else None))
+
+    def not_ready(self) -> list[str]:
+        reasons = []
+        if not self.policies.loaded:
+            reasons.append("policies are not loaded yet")
+        try:
+            with reading(self.engine) as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure to answer is "not ready", with its kind only
+            reasons.append(f"the database does not answer ({type(exc).__name__})")
+        return reasons
+
+    def pool(self) -> ProcessPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(self.settings.workers, mp_context=get_context("spawn"))
+            return self._pool
+
+    async def run_cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run CPU-heavy work in a worker process, off the request loop. A worker that died
+        (killed, out of memory) costs this request a 503, not the service its pool."""
+        pool = self.pool()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        except BrokenProcessPool as exc:
+            with self._pool_lock:
+                if self._pool is pool:
+                    self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise ProblemError(503, "a worker process stopped during this request; try again",
+                               kind="worker-lost") from exc
+
+    def start_background(self) -> None:
+        if self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch, name="kpi-rules-policy-watch", daemon=True)
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.settings.reload_seconds):
+            try:
+                self.policies.refresh()
+            except Exception:  # keep watching; the last good versions stay in service
+                log.exception("reloading policies failed")
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+            self._watcher = None
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+        self.engine.dispose()

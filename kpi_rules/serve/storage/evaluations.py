@@ -1,0 +1,150 @@
+"""Stored evaluations: the data file and results compressed, one row per employee result so
+that one employee or one team is served without decoding the whole evaluation."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from kpi_rules.serve.audit import Event, append_in
+from kpi_rules.serve.storage.db import reading
+from kpi_rules.serve.storage.schema import evaluation_rows, evaluations
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An evaluation's metadata, without its data, results or rows."""
+
+    id: str
+    policy: dict[str, Any]
+    period: str | None
+    created_at: str
+    created_by: str
+    data_file: str
+    data_sha256: str
+    results_sha256: str
+    counts: dict[str, int]
+    options: dict[str, Any]
+
+
+META = (evaluations.c.id, evaluations.c.policy_id, evaluations.c.policy_version, evaluations.c.policy_sha256,
+        evaluations.c.policy_commit, evaluations.c.period, evaluations.c.created_at, evaluations.c.created_by,
+        evaluations.c.data_file, evaluations.c.data_sha256, evaluations.c.results_sha256, evaluations.c.rows,
+        evaluations.c.rated, evaluations.c.not_rated, evaluations.c.error, evaluations.c.options)
+
+
+def _stored(row: Any) -> Stored:
+    return Stored(row.id, {"id": row.policy_id, "version": row.policy_version, "sha256": row.policy_sha256,
+                           "commit": row.policy_commit}, row.period, row.created_at, row.created_by, row.data_file,
+                  row.data_sha256, row.results_sha256,
+                  {"rows": row.rows, "rated": row.rated, "not_rated": row.not_rated, "error": row.error},
+                  orjson.loads(row.options or "{}"))
+
+
+def save(conn: Connection, values: dict[str, Any], rows: list[tuple[str | None, str | None, str, bytes]]) -> None:
+    """Insert an evaluation and its rows in the caller's transaction: all of it or nothing."""
+    conn.execute(insert(evaluations).values(**values))
+    for start in range(0, len(rows), BATCH):
+        conn.execute(insert(evaluation_rows), [
+            {"evaluation_id": values["id"], "position": start + k, "employee_id": e, "team": t, "status": s,
+             "row": r} for k, (e, t, s, r) in enumerate(rows[start:start + BATCH])])
+
+
+def get(engine: Engine, eid: str) -> Stored | None:
+    with reading(engine) as conn:
+        row = conn.execute(select(*META).where(evaluations.c.id == eid)).first()
+    return _stored(row) if row else None
+
+
+def blob(engine: Engine, eid: str, column: str) -> bytes | None:
+    """One compressed column (results_zlib, data_zlib, policy_zlib, scope_counts), decompressed."""
+    with reading(engine) as conn:
+        value = conn.execute(select(evaluations.c[column]).where(evaluations.c.id == eid)).scalar_one_or_none()
+    return zlib.decompress(value) if value is not None else None
+
+
+def header(engine: Engine, eid: str) -> dict[str, Any]:
+    with reading(engine) as conn:
+        text = conn.execute(select(evaluations.c.header).where(evaluations.c.id == eid)).scalar_one()
+    result: dict[str, Any] = orjson.loads(text)
+    return result
+
+
+def scope_filter(teams: Iterable[str] | None, employee_id: str | None) -> ColumnElement[bool] | None:
+    """The rows a caller sees: None for all; else their teams' rows, or their own."""
+    if employee_id is not None:
+        return evaluation_rows.c.employee_id == employee_id
+    if teams is not None:
+        return evaluation_rows.c.team.in_(list(teams))
+    return None
+
+
+def rows(engine: Engine, eid: str, scope: ColumnElement[bool] | None,
+         employee_id: str | None = None) -> list[tuple[str | None, str | None, str, bytes]]:
+    """The rows of an evaluation the scope lets through, in the results' order."""
+    where = [evaluation_rows.c.evaluation_id == eid]
+    if scope is not None:
+        where.append(scope)
+    if employee_id is not None:
+        where.append(evaluation_rows.c.employee_id == employee_id)
+    query = select(evaluation_rows.c.employee_id, evaluation_rows.c.team, evaluation_rows.c.status,
+                   evaluation_rows.c.row).where(and_(*where)).order_by(evaluation_rows.c.position)
+    with reading(engine) as conn:
+        return [(r.employee_id, r.team, r.status, bytes(r.row)) for r in conn.execute(query)]
+
+
+def listing(engine: Engine, scope: ColumnElement[bool] | None, policy: str | None,
+            period: str | None) -> list[tuple[Stored, dict[str, int]]]:
+    """Evaluations with at least one row in scope, newest first, with counts over those rows."""
+    query = select(*META)
+    if policy is not None:
+        query = query.where(evaluations.c.policy_id == policy)
+    if period is not None:
+        query = query.where(evaluations.c.period == period)
+    query = query.order_by(evaluations.c.created_at.desc(), evaluations.c.id)
+    with reading(engine) as conn:
+        found = [_stored(r) for r in conn.execute(query)]
+        if scope is None:
+            return [(s, s.counts) for s in found]
+        counted = conn.execute(
+            select(evaluation_rows.c.evaluation_id, evaluation_rows.c.status, func.count())
+            .where(scope).group_by(evaluation_rows.c.evaluation_id, evaluation_rows.c.status)).all()
+    per: dict[str, dict[str, int]] = {}
+    for eid, status, n in counted:
+        entry = per.setdefault(eid, {"rows": 0, "rated": 0, "not_rated": 0, "error": 0})
+        entry[status] = entry.get(status, 0) + int(n)
+        entry["rows"] += int(n)
+    return [(s, per[s.id]) for s in found if s.id in per]
+
+
+def erase(engine: Engine, eid: str, event: Event) -> bool:
+    """Delete an evaluation, its rows, data and results, and audit it, in one transaction."""
+    with engine.begin() as conn:
+        conn.execute(delete(evaluation_rows).where(evaluation_rows.c.evaluation_id == eid))
+        if conn.execute(delete(evaluations).where(evaluations.c.id == eid)).rowcount == 0:
+            return False
+        append_in(conn, event)
+        return True
+
+
+def get_policy_file(engine: Engine, eid: str) -> str | None:
+    with reading(engine) as conn:
+        value = conn.execute(select(evaluations.c.policy_file).where(evaluations.c.id == eid)).scalar_one_or_none()
+    return str(value) if value is not None else None
+
+
+def positions(engine: Engine, eid: str, scope: ColumnElement[bool] | None) -> list[int]:
+    """The result-row positions the scope lets through, in order."""
+    query = select(evaluation_rows.c.position).where(evaluation_rows.c.evaluation_id == eid)
+    if scope is not None:
+        query = query.where(scope)
+    with reading(engine) as conn:
+        return [int(p) for p in conn.execute(query.order_by(evaluation_rows.c.position)).scalars()]

@@ -1,0 +1,61 @@
+"""The tables as the newest schema version has them (migrate.py builds and upgrades them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, MetaData, Table, Text
+
+metadata = MetaData()
+
+schema_version = Table("kpi_schema_version", metadata, Column("version", Integer, nullable=False))
+
+audit = Table(
+    "audit", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),  # unique: one chain, no fork
+    Column("at", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("role", Text),
+    Column("action", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("policy", Text),  # JSON {id, version, sha256, commit} or null
+    Column("data_sha256", Text),
+    Column("result_sha256", Text),
+    Column("status", Integer, nullable=False),
+    Column("prev", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+)
+
+evaluations = Table(
+    "evaluations", metadata,
+    Column("id", Text, primary_key=True),
+    Column("policy_id", Text, nullable=False),
+    Column("policy_version", Text),
+    Column("policy_sha256", Text, nullable=False),
+    Column("policy_commit", Text),
+    Column("period", Text),
+    Column("created_at", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("data_file", Text, nullable=False),
+    Column("data_sha256", Text, nullable=False),
+    Column("data_zlib", LargeBinary, nullable=False),
+    Column("results_zlib", LargeBinary, nullable=False),
+    Column("results_sha256", Text, nullable=False),
+    Column("header", Text, nullable=False),  # the results document but its employees, as JSON
+    Column("rows", Integer, nullable=False),
+    Column("rated", Integer, nullable=False),
+    Column("not_rated", Integer, nullable=False),
+    Column("error", Integer, nullable=False),
+    Column("options", Text, nullable=False, server_default="{}"),  # schema 2: how the data was read
+    Column("scope_counts", LargeBinary),  # schema 2: rows per team and employee, per period (zlib JSON)
+    Column("policy_file", Text),  # schema 2: the policy version it ran, to explain and report it later
+    Column("policy_zlib", LargeBinary),
+)
+
+evaluation_rows = Table(
+    "evaluation_rows", metadata,
+    Column("evaluation_id", Text, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("employee_id", Text),
+    Column("team", Text),
+    Column("status", Text, nullable=False),
+    Column("row", LargeBinary, nullable=False),  # the row's JSON, exactly as in the results document
+)

@@ -1,0 +1,193 @@
+"""The CPU work of an evaluation, run in a worker process off the request loop: the same
+functions, in the same order, as `kpi-rules evaluate` (cli/evaluate_cmd.py), never a second
+implementation. Everything crossing the process boundary is plain bytes, strings and numbers."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+
+from kpi_rules.common.errors import KpiRulesError
+from kpi_rules.data.raw import DataFileError, RawTable
+from kpi_rules.data.several import read_sources
+from kpi_rules.data.table import type_table
+from kpi_rules.engine import Evaluation, PeriodChoiceError
+from kpi_rules.engine import _row_periods as row_periods  # the engine's own period codes, for per-scope counts
+from kpi_rules.engine import evaluate as run_evaluation
+from kpi_rules.explanation.person import EmployeeNotFound
+from kpi_rules.explanation.person import explain as explain_lines
+from kpi_rules.policy.compiler import compile_policy
+from kpi_rules.policy.validate import validate_bytes
+from kpi_rules.writers.json_rows import encode_rows
+from kpi_rules.writers.results_csv import to_csv
+from kpi_rules.writers.results_json import _header as results_header  # what write_json writes above the rows
+from kpi_rules.writers.results_json import write_json
+
+
+@dataclass(frozen=True)
+class Job:
+    policy_source: bytes
+    policy_file: str
+    data: bytes
+    data_file: str
+    fmt: str | None
+    period: str | None
+    encoding: str | None = None
+    sheet: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()
+    max_rows: int = 2_000_000
+    header_row: int = 1
+
+
+@dataclass(frozen=True)
+class Failure:
+    status: int
+    detail: str
+    problems: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class Outcome:
+    results: bytes  # the results document, byte for byte as `kpi-rules evaluate --format json`
+    header: bytes  # the document but its employees (orjson)
+    rows: list[tuple[str | None, str | None, str, bytes]]  # employee_id, team, status, the row's JSON
+    summary: dict[str, Any]
+    scope_counts: dict[str, Any] = field(default_factory=dict)
+
+
+def _evaluation(job: Job) -> Evaluation | Failure:
+    validation = validate_bytes(job.policy_source, job.policy_file)
+    if validation.errors:
+        return Failure(422, f"the policy {job.policy_file} is not valid",
+                       [{**p.to_dict(), "column": p.col} for p in validation.problems])
+    policy = compile_policy(validation)
+    try:
+        raw = _raw(job)
+        if raw.n > job.max_rows:
+            return Failure(413, f"the data has {raw.n} rows, more than the server's --max-rows {job.max_rows}")
+        table = type_table(policy, raw)
+    except DataFileError as exc:
+        return Failure(422, str(exc), [{"message": str(exc), "file": job.data_file}])
+    try:
+        return run_evaluation(policy, table, job.period)
+    except PeriodChoiceError as exc:
+        return Failure(422, str(exc))
+
+
+def _raw(job: Job) -> RawTable:
+    """The upload read as `kpi-rules evaluate --data FILE` reads a file (cli/data_options.read_data)."""
+    return read_sources([(job.data_file, job.data)], fmt=job.fmt, encoding=job.encoding, sheet=job.sheet,
+                        header_row=job.header_row, columns=dict(job.columns))
+
+
+def _scope_counts(ev: Evaluation) -> dict[str, Any]:
+    """Rows and rows of other periods, per team and per employee: a manager's and an employee's
+    `data.rows` and `data.other_periods` without the rest of the file."""
+    table = ev.table
+    codes, distinct = row_periods(table)
+    labels = [str(p) if p is not None else None for p in distinct]
+    other = np.array([label in ev.other_periods for label in labels], dtype=bool)
+    counts: dict[str, Any] = {"team": {}, "employee": {}}
+    for scope, column in (("team", "team"), ("employee", "employee_id")):
+        values = table.text.get(column)
+        if values is None:
+            continue
+        for i, key in enumerate(values.tolist()):
+            entry = counts[scope].setdefault("" if key is None else str(key), {"rows": 0, "other_periods": {}})
+            entry["rows"] += 1
+            code = codes[i]
+            if other[code]:
+                label = labels[code]
+                entry["other_periods"][label] = entry["other_periods"].get(label, 0) + 1
+    return counts
+
+
+def evaluate_job(job: Job) -> Outcome | Failure:
+    try:
+        evaluation = _evaluation(job)
+        if isinstance(evaluation, Failure):
+            return evaluation
+        buffer = io.BytesIO()
+        write_json(evaluation, buffer)
+        res = evaluation.result
+        encoded = encode_rows(res, 0, res.n)
+        rows = [(None if e is None else str(e), None if t is None else str(t), str(s), row)
+                for e, t, s, row in zip(res.employee_id.tolist(), res.team.tolist(), res.status.tolist(), encoded)]
+        header = results_header(evaluation)
+        return Outcome(buffer.getvalue(), orjson.dumps(header, option=orjson.OPT_SORT_KEYS), rows,
+                       header["summary"], _scope_counts(evaluation))
+    except KpiRulesError as exc:  # anything the core refuses is the input's fault, said in its words
+        return Failure(422, str(exc))
+
+
+def explain_job(job: Job, employee_id: str) -> list[str] | Failure:
+    """`kpi-rules explain`'s lines for one employee, on the stored data and policy version."""
+    evaluation = _evaluation(job)
+    if isinstance(evaluation, Failure):
+        return evaluation
+    try:
+        return explain_lines(evaluation, employee_id)
+    except EmployeeNotFound as exc:
+        return Failure(404, str(exc))
+
+
+def sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def report_job(job: Job, fmt: str, employee_id: str | None, positions: list[int] | None) -> str | Failure:
+    """The review report as `kpi-rules evaluate --format md|html|csv` writes it; `employee_id`: that
+    employee's review sheet; `positions`: only these result rows (CSV), for a filtered view."""
+    evaluation = _evaluation(job)
+    if isinstance(evaluation, Failure):
+        return evaluation
+    if fmt == "csv":
+        return _csv_rows(to_csv(evaluation), positions)
+    from kpi_rules.report import ReportTemplateError, render_employee_sheets, render_html, render_markdown
+
+    try:
+        if employee_id is not None:
+            sheets = render_employee_sheets(evaluation, fmt)
+            if employee_id not in sheets:
+                return Failure(404, f"no employee {employee_id} in this evaluation")
+            return sheets[employee_id]
+        return render_markdown(evaluation) if fmt == "md" else render_html(evaluation)
+    except ReportTemplateError as exc:
+        return Failure(500, f"the report template failed: {exc}")
+
+
+def _csv_rows(text: str, positions: list[int] | None) -> str:
+    """Keep the header and the given result rows of the CSV writer's output (one record per row),
+    written again by the same csv writer settings, so kept records are byte-identical."""
+    if positions is None:
+        return text
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(records[0])
+    for k in positions:
+        writer.writerow(records[k + 1])
+    return out.getvalue()
+
+
+def diff_job(base: tuple[bytes, str], head: tuple[bytes, str], job: Job) -> str | Failure:
+    """`kpi-rules diff --format json`: both policy versions on an evaluation's stored data."""
+    from kpi_rules.diff.compare import diff_policies, read_version
+    from kpi_rules.diff.render import RENDERERS
+
+    versions = [read_version(raw, label) for raw, label in (base, head)]
+    invalid = [v for v in versions if not v.validation.ok]
+    if invalid:
+        problems = [{**p.to_dict(), "column": p.col} for v in invalid for p in v.validation.problems]
+        return Failure(422, f"{', '.join(v.label for v in invalid)}: not a valid policy", problems)
+    try:
+        raw = _raw(job)
+        return RENDERERS["json"](diff_policies(versions[0], versions[1], raw, job.period), 0)
+    except KpiRulesError as exc:
+        return Failure(422, str(exc))

@@ -1,0 +1,174 @@
+"""Evaluations over HTTP give what the CLI gives: byte-identical results for hr, the same
+explain text; uploads by media type or multipart; limits; delete. In-process client."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from serve_helpers import DB_KINDS, POLICIES, ROOT, client, database, settings
+
+EXAMPLES = ROOT / "examples"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CASES = [  # policy, data file, media type, period
+    ("ops-department", "ops-2024.csv", "text/csv", "2024-Q2"),
+    ("ops-department", "ops-2024.csv", "text/csv", "2024"),
+    ("ops-department", "ops-2024.json", "application/json", "2024-Q3"),
+    ("ops-department", "ops-2024.xlsx", XLSX, "2024-Q2"),
+    ("customer-support", "support-2024.csv", "text/csv", "2024-03"),
+]
+
+
+def cli(*args: str) -> bytes:
+    return subprocess.run([sys.executable, "-m", "kpi_rules", *args], capture_output=True, check=False).stdout
+
+
+def upload(c: TestClient, policy: str, name: str, kind: str, period: str, headers: dict[str, str] | None = None,
+           filename: str | None = None) -> str:
+    response = c.post(f"/v1/policies/{policy}/evaluations", params={"period": period},
+                      content=(EXAMPLES / name).read_bytes(),
+                      headers={"Content-Type": kind, **(headers or {}),
+                               "Content-Disposition": f'attachment; filename="{filename or name}"'})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert response.headers["location"] == f"/v1/evaluations/{body['evaluation_id']}"
+    assert set(body) == {"evaluation_id", "policy", "period", "summary"}
+    eid: str = body["evaluation_id"]
+    return eid
+
+
+@pytest.mark.parametrize("kind", DB_KINDS)
+@pytest.mark.parametrize(("policy", "name", "media", "period"), CASES)
+def test_results_are_byte_identical_to_the_cli(kind: str, tmp_path: Path, policy: str, name: str, media: str,
+                                               period: str) -> None:
+    with database(kind, tmp_path) as url, TestClient(create(tmp_path, url)) as c:
+        eid = upload(c, policy, name, media, period)
+        served = c.get(f"/v1/evaluations/{eid}")
+        assert served.status_code == 200 and served.headers["content-type"] == "application/json"
+        expected = cli("evaluate", str(POLICIES / f"{policy}.yaml"), "--data", str(EXAMPLES / name), "--period", period)
+        assert served.content == expected
+        listed = c.get("/v1/evaluations").json()["items"]
+        assert [i["evaluation_id"] for i in listed] == [eid]
+
+
+def create(tmp_path: Path, url: str, **more: object) -> FastAPI:
+    app = client(settings(tmp_path, url, **more)).app
+    assert isinstance(app, FastAPI)
+    return app
+
+
+def test_explain_and_one_employee(tmp_path: Path) -> None:
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
+        eid = upload(c, "ops-department", "ops-2024.csv", "text/csv", "2024-Q2")
+        text = c.get(f"/v1/evaluations/{eid}/employees/E001/explain")
+        expected = cli("explain", str(POLICIES / "ops-department.yaml"), "--data", str(EXAMPLES / "ops-2024.csv"),
+                       "--period", "2024-Q2", "--employee", "E001")
+        assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
+        assert text.content == expected
+        as_json = c.get(f"/v1/evaluations/{eid}/employees/E001/explain", params={"format": "json"}).json()
+        assert "\n".join(as_json["lines"]) + "\n" == expected.decode()
+        one = c.get(f"/v1/evaluations/{eid}/employees/E001").json()
+        assert one["employee_id"] == "E001" and one["team"] == "growth"
+        assert c.get(f"/v1/evaluations/{eid}/employees/E999").status_code == 404
+        assert c.get(f"/v1/evaluations/{eid}/employees/E999/explain").status_code == 404
+        assert c.get(f"/v1/evaluations/{eid}/employees/E001/explain", params={"format": "pdf"}).status_code == 422
+
+
+def test_multipart_and_file_names(tmp_path: Path) -> None:
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
+        data = (EXAMPLES / "ops-2024.csv").read_bytes()
+        response = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"},
+                          files={"data": ("../../secret/ops-2024.csv", data, "text/csv")})
+        assert response.status_code == 201, response.text
+        doc = c.get(response.headers["location"]).json()
+        assert doc["data"]["file"] == "ops-2024.csv"
+        raw = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"}, content=data,
+                     headers={"Content-Type": "text/csv"})
+        assert c.get(raw.headers["location"]).json()["data"]["file"] == "upload"
+        star = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"}, content=data,
+                      headers={"Content-Type": "text/csv",
+                               "Content-Disposition": "attachment; filename*=UTF-8''%E6%95%B0%E6%8D%AE.csv"})
+        assert c.get(star.headers["location"]).json()["data"]["file"] == "数据.csv"
+
+
+def _zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<x/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"<" + b"a" * 40_000_000)
+    return buffer.getvalue()
+
+
+BAD = [  # body, media type, query, status
+    (b"employee_id,period\nE1,2024-Q2\n", "application/pdf", {"period": "2024-Q2"}, 415),
+    (b"employee_id,period\nE1,2024-Q2\n", "", {"period": "2024-Q2"}, 415),
+    (b"\xff\xfe\x00garbage", XLSX, {"period": "2024-Q2"}, 422),
+    (b"[" * 100_000 + b"]" * 100_000, "application/json", {"period": "2024-Q2"}, 422),
+    ((EXAMPLES / "ops-2024.csv").read_bytes(), "text/csv", {"period": "2031-Q1"}, 422),
+    ((EXAMPLES / "ops-2024.csv").read_bytes(), "text/csv", {"period": "2024-Q9"}, 422),
+    ((EXAMPLES / "ops-2024.csv").read_bytes(), "text/csv", {}, 422),
+    ((EXAMPLES / "ops-2024.csv").read_bytes(), "text/csv", {"period": "2024-Q2", "column": "broken"}, 422),
+    ((EXAMPLES / "ops-2024.csv").read_bytes(), "text/csv", {"period": "2024-Q2", "encoding": "klingon"}, 422),
+    (b"employee_id,period\n", "text/csv", {"period": "2024-Q2"}, 422),
+]
+
+
+@pytest.mark.parametrize(("body", "media", "query", "status"), BAD)
+def test_bad_input(tmp_path: Path, body: bytes, media: str, query: dict[str, str], status: int) -> None:
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
+        response = c.post("/v1/policies/ops-department/evaluations", params=query, content=body,
+                          headers={"Content-Type": media} if media else {})
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "Traceback" not in response.text
+        assert c.get("/v1/evaluations").json()["items"] == []
+
+
+def test_zip_bomb_is_422(tmp_path: Path) -> None:
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
+        response = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"},
+                          content=_zip_bomb(), headers={"Content-Type": XLSX})
+        assert response.status_code == 422, response.text
+
+
+def test_limits(tmp_path: Path) -> None:
+    data = (EXAMPLES / "ops-2024.csv").read_bytes()
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}", max_upload=len(data) - 1,
+                           max_rows=100)) as c:
+        big = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"}, content=data,
+                     headers={"Content-Type": "text/csv"})
+        assert big.status_code == 413
+
+        def chunks() -> Iterator[bytes]:
+            yield from (data[i:i + 1000] for i in range(0, len(data), 1000))
+
+        streamed = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"},
+                          content=chunks(), headers={"Content-Type": "text/csv"})
+        assert streamed.status_code == 413
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db2'}", max_rows=100)) as c:
+        rows = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"}, content=data,
+                      headers={"Content-Type": "text/csv"})
+        assert rows.status_code == 413 and "max-rows" in rows.json()["detail"]
+
+
+def test_delete_erases_and_keeps_the_audit(tmp_path: Path) -> None:
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
+        eid = upload(c, "ops-department", "ops-2024.csv", "text/csv", "2024-Q2")
+        assert c.delete(f"/v1/evaluations/{eid}").status_code == 204
+        assert c.get(f"/v1/evaluations/{eid}").status_code == 404
+        assert c.delete(f"/v1/evaluations/{eid}").status_code == 404
+        assert c.get("/v1/evaluations").json()["items"] == []
+        entries = c.get("/v1/audit").json()["items"]
+        actions = [(e["action"], e["status"]) for e in entries if eid in e["target"]]
+        assert ("evaluate", 201) in actions and ("delete", 204) in actions and ("results", 404) in actions
+        created = next(e for e in entries if e["action"] == "evaluate")
+        assert created["policy"]["id"] == "ops-department" and len(created["data_sha256"]) == 64
+        assert len(created["result_sha256"]) == 64
+        assert c.get("/v1/audit/verify").json()["ok"] is True
