@@ -188,3 +188,35 @@ def test_results_of_several_files_and_of_one_validate_against_the_schema(tmp_pat
             doc = json.loads(run(*args, "--period", period).stdout)
             assert sorted(validator.iter_errors(doc), key=str) == []
             assert ("files" in doc["data"]) == (len(args) == 4)
+
+
+def test_one_of_several_files_naming_a_column_differently_is_one_error(tmp_path: Path) -> None:
+    q1 = quarter(tmp_path, "q1.csv", "Q1")
+    q2 = quarter(tmp_path, "q2.csv", "Q2", header=HEADER.replace("employee_id", "Employee_ID"))
+    result = run("--data", str(q1), "--data", str(q2), "--period", "2024")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("error: q2.csv: the required column `employee_id` is not in the file, but "
+                             "`Employee_ID` is: if it is the same, pass --column employee_id=Employee_ID\n")
+    result = run("--data", str(q1), "--data", str(q2), "--period", "2024", "--column", "employee_id=Employee_ID")
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", ["q2.json", "q2.yaml", "-"])
+def test_header_row_on_json_or_yaml_is_a_usage_error(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    if name != "-":
+        path.write_text("[]", encoding="utf-8")
+    fmt = ["--data-format", "jsonl"] if name == "-" else []
+    result = run("--data", name if name == "-" else str(path), *fmt, "--header-row", "2", stdin=b"")
+    shown, kind = ("stdin", "jsonl") if name == "-" else (str(path), name.rsplit(".", 1)[1])
+    assert result.exit_code == 2
+    assert (f"Error: Invalid value for '--header-row': 2: it is for CSV files and Excel workbooks, whose column "
+            f"names are on a row; {shown} is a {kind} file, which names its fields in each record: leave "
+            "--header-row out") in " ".join(result.stderr.split())
+
+
+def test_evaluate_help_lists_every_exit_status() -> None:
+    text = " ".join(CliRunner().invoke(main, ["evaluate", "--help"]).stdout.split())
+    assert ("1 when some input rows are errors (they are still in the output; in an annual review, in each "
+            "employee's `periods`) or the policy is invalid, 2 on usage errors, 130 on Ctrl-C and 143 on SIGTERM "
+            "(the file being written is removed), 141 (silent) when standard output is closed early (`| head`).") in text

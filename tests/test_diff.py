@@ -285,3 +285,60 @@ def test_base_that_looks_like_an_option_is_refused(repo: Path) -> None:
     assert code == 2
     assert "is not a git revision" in err
     assert not target.exists()
+
+
+# ---------------------------------------------------------------- the data options (shared with evaluate)
+
+
+def test_diff_reads_several_files_stdin_and_excel_options(pair: tuple[Path, Path, Path]) -> None:
+    old, new, data = pair
+    tmp = data.parent
+    lines = data.read_text(encoding="utf-8").splitlines()
+    first, second = tmp / "q1.csv", tmp / "more.txt"
+    first.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+    # the rest: `;`-separated, in Windows-1252, with a title row and the id column named differently
+    rest = [lines[0].replace("employee_id", "Employee ID")] + lines[3:]
+    second.write_bytes(("Q1 export\n" + "\n".join(r.replace(",", ";") for r in rest) + "\n").encode("cp1252"))
+    expected = invoke("diff", str(old), str(new), "--data", str(data), "--format", "json")[1]
+    code, out, err = invoke("diff", str(old), str(new), "--data", str(first), "--data", str(second),
+                            "--data-format", "csv", "--encoding", "ansi", "--header-row", "1", "--format", "json")
+    assert (code, err) == (1, f"error: {second.name}: none of the policy's columns (employee_id, role, sales) is in "
+                              "the file, whose header reads: Q1 export; if the column names are on a later row (a "
+                              "title above them), pass --header-row N; if they are named differently, map each with "
+                              "--column NAME=HEADER\n")
+    code, out, err = invoke("diff", str(old), str(new), "--data", str(second), "--data-format", "csv",
+                            "--encoding", "cp1252", "--header-row", "2", "--column", "employee_id=Employee ID",
+                            "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["summary"] == {"employees": 3, "changed": 1, "grade_changes": 1, "field_changes": 2}
+    stdin = CliRunner().invoke(main, ["diff", str(old), str(new), "--data", "-", "--data-format", "csv",
+                                      "--format", "json"], input=data.read_bytes())
+    assert stdin.exit_code == 0
+    assert json.loads(stdin.stdout)["changed"] == json.loads(expected)["changed"]
+    assert json.loads(stdin.stdout)["data"] == "stdin"
+    code, out, err = invoke("diff", str(old), str(new), "--data", str(first), "--data", str(first.with_name("q2.csv")))
+    assert code == 2 and f"Invalid value for '--data': File '{tmp / 'q2.csv'}' does not exist." in err
+
+
+def test_diff_of_four_quarters_as_one(pair: tuple[Path, Path, Path]) -> None:
+    old, new, data = pair
+    tmp = data.parent
+    files = []
+    for q in ("Q1", "Q2"):
+        files.append(write_rows(tmp, [{**row, "period": f"2024-{q}"} for row in ROWS], name=q))
+    code, out, err = invoke("diff", str(old), str(new), "--data", str(files[0]), "--data", str(files[1]),
+                            "--period", "2024-Q2", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["summary"]["grade_changes"] == 2
+    assert doc["data"] == "Q1.csv, Q2.csv"
+
+
+def test_diff_header_row_on_json_is_a_usage_error(pair: tuple[Path, Path, Path]) -> None:
+    old, new, _ = pair
+    data = write_rows(old.parent, ROWS, fmt="json")
+    code, _, err = invoke("diff", str(old), str(new), "--data", str(data), "--header-row", "2")
+    assert code == 2
+    assert (f"Invalid value for '--header-row': 2: it is for CSV files and Excel workbooks, whose column names "
+            f"are on a row; {data} is a json file, which names its fields in each record: leave --header-row out"
+            ) in " ".join(err.split())

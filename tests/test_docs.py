@@ -16,6 +16,7 @@ import pytest
 from kpi_rules.policy import formula
 from kpi_rules.policy.codes import all_codes
 from kpi_rules.policy.validate import validate_bytes
+from tools.clihelp import BLOCK, regenerate
 from tools.docgen import render_checks_md
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,3 +130,11 @@ def test_cli_md_covers_every_command_and_option() -> None:
         for param in command.params:
             missing += [f"{name} {opt}" for opt in param.opts if opt.startswith("--") and f"`{opt}" not in text]
     assert not missing, f"docs/cli.md does not document: {missing}"
+
+
+def test_cli_md_help_blocks_are_the_real_help() -> None:
+    """Each `$ kpi-rules ... --help` block of docs/cli.md is the command's help as printed with
+    COLUMNS=80 (`python tools/clihelp.py` regenerates them)."""
+    text = read(CLI_MD)
+    assert len(BLOCK.findall(text)) == 8
+    assert regenerate(text) == text, "docs/cli.md is out of step with --help: run python tools/clihelp.py"

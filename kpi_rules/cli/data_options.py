@@ -1,4 +1,4 @@
-"""The data options of `kpi-rules evaluate` and `kpi-rules explain` (--data, --data-format,
+"""The data options of `kpi-rules evaluate`, `explain` and `diff` (--data, --data-format,
 --encoding, --sheet, --header-row, --column) and the reading of the data they name."""
 
 from __future__ import annotations
@@ -6,14 +6,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from kpi_rules.common.text import visible
 from kpi_rules.data.encodings import KNOWN, encoding_name
-from kpi_rules.data.raw import DataFileError
-from kpi_rules.data.readers import FORMATS
+from kpi_rules.data.raw import DataFileError, RawTable
+from kpi_rules.data.readers import FORMATS, format_of
 from kpi_rules.data.several import DataSource, read_sources
 from kpi_rules.data.table import Table, type_table
 from kpi_rules.policy.model import Policy
@@ -66,6 +66,20 @@ def column_map(columns: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
+def _check_header_row(data_files: tuple[Path, ...], data_format: str | None, header_row: int) -> None:
+    """--header-row names a row of a table: a JSON or YAML file has none (a usage error, exit 2)."""
+    if header_row == 1:
+        return
+    for path in data_files:
+        name = STDIN if str(path) == "-" else str(path)
+        fmt = data_format or format_of(name)
+        if fmt not in (None, "csv", "xlsx"):
+            raise click.BadParameter(
+                f"{header_row}: it is for CSV files and Excel workbooks, whose column names are on a row; "
+                f"{visible(name)} is a {fmt} file, which names its fields in each record: leave --header-row out",
+                param_hint="'--header-row'")
+
+
 def _sources(data_files: tuple[Path, ...], data_format: str | None) -> list[DataSource]:
     sources: list[DataSource] = []
     for path in data_files:
@@ -81,18 +95,34 @@ def _sources(data_files: tuple[Path, ...], data_format: str | None) -> list[Data
     return sources
 
 
+def read_raw(data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
+             sheet: str | None, header_row: int, columns: tuple[str, ...]) -> RawTable:
+    """The data as read, one table for all the files; a usage mistake exits 2, an unreadable
+    file is one message and exit status 1."""
+    mapping = column_map(columns)
+    _check_header_row(data_files, data_format, header_row)
+    sources = _sources(data_files, data_format)
+    try:
+        return read_sources(sources, fmt=data_format, encoding=encoding, sheet=sheet, header_row=header_row,
+                            columns=mapping)
+    except DataFileError as exc:
+        fail(exc)
+
+
+def fail(exc: DataFileError) -> NoReturn:
+    """A data file that cannot be used: one line on standard error, exit status 1."""
+    click.echo(f"error: {visible(str(exc))}", err=True)
+    sys.exit(1)
+
+
 def read_data(policy: Policy, data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
               sheet: str | None, header_row: int, columns: tuple[str, ...]) -> Table:
     """The data typed against the policy; an unreadable file is one message and exit status 1."""
-    mapping = column_map(columns)
-    sources = _sources(data_files, data_format)
+    raw = read_raw(data_files, data_format, encoding, sheet, header_row, columns)
     try:
-        raw = read_sources(sources, fmt=data_format, encoding=encoding, sheet=sheet, header_row=header_row,
-                           columns=mapping)
         table = type_table(policy, raw)
     except DataFileError as exc:
-        click.echo(f"error: {visible(str(exc))}", err=True)
-        sys.exit(1)
+        fail(exc)
     for note in table.notes:
         where = "" if table.sources else f"{visible(table.file)}: "
         click.echo(f"warning: {where}{visible(note)}", err=True)

@@ -9,9 +9,8 @@ import click
 
 from kpi_rules.cli import main
 from kpi_rules.cli.calibration_options import calibration_option, fail_on_calibration, read_calibrations
-from kpi_rules.common.text import visible
+from kpi_rules.cli.data_options import data_options, fail, read_raw
 from kpi_rules.data.raw import DataFileError
-from kpi_rules.data.readers import read_table
 from kpi_rules.diff.compare import DiffError, Version, diff_policies, read_file_version, read_git_version
 from kpi_rules.diff.render import RENDERERS
 from kpi_rules.engine import PeriodChoiceError
@@ -34,20 +33,17 @@ def _versions(paths: tuple[Path, ...], base: str | None) -> tuple[Version, Versi
                 metavar="OLD NEW | POLICY")
 @click.option("--base", metavar="GIT_REV",
               help="Compare POLICY with its version in this git commit (e.g. HEAD~1, origin/main).")
-@click.option("--data", "data_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The data both versions are evaluated on: .csv, .json, .jsonl, .yaml or .xlsx.")
+@data_options
 @click.option("--period", help="The period to compare, e.g. 2024-Q2 (needed when the data holds several).")
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True,
               help="text for a terminal, md for a pull-request comment, json for tools.")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True,
               help="List at most this many changed employees (text and md).")
 @click.option("--fail-on-grade-change", is_flag=True, help="Exit 1 when any employee's grade changes.")
-@click.option("--encoding", help="Text encoding of a CSV file (default: UTF-8, else GB18030).")
-@click.option("--sheet", help="Sheet of an .xlsx file (default: the first).")
 @calibration_option
-def diff(paths: tuple[Path, ...], base: str | None, data_file: Path, period: str | None, fmt: str, limit: int,
-         fail_on_grade_change: bool, encoding: str | None, sheet: str | None,
-         calibration_files: tuple[Path, ...] = ()) -> None:
+def diff(paths: tuple[Path, ...], base: str | None, data_files: tuple[Path, ...], data_format: str | None,
+         encoding: str | None, sheet: str | None, header_row: int, columns: tuple[str, ...], period: str | None,
+         fmt: str, limit: int, fail_on_grade_change: bool, calibration_files: tuple[Path, ...] = ()) -> None:
     """Show what a policy change does to people: both versions on the same data.
 
     Reports the grade transition matrix, every employee whose grade or final
@@ -64,6 +60,7 @@ def diff(paths: tuple[Path, ...], base: str | None, data_file: Path, period: str
       kpi-rules diff old.yaml policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2
       kpi-rules diff policies/ops-department.yaml --base HEAD~1 --data examples/ops-2024.csv --period 2024-Q2
       kpi-rules diff policies/ops-department.yaml --base origin/main --data data.csv --format md > comment.md
+      kpi-rules diff old.yaml new.yaml --data q1.csv --data q2.csv --data q3.csv --data q4.csv --period 2024
     """
     try:
         old, new = _versions(paths, base)
@@ -74,12 +71,11 @@ def diff(paths: tuple[Path, ...], base: str | None, data_file: Path, period: str
         click.echo(REPORTERS["text"](invalid), err=True, nl=False)
         sys.exit(1)
     calibrations = read_calibrations(calibration_files)
+    raw = read_raw(data_files, data_format, encoding, sheet, header_row, columns)
     try:
-        raw = read_table(data_file, encoding=encoding, sheet=sheet)
         result = diff_policies(old, new, raw, period, calibrations)
     except DataFileError as exc:
-        click.echo(f"error: {visible(str(exc))}", err=True)
-        sys.exit(1)
+        fail(exc)
     except PeriodChoiceError as exc:
         raise click.UsageError(str(exc)) from exc
     except CalibrationInvalid as exc:

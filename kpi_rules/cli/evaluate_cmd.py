@@ -59,7 +59,9 @@ def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None
     Every input row comes out as rated, not_rated or error, with its reason.
     Exit status: 0 when every input row is rated or not rated, 1 when some input
     rows are errors (they are still in the output; in an annual review, in each
-    employee's `periods`) or the policy is invalid, 2 on usage errors.
+    employee's `periods`) or the policy is invalid, 2 on usage errors, 130 on
+    Ctrl-C and 143 on SIGTERM (the file being written is removed), 141 (silent)
+    when standard output is closed early (`| head`).
 
     \b
     Examples:

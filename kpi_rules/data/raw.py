@@ -28,6 +28,7 @@ class Source:
     file: str
     sha256: str
     rows: int
+    header: tuple[str, ...] = ()  # its own column names: each file is checked for the policy's columns
 
 
 def where(lines: Sequence[int], sources: Sequence[Source], i: int) -> int | str:

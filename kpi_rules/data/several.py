@@ -75,7 +75,7 @@ def combine(tables: Sequence[RawTable], sha256: str) -> RawTable:
     encodings = {t.encoding for t in tables}
     return RawTable(", ".join(names), sha256, header, columns, lines, errors,
                     encoding=encodings.pop() if len(encodings) == 1 else "", notes=notes, texts=texts,
-                    sources=[Source(name, t.sha256, t.n) for name, t in zip(names, tables)])
+                    sources=[Source(name, t.sha256, t.n, tuple(t.header)) for name, t in zip(names, tables)])
 
 
 def _in_file(reason: str, file: str) -> str:

@@ -138,16 +138,23 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
 
 def _check_columns(policy: Policy, raw: RawTable) -> None:
     """A file with none of the policy's columns, or without a required column the file names
-    differently (`Employee_ID`): one error for the file, not one per row."""
+    differently (`Employee_ID`): one error for the file, not one per row. Several files read as
+    one are checked each on its own header."""
+    for source in raw.sources:
+        _check_header(policy, source.file, list(source.header))
+    _check_header(policy, raw.file, raw.header)
+
+
+def _check_header(policy: Policy, file: str, names: list[str]) -> None:
     needed = ["employee_id", "role", *(name for name, spec in policy.inputs.items()
                                        if spec.required and spec.default is None)]
     if policy.team and policy.team.key == "team":
         needed.append("team")
-    header = set(raw.header)
+    header = set(names)
     if not header & {"employee_id", "role", *policy.inputs}:
-        shown = ", ".join(raw.header[:8]) + (", ..." if len(raw.header) > 8 else "")
+        shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
         raise DataFileError(
-            f"{raw.file}: none of the policy's columns ({', '.join(needed[:6])}{', ...' if len(needed) > 6 else ''}) "
+            f"{file}: none of the policy's columns ({', '.join(needed[:6])}{', ...' if len(needed) > 6 else ''}) "
             f"is in the file, whose header reads: {shown or '(nothing)'}; if the column names are on a later "
             "row (a title above them), pass --header-row N; if they are named differently, map each with "
             "--column NAME=HEADER")
@@ -155,12 +162,12 @@ def _check_columns(policy: Policy, raw: RawTable) -> None:
     known = {*RESERVED, *policy.inputs}
     for name in dict.fromkeys(needed):
         if name not in header:
-            close = closest(name, [h for h in raw.header if h not in known])
+            close = closest(name, [h for h in names if h not in known])
             if close is not None:
                 hints.append(f"the required column `{name}` is not in the file, but `{close}` is: if it is the "
                              f"same, pass --column {name}={close}")
     if hints:
-        raise DataFileError(f"{raw.file}: " + "; ".join(hints))
+        raise DataFileError(f"{file}: " + "; ".join(hints))
 
 
 def _first_rows(ids: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
