@@ -219,4 +219,5 @@ def test_evaluate_help_lists_every_exit_status() -> None:
     text = " ".join(CliRunner().invoke(main, ["evaluate", "--help"]).stdout.split())
     assert ("1 when some input rows are errors (they are still in the output; in an annual review, in each "
             "employee's `periods`) or the policy is invalid, 2 on usage errors, 130 on Ctrl-C and 143 on SIGTERM "
-            "(the file being written is removed), 141 (silent) when standard output is closed early (`| head`).") in text
+            "(the file being written is removed), 141 (silent) when standard output is closed early "
+            "(`| head`).") in text

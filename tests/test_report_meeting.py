@@ -185,3 +185,54 @@ def test_the_grade_badge_has_a_colour_per_grade(quarter: Any) -> None:
     badges = re.findall(r'<span class="grade tone-(\d)">(\w)</span>', html)
     assert badges == [("2", "B"), ("1", "A"), ("2", "B"), ("3", "C"), ("4", "D"), ("4", "D")]
     assert ".grade.tone-0{" in html and ".grade.tone-4{" in html
+
+
+# --- several files: each row names its file ---------------------------------------------------
+
+def several(tmp_path: Path, period: str) -> Any:
+    """rows() as two files, Q1 and Q2, whose rows share line numbers (line 2 is E1 in both)."""
+    from engine_helpers import build_policy, employees, write_rows
+
+    from kpi_rules.data.several import read_sources
+    from kpi_rules.data.table import type_table
+    from kpi_rules.engine import evaluate
+
+    data = rows()
+    # line 2 of both files is E1's row: a rep in smb in q1.csv, a team lead in enterprise in q2.csv
+    files = [write_rows(tmp_path, data[:6], name="q1"), write_rows(tmp_path, data[6:], name="q2")]
+    policy = build_policy(tmp_path, POLICY)
+    ev = evaluate(policy, type_table(policy, read_sources(files)), period)
+    employees(ev)  # the JSON writer's rows are the model's
+    return ev
+
+
+def test_several_files_name_each_rows_file(tmp_path: Path) -> None:
+    from engine_helpers import by_id
+
+    annual = several(tmp_path, "2024")
+    e1, e2 = by_id(annual)["E1"], by_id(annual)["E2"]
+    assert (e1["file"], e1["line"]) == ("q1.csv", 2)
+    assert e1["periods"] == {"2024-Q1": {"status": "rated", "line": 2, "file": "q1.csv", "final": 99.72, "grade": "B"},
+                             "2024-Q2": {"status": "rated", "line": 2, "file": "q2.csv", "final": 110, "grade": "S"}}
+    why = [r for r in e2["reasons"] if r.code == "rollup_period"]
+    assert str(why[0]).startswith("2024-Q2 (line q2.csv:3): error: column `sales`")
+    quarter = several(tmp_path, "2024-Q2")
+    assert [(r["employee_id"], r["file"], r["line"]) for r in [quarter.result.employee(i) for i in range(3)]] == [
+        ("E1", "q2.csv", 2), ("E2", "q2.csv", 3), ("E4", "q2.csv", 4)]
+
+
+def test_several_files_role_changes_are_looked_up_in_their_own_file(tmp_path: Path) -> None:
+    annual = several(tmp_path, "2024")
+    ctx = report_context(annual)
+    assert person(ctx, "E1")["notes"] == [
+        "Role changed during the review (2024-Q1 Sales rep, 2024-Q2 Team lead); the review uses Team lead, "
+        "the latest period's.",
+        "Team changed during the review (2024-Q1 smb, 2024-Q2 enterprise); the review uses enterprise, "
+        "the latest period's."]
+    # E4 is on line 5 of q1.csv and line 4 of q2.csv, a rep in smb in both: no change to tell
+    assert person(ctx, "E4")["notes"] == []
+    assert person(ctx, "E1")["line"] == "q1.csv:2"
+    problems = {(p["employee_id"], p["period"]): p for p in ctx["problems"]}
+    assert problems["E2", "2024-Q2"]["line"] == "q2.csv:3"
+    md = render_markdown(annual)
+    assert "| e2 (E2) | smb | 2024-Q2 | q2.csv:3 | error |" in md

@@ -39,7 +39,15 @@ def _new_result(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period
         period=period, lines=take(np.asarray(table.lines, dtype=np.int64)).tolist(),
         employee_id=text["employee_id"], name=text["name"], role=text["role"], team=text["team"],
         row_period=text["period"], status=status, reasons=reasons,
-        decimals=policy.decimals)
+        decimals=policy.decimals, files=_files(table, rows))
+
+
+def _files(table: Table, rows: npt.NDArray[np.intp]) -> list[str]:
+    """Each of the period's rows' data file, when several were read as one (else empty)."""
+    if not table.sources:
+        return []
+    names = [source.file for source in table.sources for _ in range(source.rows)]
+    return [names[r] for r in rows.tolist()]
 
 
 def _eligibility(policy: Policy, res: PeriodResult, env: dict[str, Any], ev: ColumnEvaluator) -> None:

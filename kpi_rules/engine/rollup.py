@@ -12,7 +12,7 @@ from kpi_rules.common.periods import parse_period
 from kpi_rules.common.rounding import round_array
 from kpi_rules.engine.grading import distribute, grade_of, pay_coefficients
 from kpi_rules.policy.model import Policy
-from kpi_rules.results.model import STATUS, PeriodResult, shown
+from kpi_rules.results.model import STATUS, PeriodResult, row_where, shown
 from kpi_rules.results.notes import FiredItems, RowNotes
 from kpi_rules.results.reasons import Reason, Word
 
@@ -30,13 +30,18 @@ def _combine(policy: Policy, finals: list[tuple[str, float]]) -> float:
     return sum(f for _, f in finals) / len(finals)
 
 
+def _where(part: PeriodResult, i: int) -> int | str:
+    """Row i's line, as `q2.csv:5` when several data files were read as one."""
+    return f"{part.files[i]}:{part.lines[i]}" if part.files else part.lines[i]
+
+
 def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> PeriodResult:
     """One entry per employee, from the period results in chronological order."""
     assert policy.rollup is not None
     entries: dict[Any, list[tuple[PeriodResult, int]]] = {}
     for part in parts:
         for i in range(part.n):
-            key = part.employee_id[i] if part.employee_id[i] is not None else ("line", part.period, part.lines[i])
+            key = part.employee_id[i] if part.employee_id[i] is not None else ("line", part.period, _where(part, i))
             entries.setdefault(key, []).append((part, i))
     n = len(entries)
 
@@ -52,19 +57,22 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
     for k, (key, rows) in enumerate(entries.items()):
         last_part, last_i = rows[-1]
         res.lines.append(rows[0][0].lines[rows[0][1]])
+        if rows[0][0].files:
+            res.files.append(rows[0][0].files[rows[0][1]])
         res.employee_id[k] = last_part.employee_id[last_i]
         res.name[k], res.role[k], res.team[k] = (last_part.name[last_i], last_part.role[last_i],
                                                   last_part.team[last_i])
         finals: list[tuple[str, float]] = []
         breakdown: dict[str, Any] = {}
-        repeated: dict[str, list[int]] = {}
+        repeated: dict[str, list[int | str]] = {}
         for part, i in rows:
             assert part.period is not None  # the parts of a roll-up are named periods
             status = str(part.status[i])
             if part.period in breakdown:  # the employee twice in one period: those rows are errors (duplicate_row)
-                repeated.setdefault(part.period, [breakdown[part.period]["line"]]).append(part.lines[i])
+                repeated.setdefault(part.period, [row_where(breakdown[part.period])]).append(_where(part, i))
             else:
                 breakdown[part.period] = {"status": status, "line": part.lines[i],
+                                          **({"file": part.files[i]} if part.files else {}),
                                           "final": shown(part.final[i], policy.decimals) if status == "rated" else None,
                                           "grade": part.grade[i] if status == "rated" else None}
             if status == "rated":
@@ -75,7 +83,7 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
                     res.veto[k], forced[k] = part.veto[i], policy.grade(part.grade_before_distribution[i]).grade
                     res.reasons[k].append(Reason("rollup_veto", id=part.veto[i], period=part.period, grade=forced[k]))
             else:
-                res.reasons[k].append(Reason("rollup_period", period=part.period, line=part.lines[i],
+                res.reasons[k].append(Reason("rollup_period", period=part.period, line=_where(part, i),
                                              status=Word(status), why=list(part.reasons[i]) or Word(status)))
         for per, lines in repeated.items():
             breakdown[per].update(status="error", final=None, grade=None)

@@ -8,17 +8,18 @@ from typing import Any
 
 from kpi_rules.engine import Evaluation
 from kpi_rules.policy.model import Policy
+from kpi_rules.results.model import row_where
 from kpi_rules.results.report_words import Labels
 
 Row = dict[str, Any]
 
 
-def row_history(ev: Evaluation) -> dict[int, tuple[Any, Any]]:
-    """Each input row's line -> (role, team) as the data gave them."""
+def row_history(ev: Evaluation) -> dict[int | str, tuple[Any, Any]]:
+    """Each input row's line (`q2.csv:5` with several files) -> (role, team) as the data gave them."""
     table = ev.table
     roles, teams = table.text.get("role"), table.text.get("team")
-    return {line: (roles[i] if roles is not None else None, teams[i] if teams is not None else None)
-            for i, line in enumerate(table.lines)}
+    return {table.where(i): (roles[i] if roles is not None else None, teams[i] if teams is not None else None)
+            for i in range(table.n)}
 
 
 def _why(reason: Any, locale: str) -> str:
@@ -26,7 +27,7 @@ def _why(reason: Any, locale: str) -> str:
     return "; ".join(x.say(locale) if hasattr(x, "say") else str(x) for x in items)
 
 
-def period_notes(policy: Policy, row: Row, period_order: list[str], history: dict[int, tuple[Any, Any]],
+def period_notes(policy: Policy, row: Row, period_order: list[str], history: dict[int | str, tuple[Any, Any]],
                  t: Labels) -> list[str]:
     """The notes of one employee's annual review about its periods, in the report's words."""
     parts: dict[str, Row] = row.get("periods") or {}
@@ -43,7 +44,7 @@ def period_notes(policy: Policy, row: Row, period_order: list[str], history: dic
     for column, what in ((0, "role"), (1, "team")):
         steps: list[tuple[str, Any]] = []
         for period, part in parts.items():
-            value = history.get(part["line"], (None, None))[column]
+            value = history.get(row_where(part), (None, None))[column]
             if not steps or steps[-1][1] != value:
                 steps.append((period, value))
         if len({value for _, value in steps}) > 1:

@@ -11,7 +11,7 @@ import numpy as np
 from kpi_rules.common.periods import PeriodError, parse_period
 from kpi_rules.engine import Evaluation
 from kpi_rules.results.figures import mean, rounded
-from kpi_rules.results.model import shown
+from kpi_rules.results.model import row_where, shown
 from kpi_rules.results.report_words import Labels
 
 Row = dict[str, Any]
@@ -72,11 +72,11 @@ def _data_row(ev: Evaluation) -> Any:
     """employee id, line, period -> the data row behind a result (lines repeat in one-line JSON files)."""
     table = ev.table
     ids, texts = table.text["employee_id"].tolist(), table.text["period"].tolist()
-    index: dict[tuple[Any, int], list[int]] = {}
+    index: dict[tuple[Any, int | str], list[int]] = {}
     for r in range(table.n):
-        index.setdefault((ids[r], table.lines[r]), []).append(r)
+        index.setdefault((ids[r], table.where(r)), []).append(r)
 
-    def find(employee_id: Any, line: int, period: str) -> int | None:
+    def find(employee_id: Any, line: int | str, period: str) -> int | None:
         found = index.get((employee_id, line), [])
         if len(found) > 1:
             found = [r for r in found if texts[r] is None or _same_period(texts[r], period)]
@@ -98,9 +98,10 @@ def _peer_rows(ev: Evaluation, rows: list[Row]) -> list[tuple[Row, int]]:
     out = []
     for row in rows:
         if ev.kind == "rollup":
-            parts = [(p, part["line"]) for p, part in (row.get("periods") or {}).items() if part["status"] == "rated"]
+            parts = [(p, row_where(part)) for p, part in (row.get("periods") or {}).items()
+                     if part["status"] == "rated"]
         else:
-            parts = [(row["period"], row["line"])] if row["status"] == "rated" else []
+            parts = [(row["period"], row_where(row))] if row["status"] == "rated" else []
         for period, line in parts:
             r = find(row["employee_id"], line, period)
             if r is not None:

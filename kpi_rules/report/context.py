@@ -19,7 +19,7 @@ from kpi_rules.report.collaboration import adjustments, peer_review, team_sectio
 from kpi_rules.report.people import most_below, moves_by_employee, person, team_suggestions
 from kpi_rules.report.stats import overview
 from kpi_rules.results.figures import quota_checks
-from kpi_rules.results.model import shown
+from kpi_rules.results.model import row_where, shown
 from kpi_rules.results.report_words import Labels, localize_reasons
 
 Row = dict[str, Any]
@@ -76,14 +76,14 @@ def _problems(rows: list[Row], t: Labels) -> list[Row]:
         parts = row.get("periods")
         if parts is None:
             if row["status"] != "rated":
-                out.append({**who, "period": row["period"], "line": row["line"], "status": row["status"],
+                out.append({**who, "period": row["period"], "line": row_where(row), "status": row["status"],
                             "status_label": t.status(row["status"]), "reasons": localize_reasons(row["reasons"], t)})
             continue
         per_period = {r.params.get("period"): r for r in row["reasons"] if getattr(r, "code", None) == "rollup_period"}
         for period, part in parts.items():
             if part["status"] != "rated":
                 reason = per_period.get(period)
-                out.append({**who, "period": period, "line": part["line"], "status": part["status"],
+                out.append({**who, "period": period, "line": row_where(part), "status": part["status"],
                             "status_label": t.status(part["status"]),
                             "reasons": localize_reasons([reason], t) if reason is not None else []})
         if row["status"] != "rated":

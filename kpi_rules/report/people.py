@@ -11,15 +11,16 @@ from kpi_rules.report.annual import period_notes
 from kpi_rules.report.charts import bar_chart, line_chart
 from kpi_rules.report.stats import below_target
 from kpi_rules.results.display import plan_edges
+from kpi_rules.results.model import row_where
 from kpi_rules.results.report_words import Labels, localize_reasons
 
 Row = dict[str, Any]
 
 
-def anchor(employee_id: object, line: int) -> str:
-    """An HTML id for the employee's section: safe characters only, unique by line."""
+def anchor(employee_id: object, line: int | str) -> str:
+    """An HTML id for the employee's section: safe characters only, unique by line (and file)."""
     text = re.sub(r"[^A-Za-z0-9_-]", "-", str(employee_id or ""))
-    return f"emp-{text}-{line}"
+    return f"emp-{text}-{re.sub(r'[^A-Za-z0-9_-]', '-', str(line))}"
 
 
 def moves_by_employee(distribution: dict[str, Any], rows: list[Row], t: Labels) -> dict[Any, Row]:
@@ -83,7 +84,7 @@ def _indicators(policy: Policy, row: Row, t: Labels) -> list[Row]:
 
 
 def person(policy: Policy, row: Row, kind: str, moves: dict[Any, Row], t: Labels,
-           period_order: list[str], history: dict[int, tuple[Any, Any]] | None = None) -> Row:
+           period_order: list[str], history: dict[int | str, tuple[Any, Any]] | None = None) -> Row:
     rated = row["status"] == "rated"
     role = policy.roles.get(row["role"])
     grade = policy.grade(row["grade"]) if rated and row["grade"] else None
@@ -98,11 +99,11 @@ def person(policy: Policy, row: Row, kind: str, moves: dict[Any, Row], t: Labels
                       "status_label": t.status(part["status"]) if part else t["trend_absent"],
                       "final": part["final"] if part else None, "grade": part["grade"] if part else None})
     return {
-        "anchor": anchor(row["employee_id"], row["line"]),
+        "anchor": anchor(row["employee_id"], row_where(row)),
         "employee_id": row["employee_id"], "name": row["name"], "who": t.who(row["name"], row["employee_id"]),
         "role": row["role"],
         "role_label": role.label if role else row["role"], "team": row["team"], "period": row["period"],
-        "line": row["line"], "status": row["status"], "status_label": t.status(row["status"]), "rated": rated,
+        "line": row_where(row), "status": row["status"], "status_label": t.status(row["status"]), "rated": rated,
         "indicators": indicators,
         "individual": row["individual"], "team_score": row["team_score"], "bonus": row["bonus"],
         "deduction": row["deduction"], "coefficient_team": row["coefficient_team"], "final": row["final"],

@@ -29,6 +29,12 @@ FLAG_WORDS = {1: "missing_input", 2: "div_zero", 3: "overflow", 4: "type_error",
 CAPPED = "achievement_capped"  # actual 0 with direction lower: the best result, achievement = the cap
 
 
+def row_where(row: dict[str, Any]) -> int | str:
+    """Where a result row (or a roll-up's period part) came from, for people: its line, or
+    `q2.csv:5` when several data files were read as one."""
+    return f"{row['file']}:{row['line']}" if row.get("file") else int(row["line"])
+
+
 def flag_words(fail: int, treatment: int, capped: bool) -> list[str]:
     """An indicator's flags in the results: why it has no value, how that was treated, or that its
     achievement is the scale's cap because 0 was the best possible result."""
@@ -145,6 +151,8 @@ class PeriodResult:
     # uncalibrated results keep their exact shape. Row -> its `calibration` record.
     grade_before_calibration: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(0, dtype=object))
     calibration: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Several data files read as one: each row's file (its `line` is within that file); empty for one file.
+    files: list[str] = field(default_factory=list)
 
     @property
     def calibrated(self) -> bool:
@@ -205,8 +213,10 @@ class PeriodResult:
         columns.update({
             "coefficient_team": numbers("coefficient_team"), "deduction": numbers("deduction"),
             "deductions": only_rated(self.deductions.lists(start, stop), list),
-            "employee_id": texts(self.employee_id), "final": numbers("final"),
-            "grade": only_rated(texts(self.grade))})
+            "employee_id": texts(self.employee_id)})
+        if self.files:
+            columns["file"] = self.files[part]
+        columns.update({"final": numbers("final"), "grade": only_rated(texts(self.grade))})
         if self.calibrated:
             columns["grade_before_calibration"] = only_rated(texts(self.grade_before_calibration))
         columns.update({

@@ -186,7 +186,9 @@ def encode_rows(res: PeriodResult, start: int, stop: int) -> list[bytes]:
     head.update({
         "coefficient_team": numbers("coefficient_team"), "deduction": numbers("deduction"),
         "deductions": list_fragments(n, res.deductions.sparse(start, stop), rated),
-        "employee_id": texts(res.employee_id), "final": numbers("final"), "grade": texts(res.grade, True),
+        "employee_id": texts(res.employee_id),
+        **({"file": text_fragments(res.files[part])} if res.files else {}),
+        "final": numbers("final"), "grade": texts(res.grade, True),
     })
     if res.calibrated:
         head["grade_before_calibration"] = texts(res.grade_before_calibration, True)
