@@ -98,11 +98,12 @@ def relocated(policy_path: Path, tmp_path: Path, locale: str, edit: tuple[str, s
 
 def test_forced_distribution_is_said_in_chinese(tmp_path: Path) -> None:
     lines = lines_of(OPS, OPS_DATA, "E004", "2024-Q2")
-    assert "强制分布:S → A:39人中最多3人可获得S" in lines
+    assert "强制分布:S → A:全部门已评定39人,4人达到S,本人在其中排名第4;S名额为3人" in lines
     assert not any("forced distribution" in line for line in lines)
     assert not any(line.startswith("  - 强制分布") for line in lines)  # said once, on the grade's line
     en = lines_of(relocated(OPS, tmp_path, "en"), OPS_DATA, "E004", "2024-Q2")
-    assert "Forced distribution: S -> A: at most 3 of 39 may hold S" in en
+    assert ("Forced distribution: S -> A: ranked 4 of the 4 who reached S in the department (39 rated); "
+            "S allows 3") in en
 
 
 def test_roll_up_is_said_in_chinese_with_the_same_multiplication_sign(tmp_path: Path) -> None:
@@ -116,14 +117,15 @@ def test_roll_up_is_said_in_chinese_with_the_same_multiplication_sign(tmp_path: 
         "  合并 = (20% × 106.23 + 20% × 101.92 + 30% × 92.59 + 30% × 105.04) / 100% = 100.919",
         "最后统一四舍五入(half_up,保留2位小数):100.92",
         "等级 A(优秀):最终得分 100.92 ≥ 100",
-        "强制分布:A → B:40人中最多10人可获得A",
+        "强制分布:A → B:全部门已评定40人,13人达到A,本人在其中排名第13;A名额为10人",
         "绩效系数:1",
         "",
     ]
     en = lines_of(relocated(OPS, tmp_path, "en"), OPS_DATA, "E006", "2024")
     assert "  2024-Q1: rated, 106.23 (A)" in en
     assert "  combined = (20% × 106.23 + 20% × 101.92 + 30% × 92.59 + 30% × 105.04) / 100% = 100.919" in en
-    assert "Forced distribution: A -> B: at most 10 of 40 may hold A" in en
+    assert ("Forced distribution: A -> B: ranked 13 of the 13 who reached A in the department (40 rated); "
+            "A allows 10") in en
     # the combined sum at the precision of the figures, then the rounding step
     assert "  合并 = (20% × 98.69 + 20% × 88.9 + 30% × 81.5) / 70% = 88.5257" in lines_of(OPS, OPS_DATA, "E033", "2024")
 

@@ -136,6 +136,24 @@ def test_a_demoted_person_is_told_why(quarter: Any) -> None:
     assert "Ranked 2 of the 2 who reached A in team smb (5 rated); A allows 1." in sheet
 
 
+def test_explain_gives_the_same_rank_as_the_report(quarter: Any) -> None:
+    from kpi_rules.explanation.person import explain
+
+    assert ("Forced distribution: A -> B: ranked 2 of the 2 who reached A in team smb (5 rated); A allows 1"
+            in explain(quarter, "E3"))
+
+
+def test_explain_a_tie_at_the_cut_gives_the_rank(tmp_path: Path) -> None:
+    from kpi_rules.explanation.person import explain
+
+    data = [{"employee_id": f"T{k}", "name": f"t{k}", "role": "rep", "team": "mid", "period": "2024-Q1",
+             "sales": s, "quota": 100} for k, s in enumerate([103, 102, 102, 80, 80, 80, 80, 80])]
+    ev = run(tmp_path, POLICY, data, period="2024-Q1")
+    lines = explain(ev, "T2")
+    assert ("Forced distribution: A -> B: ranked 2 of the 3 who reached A in team mid (8 rated); A allows 2; "
+            "tied at 102 with others at the cut, all moved down together") in lines
+
+
 def test_the_chinese_reason_names_the_group_once() -> None:
     ev = evaluation("ops-department", "ops-2024.csv", "2024-Q2")
     md = render_markdown(ev)

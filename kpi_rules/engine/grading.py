@@ -91,8 +91,11 @@ def _group(dist: Distribution, order: list[str], key: str, members: list[int], f
             report["moves"].append({"employee_id": ids[i], "from": name, "to": below,
                                     "final": shown(finals[i], 6), "tied_at_cut": bool(tie and finals[i] == cut)})
             tied = bool(tie and finals[i] == cut)
+            # rank among the grade's holders, holders, group and scope: for `explain` (the text is unchanged)
+            rank = 1 + sum(1 for j in holders if finals[j] > finals[i])
             reasons[i] = Reason("distribution_tie" if tied else "distribution_move", allowed=allowed, size=n,
-                                grade=name, **({"cut": shown(cut, 6)} if tied else {}))
+                                grade=name, rank=rank, holders=len(holders), group=key, scope=dist.scope,
+                                **({"cut": shown(cut, 6)} if tied else {}))
     for name, quota in dist.quotas.items():
         if quota.min is None:
             continue

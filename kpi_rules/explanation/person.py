@@ -169,7 +169,10 @@ class _Explainer(Steps):
             why = next((r for r in res.reasons[i] if _code(r).startswith("distribution")), None)
             if isinstance(why, Reason) and why.code in ("distribution_move", "distribution_tie"):
                 key = "distribution.tie" if why.code == "distribution_tie" else "distribution.move"
-                self.say(key, before=before, after=after, **{k: str(v) for k, v in why.params.items()})
+                params = {k: str(v) for k, v in why.params.items()}
+                params["group"] = (self.m["in_department"] if params.get("scope") == "all"
+                                   else self.m["in_team"].format(team=params.get("group", "")))
+                self.say(key, before=before, after=after, **params)
             else:
                 self.say("distribution", before=before, after=after, why=say(why or "", self.locale))
         self.calibration(after)

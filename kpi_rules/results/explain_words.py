@@ -62,13 +62,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "grade.last": "Grade {grade} ({label}): below every other grade",
         "veto": "Veto {id} ({label}) fired: the grade is {grade}, whatever the score",
         "distribution": "Forced distribution: {before} -> {after} ({why})",
-        "distribution.move": "Forced distribution: {before} -> {after}: at most {allowed} of {size} may hold {grade}",
-        "distribution.tie": "Forced distribution: {before} -> {after}: at most {allowed} of {size} may hold {grade}; "
+        "distribution.move": "Forced distribution: {before} -> {after}: ranked {rank} of the {holders} who reached "
+                             "{grade} in {group} ({size} rated); {grade} allows {allowed}",
+        "distribution.tie": "Forced distribution: {before} -> {after}: ranked {rank} of the {holders} who reached "
+                            "{grade} in {group} ({size} rated); {grade} allows {allowed}; "
                             "tied at {cut} with others at the cut, all moved down together",
         "calibration": "Calibration: calibrated from {before} to {after} by {by}, approved by {approved_by} on {date}, "
                        "because: {reason}",
         "calibration.veto": "Calibration overrides veto {id} (override_veto: true)",
         "calibration.note": "Note to the employee: {note}",
+        "in_team": "team {team}",
+        "in_department": "the department",
         "pay": "Pay coefficient: {value}",
         "suggestions": "Suggestions",
         "rollup": "{period} review: {method} of the rated periods",
@@ -136,12 +140,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "grade.last": "等级 {grade}({label}):低于其他所有等级",
         "veto": "一票否决 {id}({label}):等级直接定为 {grade}",
         "distribution": "强制分布:{before} → {after}({why})",
-        "distribution.move": "强制分布:{before} → {after}:{size}人中最多{allowed}人可获得{grade}",
-        "distribution.tie": "强制分布:{before} → {after}:{size}人中最多{allowed}人可获得{grade};"
-                            "与名额线上同为{cut}分的人一起降档",
+        "distribution.move": "强制分布:{before} → {after}:{group}已评定{size}人,{holders}人达到{grade},"
+                             "本人在其中排名第{rank};{grade}名额为{allowed}人",
+        "distribution.tie": "强制分布:{before} → {after}:{group}已评定{size}人,{holders}人达到{grade},"
+                            "本人在其中排名第{rank};{grade}名额为{allowed}人;与名额线上同为{cut}分的人一起降档",
         "calibration": "绩效校准:由{by}提出、{approved_by}批准({date}),等级由 {before} 调整为 {after},原因:{reason}",
         "calibration.veto": "校准推翻一票否决 {id}(override_veto: true)",
         "calibration.note": "致员工:{note}",
+        "in_team": "团队{team}",
+        "in_department": "全部门",
         "pay": "绩效系数:{value}",
         "suggestions": "改进建议",
         "rollup": "{period} 总评:各已评定期间的{method}",
