@@ -221,3 +221,26 @@ def test_evaluate_help_lists_every_exit_status() -> None:
             "employee's `periods`) or the policy is invalid, 2 on usage errors, 130 on Ctrl-C and 143 on SIGTERM "
             "(the file being written is removed), 141 (silent) when standard output is closed early "
             "(`| head`).") in text
+
+
+def test_header_row_once_per_file(tmp_path: Path) -> None:
+    q1 = quarter(tmp_path, "q1.csv", "Q1")
+    q2 = tmp_path / "q2.csv"
+    q2.write_text("Ops appraisal 2024-Q2,,\n" + quarter(tmp_path, "x.csv", "Q2").read_text(encoding="utf-8"),
+                  encoding="utf-8")
+    result = run("--data", str(q1), "--data", str(q2), "--header-row", "1", "--header-row", "2", "--period", "2024")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert [f["rows"] for f in doc["data"]["files"]] == [40, 40]
+    assert {p["2024-Q2"]["line"] for p in (e["periods"] for e in doc["employees"]) if "2024-Q2" in p} == set(
+        range(3, 43))
+    result = run("--data", str(q1), "--data", str(q2), "--header-row", "2", "--period", "2024")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {q1}: ")
+    assert result.stderr.endswith(f"; --header-row 2 reads the column names of {q1} from its row 2: is that the row "
+                                  "that holds them?\n")
+    result = run("--data", str(q1), "--data", str(q2), "--data", str(q2), "--header-row", "1", "--header-row", "2")
+    assert result.exit_code == 2
+    assert ("Invalid value for '--header-row': given 2 times for 3 --data files: give it once for every file, or "
+            "once per --data in the same order (--header-row 1 for a file without a title row)"
+            ) in " ".join(result.stderr.split())

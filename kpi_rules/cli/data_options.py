@@ -45,8 +45,9 @@ def data_options(command: F) -> F:
                      help=f"Text encoding of a CSV file: {KNOWN}. Default: UTF-8, else chosen from the "
                           "bytes (said in the results' data notes)."),
         click.option("--sheet", help="Sheet of an .xlsx file (default: the first)."),
-        click.option("--header-row", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
-                     help="The row holding the column names, in a CSV file or a sheet with a title above them."),
+        click.option("--header-row", "header_rows", type=click.IntRange(min=1), multiple=True, metavar="N",
+                     help="The row holding the column names, in a CSV file or a sheet with a title above them "
+                          "(default: 1). Once for every file, or once per --data in the same order."),
         click.option("--column", "columns", multiple=True, metavar="NAME=HEADER",
                      help="Read column NAME from the file's column HEADER, e.g. --column employee_id=工号 "
                           "(repeatable)."),
@@ -66,11 +67,18 @@ def column_map(columns: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
-def _check_header_row(data_files: tuple[Path, ...], data_format: str | None, header_row: int) -> None:
-    """--header-row names a row of a table: a JSON or YAML file has none (a usage error, exit 2)."""
-    if header_row == 1:
-        return
-    for path in data_files:
+def _check_header_rows(data_files: tuple[Path, ...], data_format: str | None, header_rows: tuple[int, ...]) -> None:
+    """--header-row names a row of a table: a JSON or YAML file has none (a usage error, exit 2);
+    given several times, once per --data."""
+    if len(header_rows) > 1 and len(header_rows) != len(data_files):
+        raise click.BadParameter(
+            f"given {len(header_rows)} times for {len(data_files)} --data files: give it once for every file, "
+            "or once per --data in the same order (--header-row 1 for a file without a title row)",
+            param_hint="'--header-row'")
+    rows = header_rows * len(data_files) if len(header_rows) == 1 else header_rows or (1,) * len(data_files)
+    for path, header_row in zip(data_files, rows):
+        if header_row == 1:
+            continue
         name = STDIN if str(path) == "-" else str(path)
         fmt = data_format or format_of(name)
         if fmt not in (None, "csv", "xlsx"):
@@ -96,14 +104,14 @@ def _sources(data_files: tuple[Path, ...], data_format: str | None) -> list[Data
 
 
 def read_raw(data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
-             sheet: str | None, header_row: int, columns: tuple[str, ...]) -> RawTable:
+             sheet: str | None, header_rows: tuple[int, ...], columns: tuple[str, ...]) -> RawTable:
     """The data as read, one table for all the files; a usage mistake exits 2, an unreadable
     file is one message and exit status 1."""
     mapping = column_map(columns)
-    _check_header_row(data_files, data_format, header_row)
+    _check_header_rows(data_files, data_format, header_rows)
     sources = _sources(data_files, data_format)
     try:
-        return read_sources(sources, fmt=data_format, encoding=encoding, sheet=sheet, header_row=header_row,
+        return read_sources(sources, fmt=data_format, encoding=encoding, sheet=sheet, header_row=header_rows or 1,
                             columns=mapping)
     except DataFileError as exc:
         fail(exc)
@@ -116,9 +124,9 @@ def fail(exc: DataFileError) -> NoReturn:
 
 
 def read_data(policy: Policy, data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
-              sheet: str | None, header_row: int, columns: tuple[str, ...]) -> Table:
+              sheet: str | None, header_rows: tuple[int, ...], columns: tuple[str, ...]) -> Table:
     """The data typed against the policy; an unreadable file is one message and exit status 1."""
-    raw = read_raw(data_files, data_format, encoding, sheet, header_row, columns)
+    raw = read_raw(data_files, data_format, encoding, sheet, header_rows, columns)
     try:
         table = type_table(policy, raw)
     except DataFileError as exc:

@@ -42,8 +42,9 @@ def _versions(paths: tuple[Path, ...], base: str | None) -> tuple[Version, Versi
 @click.option("--fail-on-grade-change", is_flag=True, help="Exit 1 when any employee's grade changes.")
 @calibration_option
 def diff(paths: tuple[Path, ...], base: str | None, data_files: tuple[Path, ...], data_format: str | None,
-         encoding: str | None, sheet: str | None, header_row: int, columns: tuple[str, ...], period: str | None,
-         fmt: str, limit: int, fail_on_grade_change: bool, calibration_files: tuple[Path, ...] = ()) -> None:
+         encoding: str | None, sheet: str | None, header_rows: tuple[int, ...], columns: tuple[str, ...],
+         period: str | None, fmt: str, limit: int, fail_on_grade_change: bool,
+         calibration_files: tuple[Path, ...] = ()) -> None:
     """Show what a policy change does to people: both versions on the same data.
 
     Reports the grade transition matrix, every employee whose grade or final
@@ -71,7 +72,7 @@ def diff(paths: tuple[Path, ...], base: str | None, data_files: tuple[Path, ...]
         click.echo(REPORTERS["text"](invalid), err=True, nl=False)
         sys.exit(1)
     calibrations = read_calibrations(calibration_files)
-    raw = read_raw(data_files, data_format, encoding, sheet, header_row, columns)
+    raw = read_raw(data_files, data_format, encoding, sheet, header_rows, columns)
     try:
         result = diff_policies(old, new, raw, period, calibrations)
     except DataFileError as exc:

@@ -50,7 +50,7 @@ FORMATS = tuple(sorted([*WRITERS, *REPORT_FORMATS]))  # also each one's file ext
 @calibration_option
 @report_options
 def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
-             sheet: str | None, header_row: int, columns: tuple[str, ...], period: str | None, fmt: str,
+             sheet: str | None, header_rows: tuple[int, ...], columns: tuple[str, ...], period: str | None, fmt: str,
              out: str | None, excel: bool = False, calibration_files: tuple[Path, ...] = (),
              template_dir: Path | None = None, timestamp: bool = False, per_employee: bool = False,
              team_distribution: bool = True) -> None:
@@ -83,7 +83,7 @@ def evaluate(policy: Path, data_files: tuple[Path, ...], data_format: str | None
     if out is None and fmt in WRITERS and not WRITERS[fmt].terminal and _stdout_is_terminal():
         raise click.UsageError(f"--format {fmt} writes a binary file, not text for a terminal: "
                                f"give --out FILE (or a folder), or redirect standard output to a file")
-    evaluation = _evaluate(policy, read_data_args(data_files, data_format, encoding, sheet, header_row, columns),
+    evaluation = _evaluate(policy, read_data_args(data_files, data_format, encoding, sheet, header_rows, columns),
                            period, calibration_files)
 
     options = render_kwargs(fmt, template_dir, timestamp)
@@ -151,12 +151,12 @@ def _write(evaluation: Evaluation, fmt: str, target: Path | None, options: dict[
             write_employee_sheets(evaluation, fmt, target.parent / "employees", options, team_distribution)
 
 
-DataArgs = tuple[tuple[Path, ...], str | None, str | None, str | None, int, tuple[str, ...]]
+DataArgs = tuple[tuple[Path, ...], str | None, str | None, str | None, tuple[int, ...], tuple[str, ...]]
 
 
 def read_data_args(data_files: tuple[Path, ...], data_format: str | None, encoding: str | None, sheet: str | None,
-                   header_row: int, columns: tuple[str, ...]) -> DataArgs:
-    return data_files, data_format, encoding, sheet, header_row, columns
+                   header_rows: tuple[int, ...], columns: tuple[str, ...]) -> DataArgs:
+    return data_files, data_format, encoding, sheet, header_rows, columns
 
 
 def _evaluate(policy: Path, data: DataArgs, period: str | None, calibration_files: tuple[Path, ...] = ()
@@ -189,7 +189,7 @@ def _evaluate(policy: Path, data: DataArgs, period: str | None, calibration_file
 @click.option("--period", help="The period, e.g. 2024-Q2 (or 2024 for the annual review).")
 @calibration_option
 def explain(policy: Path, data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
-            sheet: str | None, header_row: int, columns: tuple[str, ...], employee_id: str,
+            sheet: str | None, header_rows: tuple[int, ...], columns: tuple[str, ...], employee_id: str,
             period: str | None, calibration_files: tuple[Path, ...] = ()) -> None:
     """Show one employee's calculation step by step, in the policy's language.
 
@@ -200,7 +200,7 @@ def explain(policy: Path, data_files: tuple[Path, ...], data_format: str | None,
     from kpi_rules.explanation.person import EmployeeNotFound
     from kpi_rules.explanation.person import explain as explain_lines
 
-    evaluation = _evaluate(policy, read_data_args(data_files, data_format, encoding, sheet, header_row, columns),
+    evaluation = _evaluate(policy, read_data_args(data_files, data_format, encoding, sheet, header_rows, columns),
                            period, calibration_files)
     try:
         lines = explain_lines(evaluation, employee_id)

@@ -17,18 +17,31 @@ DataSource = str | Path | tuple[str, bytes]
 
 
 def read_sources(sources: Sequence[DataSource], *, fmt: str | None = None, encoding: str | None = None,
-                 sheet: str | None = None, header_row: int = 1,
+                 sheet: str | None = None, header_row: int | Sequence[int] = 1,
                  columns: Mapping[str, str] | None = None) -> RawTable:
     """Read every file, rename its columns (`columns`: NAME -> HEADER) and give one table; a file
-    without rows is an error (a header alone is not a period's data)."""
+    without rows is an error (a header alone is not a period's data). `header_row`: the row of
+    the column names in every file, or one per file in order (a title above them in some)."""
     if not sources:
         raise DataFileError("no data file given")
+    rows = [header_row] * len(sources) if isinstance(header_row, int) else list(header_row)
+    if len(rows) == 1:
+        rows *= len(sources)
+    if len(rows) != len(sources):
+        raise DataFileError(f"{len(rows)} header rows for {len(sources)} data files: give one for every file, "
+                            "or one per file in the same order")
     tables = []
     whole = hashlib.sha256()
-    for source in sources:
+    for source, row in zip(sources, rows):
         name, raw = source if isinstance(source, tuple) else (str(source), _read(Path(source)))
         whole.update(raw)
-        table = read_bytes(raw, name, fmt=fmt, encoding=encoding, sheet=sheet, header_row=header_row)
+        try:
+            table = read_bytes(raw, name, fmt=fmt, encoding=encoding, sheet=sheet, header_row=row)
+        except DataFileError as exc:
+            if row == 1 or "--header-row" in str(exc):
+                raise
+            raise DataFileError(f"{exc}; --header-row {row} reads the column names of {name} from its row {row}: "
+                                "is that the row that holds them?") from exc
         mapping = dict(columns or {})
         if len(sources) > 1:  # a file that already names the column NAME needs no renaming
             mapping = {k: v for k, v in mapping.items() if v in table.columns or k not in table.columns}

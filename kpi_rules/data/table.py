@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from itertools import repeat
 from typing import Any
 
@@ -105,6 +105,7 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
         return (as_written and raw.texts.get(name)) or raw.columns.get(name, [None] * n)
 
     text = {name: text_column((raw.texts.get(name) or raw.columns.get(name)), n) for name in RESERVED}
+    scored = cache(policy.inputs_scored)
     numbers: dict[str, FloatArray] = {}
     for name, spec in policy.inputs.items():
         if name not in header:
@@ -121,7 +122,11 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
             values[absent] = _default(spec)
         elif spec.required:
             for row in np.flatnonzero(absent):
-                fail(int(row), "empty_required" if name in header else "column_absent", column=name)
+                role = text["role"][row]
+                if name in header and role in policy.roles and name not in scored(role):
+                    fail(int(row), "empty_required_unscored", column=name, role=role)
+                else:
+                    fail(int(row), "empty_required" if name in header else "column_absent", column=name)
         (text if spec.type == "string" else numbers)[name] = values
     # A team key other than `team` is an input, checked (and defaulted) like any other.
     required = ["employee_id", "role"] + (["team"] if policy.team and policy.team.key == "team" else [])

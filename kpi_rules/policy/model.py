@@ -194,3 +194,16 @@ class Policy:
             if g.grade == name:
                 return g
         raise KeyError(name)
+
+    def inputs_scored(self, role_id: str) -> frozenset[str]:
+        """The inputs a role's indicators read, through the indicators they read."""
+        formulas = {ind.id: ind.formula for ind in self.indicators}
+        role = self.roles.get(role_id)
+        todo = [plan.indicator for plan in role.plans] if role else []
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo += formulas[name].names if name in formulas else []
+        return frozenset(seen & set(self.inputs))

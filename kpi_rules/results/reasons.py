@@ -37,6 +37,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # a whole row
     "empty_required": ("column `{column}` is empty but required (line {line})",
                        "第{line}行「{column}」列为空,但该列必填"),
+    "empty_required_unscored": ("column `{column}` is empty but required (line {line}); the role `{role}` does not "
+                                "score it: if its rows leave it empty, add `required: false` to `{column}` under "
+                                "inputs",
+                                "第{line}行「{column}」列为空,但该列必填;岗位「{role}」的指标不使用该列:"
+                                "若该岗位不填此列,请在 inputs 中为「{column}」加上 `required: false`"),
     "column_absent": ("the required column `{column}` is not in the file (line {line})",
                       "文件中没有必填列「{column}」(第{line}行)"),
     "unknown_role": ("unknown role `{role}`; roles: {roles} (line {line})",
