@@ -42,3 +42,23 @@ def test_a_required_column_a_role_does_not_score_says_required_false(tmp_path: P
     people = by_id(run(tmp_path, fixed, rows))
     assert (people["E1"]["status"], people["E1"]["final"]) == ("rated", 100)
     assert (people["E2"]["status"], people["E2"]["final"]) == ("rated", 120)  # 0 churn: the stretch points
+
+
+def test_an_optional_column_named_differently_is_not_silently_empty(tmp_path: Path) -> None:
+    import pytest
+    from engine_helpers import build_policy, write_rows
+
+    from kpi_rules.data.raw import DataFileError
+    from kpi_rules.data.readers import read_table
+    from kpi_rules.data.table import type_table
+
+    policy = build_policy(tmp_path, TWO_ROLES.replace("churn_rate: {type", "churn_rate: {required: false, type"))
+    rows = [{"employee_id": "E1", "role": "csm", "period": "2024-Q1", "bookings": 1, "Churn Rate": 0.02}]
+    with pytest.raises(DataFileError) as caught:
+        type_table(policy, read_table(write_rows(tmp_path, rows)))
+    assert str(caught.value) == (f"{tmp_path / 'data.csv'}: the column `churn_rate` is not in the file, but "
+                                 "`Churn Rate` is: if it is the same, pass --column churn_rate=Churn Rate")
+    rows = [{"employee_id": "E1", "role": "csm", "period": "2024-Q1", "bookings": 1, "churn_pct": 0.02}]
+    table = type_table(policy, read_table(write_rows(tmp_path, rows)))
+    assert table.notes == ["the column `churn_rate` is not in the file, so it is empty in every row; if `churn_pct` "
+                           "is the same, pass --column churn_rate=churn_pct"]

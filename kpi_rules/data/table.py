@@ -106,12 +106,16 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
 
     text = {name: text_column((raw.texts.get(name) or raw.columns.get(name)), n) for name in RESERVED}
     scored = cache(policy.inputs_scored)
+    known = {*RESERVED, *policy.inputs}
     numbers: dict[str, FloatArray] = {}
     for name, spec in policy.inputs.items():
         if name not in header:
             hint = did_you_mean(name, raw.header)
             if spec.required:
                 notes.append(f"the required column `{name}` is not in the file" + (f"; {hint}" if hint else ""))
+            elif (close := closest(name, [h for h in raw.header if h not in known])) is not None:
+                notes.append(f"the column `{name}` is not in the file, so it is empty in every row; if `{close}` "
+                             f"is the same, pass --column {name}={close}")
         plain = raw.numbers(name) if spec.type in ("number", "integer") else None
         values, bad = typed_column(spec, partial(cells, name, as_written=spec.type == "string"), plain)
         for i, reason in bad.items():
@@ -165,14 +169,24 @@ def _check_header(policy: Policy, file: str, names: list[str]) -> None:
             "--column NAME=HEADER")
     hints = []
     known = {*RESERVED, *policy.inputs}
-    for name in dict.fromkeys(needed):
+    unknown = [h for h in names if h not in known]
+    # an optional column too, when the file's name for it differs only in case, spaces or `_`
+    same = [name for name in policy.inputs if name not in header and name not in needed
+            and any(_plain(h) == _plain(name) for h in unknown)]
+    for name in dict.fromkeys([*needed, *same]):
         if name not in header:
-            close = closest(name, [h for h in names if h not in known])
+            close = next((h for h in unknown if _plain(h) == _plain(name)), None) or closest(name, unknown)
             if close is not None:
-                hints.append(f"the required column `{name}` is not in the file, but `{close}` is: if it is the "
+                what = "the required column" if name in needed else "the column"
+                hints.append(f"{what} `{name}` is not in the file, but `{close}` is: if it is the "
                              f"same, pass --column {name}={close}")
     if hints:
         raise DataFileError(f"{file}: " + "; ".join(hints))
+
+
+def _plain(name: str) -> str:
+    """A column name without case, spaces, `_` or `-`: `Churn Rate` and `churn_rate` are the same."""
+    return "".join(c for c in name.casefold() if c.isalnum())
 
 
 def _first_rows(ids: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
