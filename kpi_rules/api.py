@@ -39,14 +39,14 @@ from kpi_rules.writers.results_json import evaluation_to_dict, to_json
 
 def load_data(policy: Policy, path: DataSource | Sequence[DataSource], *, encoding: str | None = None,
               sheet: str | None = None, columns: Mapping[str, str] | None = None, fmt: str | None = None,
-              header_row: int = 1) -> Table:
+              header_row: int | Sequence[int] = 1) -> Table:
     """Read a data file (.csv, .json, .jsonl, .yaml, .xlsx) and type it against the policy's inputs.
 
     `path` may be a list of files (four quarters) read as one table, and a file may be given as
     `(name, bytes)`. `columns` maps a name the policy uses to the file's header
     (`{"employee_id": "工号"}`); `encoding` as people write it (`ansi`, `gbk`; default: chosen from
     the bytes); `fmt` the format when the name has no extension; `header_row` the row holding the
-    column names. A file without rows raises DataFileError; bad cells do not raise: they make
+    column names (one for every file, or a list with one per file). A file without rows raises DataFileError; bad cells do not raise: they make
     their row an error, with the reason."""
     one = isinstance(path, (str, Path)) or _one_in_memory(path)
     sources = [cast(DataSource, path)] if one else list(cast(Sequence[DataSource], path))
