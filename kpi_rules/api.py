@@ -46,8 +46,8 @@ def load_data(policy: Policy, path: DataSource | Sequence[DataSource], *, encodi
     `(name, bytes)`. `columns` maps a name the policy uses to the file's header
     (`{"employee_id": "工号"}`); `encoding` as people write it (`ansi`, `gbk`; default: chosen from
     the bytes); `fmt` the format when the name has no extension; `header_row` the row holding the
-    column names (one for every file, or a list with one per file). A file without rows raises DataFileError; bad cells do not raise: they make
-    their row an error, with the reason."""
+    column names (one for every file, or a list with one per file). A file without rows raises
+    DataFileError; bad cells do not raise: they make their row an error, with the reason."""
     one = isinstance(path, (str, Path)) or _one_in_memory(path)
     sources = [cast(DataSource, path)] if one else list(cast(Sequence[DataSource], path))
     raw = read_sources(sources, fmt=fmt, encoding=encoding, sheet=sheet, header_row=header_row, columns=columns)

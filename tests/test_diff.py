@@ -342,3 +342,12 @@ def test_diff_header_row_on_json_is_a_usage_error(pair: tuple[Path, Path, Path])
     assert (f"Invalid value for '--header-row': 2: it is for CSV files and Excel workbooks, whose column names "
             f"are on a row; {data} is a json file, which names its fields in each record: leave --header-row out"
             ) in " ".join(err.split())
+
+
+def test_the_datas_notes_name_the_data_not_a_policy(pair: tuple[Path, Path, Path]) -> None:
+    old, new, data = pair
+    latin = data.with_name("latin.csv")
+    latin.write_bytes(data.read_text(encoding="utf-8").replace("E1,", "Jürgen,", 1).encode("cp1252"))
+    doc = json.loads(invoke("diff", str(old), str(new), "--data", str(latin), "--format", "json")[1])
+    assert doc["notes"] == [f"{latin}: the file is not UTF-8 and was read as Windows-1252 (as Western Excel saves "
+                            "CSV); if names look wrong, save it as UTF-8 or pass --encoding"]

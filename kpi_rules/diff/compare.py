@@ -303,7 +303,12 @@ def diff_policies(old: Version, new: Version, raw: RawTable, period: str | None 
     old_table, new_table = type_table(old_policy, raw), type_table(new_policy, raw)
     old_ev = evaluate(old_policy, old_table, period)
     new_ev = evaluate(new_policy, new_table, period or old_ev.period)
-    notes = [f"{old.label}: {n}" for n in old_table.notes] + [f"{new.label}: {n}" for n in new_table.notes]
+    # what was read (the encoding, the separator, empty rows) is the data's, said once under its name;
+    # what typing against each version found is that version's
+    read = len(raw.notes)
+    notes = [n if raw.sources else f"{raw.file}: {n}" for n in raw.notes]
+    notes += [f"{old.label}: {n}" for n in old_table.notes[read:]]
+    notes += [f"{new.label}: {n}" for n in new_table.notes[read:]]
     result = PolicyDiff(old.label, new.label, raw.file, old_ev.period, people(old_ev, new_ev),
                         _order(old_policy, new_policy), field_changes(old.data, new.data), notes)
     if calibrations:
