@@ -254,3 +254,24 @@ def test_several_files_role_changes_are_looked_up_in_their_own_file(tmp_path: Pa
     assert problems["E2", "2024-Q2"]["line"] == "q2.csv:3"
     md = render_markdown(annual)
     assert "| e2 (E2) | smb | 2024-Q2 | q2.csv:3 | error |" in md
+
+
+def test_several_files_in_the_workbook_name_each_rows_file(tmp_path: Path) -> None:
+    import io
+
+    import openpyxl
+
+    from kpi_rules.results.report_words import Labels
+    from kpi_rules.writers.results_xlsx import write_xlsx
+
+    annual = several(tmp_path, "2024")
+    buffer = io.BytesIO()
+    write_xlsx(annual, buffer)
+    book = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    t = Labels("en")
+    rows = list(book[t["sheet_employees"]].iter_rows(values_only=True))
+    line = rows[0].index(t["data_line"])
+    assert [r[line] for r in rows[1:]] == ["q1.csv:2", "q1.csv:3", "q1.csv:4", "q1.csv:5", "q1.csv:6", "q1.csv:7"]
+    errors = list(book[t["sheet_errors"]].iter_rows(values_only=True))
+    where = errors[0].index(t["data_line"])
+    assert [(r[0], r[3], r[where]) for r in errors[1:]] == [("E2", "2024-Q2", "q2.csv:3")]

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpi_rules.engine import Evaluation
-from kpi_rules.results.model import SCORED, IndicatorColumns, PeriodResult, flag_words, shown_column
+from kpi_rules.results.model import SCORED, IndicatorColumns, PeriodResult, flag_words, row_where, shown_column
 from kpi_rules.results.reasons import say
 from kpi_rules.results.report_words import Labels
 from kpi_rules.writers.xlsx_book import INT, NUMBER, PERCENT, SCORE, WEIGHT, Column
@@ -66,6 +66,13 @@ def _calibrations(res: PeriodResult, start: int, stop: int, t: Labels) -> list[A
             for i in range(start, stop)]
 
 
+def _lines(res: PeriodResult, part: slice) -> list[int | str]:
+    """The rows' lines, as `q2.csv:5` when several data files were read as one."""
+    if res.files:
+        return [f"{file}:{line}" for file, line in zip(res.files[part], res.lines[part])]
+    return list(res.lines[part])
+
+
 def employee_columns(ev: Evaluation, t: Labels) -> list[Column]:
     cols = [Column(t["employee_id"]), Column(t["name"]), Column(t["role"]), Column(t["team"]),
             Column(t["status"]), Column(t["data_line"], INT)]
@@ -88,7 +95,7 @@ def employee_rows(ev: Evaluation, t: Labels) -> Rows:
         rated = _rated(res, part)
         columns: list[list[Any]] = [
             _texts(res.employee_id, part), _texts(res.name, part), _texts(res.role, part), _texts(res.team, part),
-            [status_words.get(s, s) for s in res.status[part].tolist()], res.lines[part]]
+            [status_words.get(s, s) for s in res.status[part].tolist()], _lines(res, part)]
         for ind in indicators:
             columns.append(_numbers(ind.score, part, ind.applies[part] & rated, 10))
         names = ["individual", "team_score", "bonus", "deduction", "coefficient_team"] if ev.kind != "rollup" else []
@@ -165,11 +172,11 @@ def error_rows(ev: Evaluation, t: Labels) -> Rows:
         who = (res.employee_id[i], res.name[i] if len(res.name) else None, res.team[i] if len(res.team) else None)
         reasons = reason_text(res.reasons.get(i), t)
         if res.status[i] != "rated":
-            yield (*who, (res.row_period[i] if len(res.row_period) else None) or res.period, res.lines[i],
-                   t.status(str(res.status[i])), reasons)
+            period = (res.row_period[i] if len(res.row_period) else None) or res.period
+            yield (*who, period, _lines(res, slice(i, i + 1))[0], t.status(str(res.status[i])), reasons)
         for period, p in (res.periods[i] if res.periods else {}).items():
             if p["status"] != "rated":
-                yield (*who, period, p["line"], t.status(p["status"]), reasons)
+                yield (*who, period, row_where(p), t.status(p["status"]), reasons)
 
 
 def period_names(res: PeriodResult) -> list[str]:
