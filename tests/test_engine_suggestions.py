@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine_helpers import employees, row, run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 POLICY = """
 inputs:
@@ -55,3 +57,19 @@ def test_a_team_key_other_than_team_is_read_from_its_input(tmp_path: Path) -> No
     ev = run(tmp_path, body, rows)
     assert [e["status"] for e in employees(ev)] == ["rated", "rated", "rated"]
     assert {t["team"]: t["team_score"] for t in ev.result.teams} == {"a": 80, "b": 110}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 130), st.sampled_from(["a", "b", "c", "None", "d e", ""])),
+                min_size=1, max_size=30))
+def test_team_suggestion_counts_equal_each_teams_own_count(tmp_path: Path, people: list[tuple[int, str]]) -> None:
+    """Counted in one pass for every team: the same as looking at each team alone (a team named
+    "None" is a team; a row without a team is in none)."""
+    rows = [row(f"E{i}", s=s, team=team) for i, (s, team) in enumerate(people)]
+    ev = run(tmp_path, POLICY, rows)
+    result = ev.result
+    for entry in result.teams:
+        members = [i for i in range(result.n) if result.team[i] == entry["team"] and result.status[i] == "rated"]
+        weak = entry["team_score"] is not None and entry["team_score"] < 90
+        expected = [{"id": "weak_team", "text": "review the team plan", "members": len(members)}] if weak else []
+        assert entry["suggestions"] == expected

@@ -253,8 +253,15 @@ def _suggest(policy: Policy, res: PeriodResult, env: dict[str, Any], actuals: di
     if res.teams:
         per_team = suggestions_for(policy.suggestions, env, res.n, ev, lookups, rated, scope="team")
         by_text = {s.text: s for s in policy.suggestions if s.scope == "team"}
+        # Count each suggestion's rated members per team in one pass over the rows (a large
+        # employer has tens of thousands of teams: never compare every row once per team).
+        has_team = rated & ~none_mask(res.team)
+        names, team_of_row = np.unique(res.team[has_team].astype(str), return_inverse=True)
+        counts = [(text, np.bincount(team_of_row[fires[has_team]], minlength=len(names)))
+                  for text, fires in per_team.items]
+        index = {name: k for k, name in enumerate(names.tolist())}
         for entry in res.teams:
-            members = rated & (res.team == entry["team"])
+            k = index.get(str(entry["team"]))
             entry["suggestions"] = [
-                {"id": by_text[text].id, "text": text, "members": int((fires & members).sum())}
-                for text, fires in per_team.items if (fires & members).any()]
+                {"id": by_text[text].id, "text": text, "members": int(per[k])}
+                for text, per in counts if k is not None and per[k]]
