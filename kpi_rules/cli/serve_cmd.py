@@ -23,6 +23,15 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
         raise click.BadParameter(str(exc)) from exc
 
 
+def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
+    from kpi_rules.serve.settings import SettingsError, parse_duration
+
+    try:
+        return parse_duration(value)
+    except SettingsError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @main.command()
 @click.argument("policy_dir", default="policies", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -34,8 +43,10 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
 @click.option("--max-upload", default="100MiB", show_default=True, callback=_size,
               help="Largest upload: bytes or 1MiB, 100M, 2GiB (binary units).")
 @click.option("--max-rows", default=2_000_000, show_default=True, type=click.IntRange(1), help="Most data rows.")
+@click.option("--session-idle", default="8h", show_default=True, callback=_duration,
+              help="The web app signs a session out after this long idle: seconds or 90s, 30m, 8h, 1d.")
 def serve(policy_dir: Path, host: str, port: int, db_url: str, tokens_file: Path | None, max_upload: int,
-          max_rows: int) -> None:
+          max_rows: int, session_idle: float) -> None:
     """Serve the policies under POLICY_DIR over HTTP: evaluate, explain, report, audit.
 
     \b
@@ -51,7 +62,7 @@ def serve(policy_dir: Path, host: str, port: int, db_url: str, tokens_file: Path
     from kpi_rules.serve.storage.db import DatabaseUrlError
 
     settings = Settings(policy_dir=policy_dir, host=host, port=port, db_url=db_url, tokens_file=tokens_file,
-                        max_upload=max_upload, max_rows=max_rows)
+                        max_upload=max_upload, max_rows=max_rows, session_idle=session_idle)
     try:
         settings.check()
     except SettingsError as exc:

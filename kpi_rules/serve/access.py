@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # Actions whose every request is audited, whatever its status (401 and 403 are audited for all).
 AUDITED = frozenset({"evaluate", "results", "explain", "report", "diff", "audit", "delete"})
 
+WEB_CALLER = "kpi_rules.web_caller"  # the scope key of a web session's identity (serve/web/internal.py)
+
 # Each /v1 route's action, by route name (the endpoint function's name).
 ACTIONS: dict[str, str] = {
     "status": "status", "list_policies": "policies", "get_policy": "policies", "policy_history": "policies",
@@ -70,7 +72,10 @@ def authorize(request: Request) -> Identity:
     if action is None:  # cannot happen: check_routes refuses such an app
         raise ProblemError(403, "this route has no access rule")
     service = request.app.state.service
-    caller = resolve(service.tokens, bearer_token(request))
+    # The web app calls these routes in-process for a signed-in session: its caller rides in the scope,
+    # which nothing outside this process can set.
+    web_caller = request.scope.get(WEB_CALLER)
+    caller = web_caller if isinstance(web_caller, Identity) else resolve(service.tokens, bearer_token(request))
     if caller is None:
         state.caller = None
         raise ProblemError(401, "a valid bearer token is required (Authorization: Bearer TOKEN)",

@@ -43,6 +43,9 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     from kpi_rules.serve.routes import install_routes
 
     install_routes(app, service)
+    from kpi_rules.serve.web.app import install_web
+
+    install_web(app)
     install_metrics(app, service.metrics)  # outermost: it times and counts every request
     return app
 

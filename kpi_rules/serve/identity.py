@@ -141,10 +141,13 @@ class TokenStore:
 
     def lookup(self, token: str) -> Identity | None:
         """The identity holding `token`, comparing every digest in constant time."""
+        return self.lookup_digest(token_digest(token))
+
+    def lookup_digest(self, given: str) -> Identity | None:
+        """The identity whose token has this SHA-256 (a web session keeps only the digest)."""
         with self._lock:
             self._refresh()
             known = list(self._by_digest.items())
-        given = token_digest(token)
         found = None
         for digest, identity in known:
             if hmac.compare_digest(digest, given):

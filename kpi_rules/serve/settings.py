@@ -30,6 +30,17 @@ def parse_size(text: str) -> int:
     return size
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from `3600`, `90s`, `30m`, `8h`, `1d`."""
+    match = _DURATION.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        raise SettingsError(f"{text!r} is not a duration: write seconds or a unit, e.g. 90s, 30m, 8h, 1d")
+    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2).lower()]
+
+
 def is_loopback(host: str) -> bool:
     """Whether binding to `host` keeps the service on this machine."""
     if host == "localhost":
@@ -51,6 +62,7 @@ class Settings:
     max_rows: int = DEFAULT_MAX_ROWS
     reload_seconds: float = 2.0
     workers: int = 2  # processes for evaluations, off the request loop
+    session_idle: float = 8 * 3600.0  # the web app's sessions end after this many idle seconds
 
     @property
     def open_access(self) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -70,7 +71,16 @@ def _v2(conn: Connection) -> None:
     Index("ix_evaluations_created", evals.c.created_at, evals.c.policy_id).create(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
+def _v3(conn: Connection) -> None:
+    """The web app's sign-in sessions, kept on the server so that signing out ends one everywhere."""
+    md = MetaData()
+    Table("web_sessions", md, Column("id_sha256", Text, primary_key=True), Column("token_sha256", Text),
+          Column("csrf", Text, nullable=False), Column("created", Float, nullable=False),
+          Column("seen", Float, nullable=False))
+    md.create_all(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
 LATEST = len(MIGRATIONS)
 
 

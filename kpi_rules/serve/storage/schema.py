@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, LargeBinary, MetaData, Table, Text
+from sqlalchemy import BigInteger, Column, Float, ForeignKey, Integer, LargeBinary, MetaData, Table, Text
 
 metadata = MetaData()
 
@@ -58,4 +58,13 @@ evaluation_rows = Table(
     Column("team", Text),
     Column("status", Text, nullable=False),
     Column("row", LargeBinary, nullable=False),  # the row's JSON, exactly as in the results document
+)
+
+web_sessions = Table(  # schema 3: the web app's sessions (only the SHA-256 of a session id is kept)
+    "web_sessions", metadata,
+    Column("id_sha256", Text, primary_key=True),
+    Column("token_sha256", Text),  # the signed-in token's digest; null on an open (loopback, no tokens) server
+    Column("csrf", Text, nullable=False),
+    Column("created", Float, nullable=False),
+    Column("seen", Float, nullable=False),
 )

@@ -1,0 +1,141 @@
+"""Run a period, the evaluations, one evaluation with its employee table, downloads, one employee."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from kpi_rules.serve.web.common import WebError, check_csrf, from_api, need, page, service_of, session_of
+from kpi_rules.serve.web.internal import call
+from kpi_rules.serve.web.tables import chart, periods_in, table_view
+
+router = APIRouter(include_in_schema=False)
+TYPES = {".csv": "text/csv", ".json": "application/json", ".jsonl": "application/x-ndjson",
+         ".ndjson": "application/x-ndjson",
+         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+DOWNLOADS = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8",
+             "md": "text/markdown; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+TREND_LIMIT = 12
+
+
+async def _file(request: Request, data: UploadFile) -> tuple[bytes, str, str]:
+    name = PurePath(data.filename or "upload").name
+    kind = TYPES.get(PurePath(name).suffix.lower())
+    if kind is None:
+        raise WebError(415, "CSV, XLSX, JSON or JSON lines")
+    limit = service_of(request).settings.max_upload
+    raw = await data.read(limit + 1)
+    if len(raw) > limit:
+        raise WebError(413, f"larger than {limit} bytes")
+    return raw, name, kind
+
+
+@router.get("/run")
+async def run_form(request: Request) -> HTMLResponse:
+    session = await session_of(request)
+    need(session, "evaluate")
+    listed = await call(request, session.caller, "GET", "/v1/policies")
+    return page(request, session, "run.html.j2", policies=listed.json()["items"], csrf=session.csrf)
+
+
+@router.post("/run/periods")
+async def run_periods(request: Request, data: UploadFile, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """The periods a data file holds: the choices of the run form."""
+    session = await session_of(request)
+    check_csrf(session, csrf)
+    need(session, "evaluate")
+    raw, name, _ = await _file(request, data)
+    try:
+        found = await run_in_threadpool(periods_in, raw, name)
+    except ValueError as exc:
+        return JSONResponse({"periods": [], "problem": str(exc)}, status_code=422)
+    return JSONResponse({"periods": found})
+
+
+@router.post("/run")
+async def run(request: Request, data: UploadFile, policy: Annotated[str, Form(max_length=128)],
+              period: Annotated[str, Form(max_length=64)] = "", csrf: Annotated[str, Form(max_length=200)] = ""
+              ) -> Response:
+    session = await session_of(request)
+    check_csrf(session, csrf)
+    need(session, "evaluate")
+    raw, name, kind = await _file(request, data)
+    query = {"period": period} if period else {}
+    answer = await call(request, session.caller, "POST", f"/v1/policies/{policy}/evaluations", query=query,
+                        body=raw, content_type=kind,
+                        headers={"content-disposition": f"attachment; filename=\"{name}\""})
+    from_api(answer)
+    return RedirectResponse(f"/evaluations/{answer.json()['evaluation_id']}", status_code=303)
+
+
+@router.get("/evaluations")
+async def evaluations(request: Request) -> HTMLResponse:
+    session = await session_of(request)
+    answer = await call(request, session.caller, "GET", "/v1/evaluations")
+    from_api(answer)
+    return page(request, session, "evaluations.html.j2", items=answer.json()["items"])
+
+
+@router.get("/evaluations/{eid}")
+async def evaluation(request: Request, eid: str) -> HTMLResponse:
+    session = await session_of(request)
+    answer = await call(request, session.caller, "GET", f"/v1/evaluations/{eid}")
+    from_api(answer)
+    doc = answer.json()
+    view = await run_in_threadpool(table_view, doc["employees"], dict(request.query_params))
+    return page(request, session, "evaluation.html.j2", eid=eid, doc=doc, view=view,
+                chart=chart(doc["summary"].get("grades", {}), doc["employees"]),
+                errors=[e for e in doc["employees"] if e.get("status") != "rated"],
+                formats=_formats(session.caller.role))
+
+
+def _formats(role: str) -> list[str]:
+    """What the report route serves this role (a manager's or employee's HTML/MD report is not there yet)."""
+    return ["json", "csv", "html", "md"] if role in ("hr", "service") else ["json", "csv"]
+
+
+@router.get("/evaluations/{eid}/download/{fmt}")
+async def download(request: Request, eid: str, fmt: str) -> Response:
+    session = await session_of(request)
+    if fmt not in DOWNLOADS:
+        raise WebError(404)
+    if fmt == "json":
+        answer = await call(request, session.caller, "GET", f"/v1/evaluations/{eid}")
+    else:
+        answer = await call(request, session.caller, "GET", f"/v1/evaluations/{eid}/report", query={"format": fmt})
+    from_api(answer)
+    return Response(answer.body, media_type=DOWNLOADS[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="evaluation-{eid}.{fmt}"'})
+
+
+@router.get("/evaluations/{eid}/employees/{employee_id}")
+async def employee(request: Request, eid: str, employee_id: str) -> HTMLResponse:
+    session = await session_of(request)
+    answer = await call(request, session.caller, "GET", f"/v1/evaluations/{eid}/employees/{employee_id}")
+    from_api(answer)
+    row = answer.json()
+    explained = await call(request, session.caller, "GET",
+                           f"/v1/evaluations/{eid}/employees/{employee_id}/explain", query={"format": "text"})
+    from_api(explained)
+    meta = await call(request, session.caller, "GET", "/v1/evaluations")
+    trend = []
+    for item in meta.json()["items"][:TREND_LIMIT]:
+        other = item["evaluation_id"]
+        found = row if other == eid else None
+        if found is None:
+            got = await call(request, session.caller, "GET", f"/v1/evaluations/{other}/employees/{employee_id}")
+            found = orjson.loads(got.body) if got.ok else None
+        if found is not None:
+            trend.append({"evaluation_id": other, "period": item["period"], "policy": item["policy"]["id"],
+                          "final": found.get("final"), "grade": found.get("grade"), "status": found.get("status")})
+    current = next((i for i in meta.json()["items"] if i["evaluation_id"] == eid), None)
+    return page(request, session, "employee.html.j2", eid=eid, row=row, explanation=explained.body.decode(),
+                trend=sorted(trend, key=lambda t: (t["period"] or "", t["evaluation_id"])), current=current)
+
+
