@@ -45,11 +45,13 @@ async def run_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/run/periods")
-async def run_periods(request: Request, data: UploadFile, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+async def run_periods(request: Request, data: UploadFile | None = None, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
     """The periods a data file holds: the choices of the run form."""
     session = await session_of(request)
     check_csrf(session, csrf)
     need(session, "evaluate")
+    if data is None:
+        raise WebError(422, "choose a data file")
     raw, name, _ = await _file(request, data)
     try:
         found = await run_in_threadpool(periods_in, raw, name)
@@ -59,12 +61,14 @@ async def run_periods(request: Request, data: UploadFile, csrf: Annotated[str, F
 
 
 @router.post("/run")
-async def run(request: Request, data: UploadFile, policy: Annotated[str, Form(max_length=128)],
+async def run(request: Request, data: UploadFile | None = None, policy: Annotated[str, Form(max_length=128)] = "",
               period: Annotated[str, Form(max_length=64)] = "", csrf: Annotated[str, Form(max_length=200)] = ""
               ) -> Response:
     session = await session_of(request)
     check_csrf(session, csrf)
     need(session, "evaluate")
+    if data is None or not policy:
+        raise WebError(422, "choose a policy and a data file")
     raw, name, kind = await _file(request, data)
     query = {"period": period} if period else {}
     answer = await call(request, session.caller, "POST", f"/v1/policies/{policy}/evaluations", query=query,

@@ -68,13 +68,14 @@ async def whatif_form(request: Request, policy: str = "", evaluation: str = "") 
 
 
 @router.post("/whatif")
-async def whatif(request: Request, policy: Annotated[str, Form(max_length=128)],
-                 evaluation: Annotated[str, Form(max_length=64)], source: Annotated[str, Form(max_length=MAX_SOURCE)],
+async def whatif(request: Request, policy: Annotated[str, Form(max_length=128)] = "",
+                 evaluation: Annotated[str, Form(max_length=64)] = "",
+                 source: Annotated[str, Form(max_length=MAX_SOURCE)] = "",
                  csrf: Annotated[str, Form(max_length=200)] = "", do: Annotated[str, Form(max_length=20)] = "compare"
                  ) -> Response:
+    check_csrf(await session_of(request), csrf)  # before anything else is read or looked up
     ctx = await _context(request, policy, evaluation)
     session = ctx.pop("session")
-    check_csrf(session, csrf)
     form = await request.form()
     changes = {str(k)[4:]: str(v) for k, v in form.items() if str(k).startswith("set:") and isinstance(v, str)}
     source = apply(source.replace("\r\n", "\n"), changes)
