@@ -45,7 +45,8 @@ async def run_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/run/periods")
-async def run_periods(request: Request, data: UploadFile | None = None, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+async def run_periods(request: Request, data: UploadFile | None = None,
+                      csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
     """The periods a data file holds: the choices of the run form."""
     session = await session_of(request)
     check_csrf(session, csrf)
