@@ -106,3 +106,22 @@ def test_what_if_controls_edit_the_yaml_in_place() -> None:
     edited = apply(source, {"grades.A.min": "95", "roles.r.indicators.x.weight": "70%"})
     assert edited == source.replace("min: 100", "min: 95").replace("60%", "70%")
     assert controls("a: [") == []
+
+
+def test_every_page_view_is_audited_and_an_erased_evaluation_is_gone(tmp_path: Path) -> None:
+    tokens = tokens_for(tmp_path / "t.yaml")
+    data = (Path(__file__).resolve().parent.parent / "examples" / "ops-2024.csv").read_bytes()
+    with client(settings(tmp_path, f"sqlite:///{tmp_path / 'db'}", tmp_path / "t.yaml")) as c:
+        hr = {"Authorization": f"Bearer {tokens['hr']}"}
+        eid = c.post("/v1/policies/ops-department/evaluations?period=2024-Q2", content=data,
+                     headers={**hr, "Content-Type": "text/csv"}).json()["evaluation_id"]
+        sign_in(c, tokens["mgr"])
+        for _ in range(2):
+            page = c.get(f"/evaluations/{eid}")
+            assert page.status_code == 200 and "E011" not in page.text and "E001" in page.text
+        entries = c.get("/v1/audit?limit=1000", headers=hr).json()["items"]
+        reads = [e for e in entries if e["actor"] == "mgr" and e["target"] == f"/v1/evaluations/{eid}"]
+        assert [e["action"] for e in reads] == ["results", "results"]
+        assert reads[0]["result_sha256"] == reads[1]["result_sha256"]
+        assert c.delete(f"/v1/evaluations/{eid}", headers=hr).status_code == 204
+        assert c.get(f"/evaluations/{eid}").status_code == 404

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from kpi_rules.serve.web import index
 from kpi_rules.serve.web.common import WebError, check_csrf, from_api, need, page, service_of, session_of
 from kpi_rules.serve.web.internal import call
 from kpi_rules.serve.web.tables import chart, periods_in, table_view
@@ -90,13 +91,10 @@ async def evaluations(request: Request) -> HTMLResponse:
 @router.get("/evaluations/{eid}")
 async def evaluation(request: Request, eid: str) -> HTMLResponse:
     session = await session_of(request)
-    answer = await call(request, session.caller, "GET", f"/v1/evaluations/{eid}")
-    from_api(answer)
-    doc = answer.json()
-    view = await run_in_threadpool(table_view, doc["employees"], dict(request.query_params))
-    return page(request, session, "evaluation.html.j2", eid=eid, doc=doc, view=view,
-                chart=chart(doc["summary"].get("grades", {}), doc["employees"]),
-                errors=[e for e in doc["employees"] if e.get("status") != "rated"],
+    found = await index.evaluation(request, session, eid)
+    view = await run_in_threadpool(table_view, found.rows, dict(request.query_params))
+    return page(request, session, "evaluation.html.j2", eid=eid, doc=found.header, view=view,
+                chart=chart(found.header["summary"].get("grades", {}), found.finals), errors=found.unrated,
                 formats=_formats(session.caller.role))
 
 

@@ -44,18 +44,9 @@ def table_view(rows: list[dict[str, Any]], query: Mapping[str, str]) -> dict[str
             "base": base}
 
 
-def chart(grades: Mapping[str, int], rows: list[dict[str, Any]]) -> dict[str, Any]:
+def chart(grades: Mapping[str, int], finals: Mapping[str, float]) -> dict[str, Any]:
     """The grade distribution as bars, best grade first (by its members' mean final score)."""
-    finals: dict[str, list[float]] = {}
-    for row in rows:
-        if row.get("status") == "rated" and isinstance(row.get("final"), (int, float)):
-            finals.setdefault(str(row.get("grade")), []).append(float(row["final"]))
-
-    def mean(grade: str) -> float:
-        values = finals.get(grade) or [0.0]
-        return -sum(values) / len(values)
-
-    order = sorted(grades, key=lambda g: (mean(g), g))
+    order = sorted(grades, key=lambda g: (-finals.get(g, 0.0), g))
     return bar_chart([(g, grades[g], g) for g in order], "count")
 
 
