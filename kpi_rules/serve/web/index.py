@@ -22,6 +22,7 @@ from kpi_rules.serve.visibility import View, view_of
 from kpi_rules.serve.web.common import WebError, from_api, service_of
 from kpi_rules.serve.web.internal import call
 from kpi_rules.serve.web.sessions import Session
+from kpi_rules.serve.web.tables import FILTERS, Table
 from kpi_rules.serve.worker import sha256
 
 KEEP = 4  # evaluations kept per process
@@ -31,7 +32,7 @@ FIELDS = ("employee_id", "name", "team", "role", "grade", "final", "status")
 @dataclass(frozen=True)
 class Indexed:
     header: dict[str, Any]
-    rows: list[dict[str, Any]]  # FIELDS of each row, in the results' order
+    table: Table  # FIELDS of each row, in the results' order, with its filter choices and sort orders
     unrated: list[dict[str, Any]]  # the rows not rated, with their line and reasons
     finals: dict[str, float]  # the mean final score of each grade (to order the chart)
     audit: tuple[dict[str, Any], str, str]  # policy, data_sha256, result_sha256 as the route audits them
@@ -41,10 +42,14 @@ _cache: OrderedDict[tuple[str, View], Indexed] = OrderedDict()
 _lock = threading.Lock()
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def _index(body: bytes, stored: store.Stored | None) -> Indexed:
     doc = orjson.loads(body)
     employees = doc.pop("employees")
-    rows = [{f: e.get(f) for f in FIELDS} for e in employees]
+    rows = [{f: _text(e.get(f)) if f in FILTERS else e.get(f) for f in FIELDS} for e in employees]
     unrated = [{"employee_id": e.get("employee_id"), "status": e.get("status"), "line": e.get("line"),
                 "reasons": e.get("reasons") or []} for e in employees if e.get("status") != "rated"]
     sums: dict[str, list[float]] = {}
@@ -53,7 +58,7 @@ def _index(body: bytes, stored: store.Stored | None) -> Indexed:
             sums.setdefault(str(e["grade"]), []).append(float(e["final"]))
     finals = {g: sum(v) / len(v) for g, v in sums.items()}
     policy = stored.policy if stored else {}
-    return Indexed(doc, rows, unrated, finals, (policy, stored.data_sha256 if stored else "", sha256(body)))
+    return Indexed(doc, Table(rows), unrated, finals, (policy, stored.data_sha256 if stored else "", sha256(body)))
 
 
 async def evaluation(request: Request, session: Session, eid: str) -> Indexed:
