@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv clean serve
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ demo: $(BIN)/.installed
 	  --calibration examples/ops-2024-Q2.calibration.yaml
 	@echo "Reports are in reports/: open reports/2024-Q2/ops-department-2024-Q2.html in a browser,"
 	@echo "and reports/2024-Q2/ops-department-2024-Q2.xlsx in Excel or LibreOffice."
+
+## make serve: the service and its web app on the example policies: open http://127.0.0.1:8080/
+serve: $(BIN)/.installed
+	$(BIN)/kpi-rules serve policies/
 
 ## make test: the whole test suite
 test: $(BIN)/.installed
