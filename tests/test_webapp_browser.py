@@ -6,6 +6,7 @@ and on every page: no console error, no failed request, no request to another ho
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,7 +79,10 @@ def hr_evaluation(browser: Any, server: Server, guard: Guard) -> tuple[Any, str]
     period.select_option("2024-Q2")
     page.get_by_role("button", name="Evaluate").click()
     page.wait_for_url("**/evaluations/*")
-    return page, page.url.rsplit("/", 1)[1]
+    eid = page.url.rsplit("/", 1)[1]
+    assert page.locator("html").get_attribute("lang") == "zh-CN"  # the policy's locale by default
+    page.goto(f"/evaluations/{eid}?lang=en")  # kept for the rest of the session
+    return page, eid
 
 
 def test_each_role_signs_in_and_sees_its_pages(browser: Any, server: Server, guard: Guard) -> None:
@@ -115,6 +119,24 @@ def test_policies_list_and_page(browser: Any, server: Server, guard: Guard) -> N
     assert "roles:" in page.locator(".source").inner_text()
     assert page.get_by_role("cell", name="ops_manager").count() >= 1
     assert page.get_by_role("cell", name="policies").count() == 1  # the git history's one commit
+
+
+def test_a_policy_file_that_does_not_validate_shows_its_problems(browser: Any, server: Server,
+                                                                 guard: Guard) -> None:
+    broken = server.folder / "policies" / "broken.yaml"
+    broken.write_text("apiVersion: kpi-rules/v1\nkind: AppraisalPolicy\nmetadata: {id: broken}\n", encoding="utf-8")
+    try:
+        page = open_as(browser, server, guard, "hr")
+        for _ in range(50):  # the server looks for changed files every 2 s
+            page.goto("/policies")
+            if page.locator(".problems").count():
+                break
+            page.wait_for_timeout(200)
+        where = page.locator(".problems .where").all_inner_texts()
+        assert where and all(re.fullmatch(r"broken\.yaml:\d+:\d+", w) for w in where), where
+        assert page.locator("tr.bad").inner_text().startswith("broken.yaml")
+    finally:
+        broken.unlink()
 
 
 def test_hr_runs_a_period_and_reads_an_employee(browser: Any, server: Server, guard: Guard) -> None:

@@ -49,10 +49,12 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def language(request: Request) -> str:
-    policies = service_of(request).policies.all()
-    default = policies[0].policy.locale if policies else None
-    return i18n.pick(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), default)
+def language(request: Request, locale: str | None = None) -> str:
+    """`?lang=`, else the language chosen before, else the page's policy's locale (or the first policy's)."""
+    if locale is None:
+        policies = service_of(request).policies.all()
+        locale = policies[0].policy.locale if policies else None
+    return i18n.pick(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), locale)
 
 
 async def session_of(request: Request) -> Session:
@@ -100,8 +102,9 @@ def from_api(answer: Answer) -> None:
         raise WebError(answer.status, detail)
 
 
-def page(request: Request, session: Session | None, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    lang = language(request)
+def page(request: Request, session: Session | None, name: str, status: int = 200, locale: str | None = None,
+         **context: Any) -> HTMLResponse:
+    lang = language(request, locale)
     query = {k: v for k, v in request.query_params.items() if k != "lang"}
 
     def t(text: str) -> str:

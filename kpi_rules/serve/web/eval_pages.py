@@ -93,7 +93,8 @@ async def evaluation(request: Request, eid: str) -> HTMLResponse:
     session = await session_of(request)
     found = await index.evaluation(request, session, eid)
     view = await run_in_threadpool(table_view, found.table, dict(request.query_params))
-    return page(request, session, "evaluation.html.j2", eid=eid, doc=found.header, view=view,
+    return page(request, session, "evaluation.html.j2", locale=found.header["policy"].get("locale"),
+                eid=eid, doc=found.header, view=view,
                 chart=chart(found.header["summary"].get("grades", {}), found.finals), errors=found.unrated,
                 formats=_formats(session.caller.role))
 
