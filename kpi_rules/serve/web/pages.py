@@ -116,7 +116,8 @@ async def policy(request: Request, policy_id: str) -> HTMLResponse:
     history = await call(request, session.caller, "GET", f"/v1/policies/{policy_id}/history")
     validated = await call(request, session.caller, "POST", "/v1/validate", body=found["source"].encode(),
                            content_type="application/yaml")
-    return page(request, session, "policy.html.j2", locale=found.get("locale"), policy=found, lines=found["source"].split("\n"),
+    return page(request, session, "policy.html.j2", locale=found.get("locale"), policy=found,
+                lines=found["source"].split("\n"),
                 history=history.json()["items"] if history.ok else [], problems=validated.json()["problems"],
                 **_tables(found["document"]))
 
