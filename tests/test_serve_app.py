@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from serve_helpers import client, settings
 
 from kpi_rules.serve.access import authorize, check_routes
+from kpi_rules.serve.storage.migrate import LATEST
 
 PROBLEM = "application/problem+json"
 
@@ -20,7 +21,7 @@ def test_health_ready_and_status(tmp_path: Path) -> None:
     assert c.get("/readyz").status_code == 200
     status = c.get("/v1/status").json()
     assert {p["id"] for p in status["policies"]} == {"ops-department", "customer-support"}
-    assert status["database"] == {"kind": "sqlite", "schema_version": 2}
+    assert status["database"] == {"kind": "sqlite", "schema_version": LATEST}
     assert status["failed"] == []
 
 
