@@ -55,7 +55,9 @@ TAMPERING = [
     ("reorder two entries", "UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 5; "
                             "UPDATE audit SET seq = 5 WHERE seq = -1", 2),
     ("rewrite the chain from an entry on",
-     "UPDATE audit SET hash = 'f' || substr(hash, 2) WHERE seq = 4", 4),
+     # another first character, whatever the hash begins with (a bare 'f' would be no change one time in 16)
+     "UPDATE audit SET hash = (CASE WHEN substr(hash, 1, 1) = 'f' THEN '0' ELSE 'f' END) || substr(hash, 2) "
+     "WHERE seq = 4", 4),
 ]
 
 
