@@ -40,6 +40,14 @@ def team_section(ev: Evaluation, t: Labels) -> Row | None:
     }
 
 
+WHO_LIMIT = 50  # names listed for one bonus, deduction or veto; beyond them, "and N more"
+
+
+def _who(rows: list[Row], t: Labels) -> dict[str, Any]:
+    return {"who": [t.who(r["name"], r["employee_id"]) for r in rows[:WHO_LIMIT]],
+            "who_more": max(0, len(rows) - WHO_LIMIT)}
+
+
 def adjustments(ev: Evaluation, rows: list[Row], t: Labels) -> list[Row]:
     """Every bonus, deduction and veto item, with the rated people it fired for."""
     rated = [r for r in rows if r["status"] == "rated"]
@@ -50,12 +58,11 @@ def adjustments(ev: Evaluation, rows: list[Row], t: Labels) -> list[Row]:
             who = [r for r in rated if item.id in r[field]]
             out.append({"kind": kind, "id": item.id, "label": item.label, "when": item.when.source,
                         "points": _points(item.points.source), "grade": None, "count": len(who),
-                        "who": [t.who(r["name"], r["employee_id"]) for r in who]})
+                        **_who(who, t)})
     for veto in policy.vetoes:
         who = [r for r in rated if r["veto"] == veto.id]
         out.append({"kind": "veto", "id": veto.id, "label": veto.label, "when": veto.when.source, "points": None,
-                    "grade": veto.grade, "count": len(who),
-                    "who": [t.who(r["name"], r["employee_id"]) for r in who]})
+                    "grade": veto.grade, "count": len(who), **_who(who, t)})
     return out
 
 
@@ -128,9 +135,12 @@ def peer_review(ev: Evaluation, rows: list[Row], teams: list[str | None]) -> lis
             continue
         spec = ev.policy.inputs[name]
         values = [(row["team"], float(column[r])) for row, r in pairs if not np.isnan(column[r])]
+        by_team: dict[Any, list[float]] = {}
+        for team, v in values:
+            by_team.setdefault(team, []).append(v)
         out.append({
             "input": name, "label": spec.label or name, "unit": spec.unit, "min_scale": spec.min,
             "max_scale": spec.max, "department": _figures([v for _, v in values]),
-            "teams": [{"team": team, **_figures([v for t_, v in values if t_ == team])} for team in teams],
+            "teams": [{"team": team, **_figures(by_team.get(team, []))} for team in teams],
         })
     return out

@@ -24,6 +24,10 @@ from kpi_rules.results.report_words import Labels, localize_reasons
 
 Row = dict[str, Any]
 
+# Up to this many people the report holds each one's full block (indicators, figures, notes); above
+# it, one line per person in a table per team (the full blocks are the review sheets' and the CSV's).
+DETAIL_LIMIT = 200
+
 
 def _period_key(text: str) -> tuple[int, Any]:
     try:
@@ -93,6 +97,14 @@ def _problems(rows: list[Row], t: Labels) -> list[Row]:
     return out
 
 
+def _by_team(rows: list[Row]) -> dict[Any, list[Row]]:
+    """Rows grouped by team, once (a large employer has thousands of teams: never scan all rows per team)."""
+    out: dict[Any, list[Row]] = {}
+    for r in rows:
+        out.setdefault(r["team"], []).append(r)
+    return out
+
+
 def _team_trend(rows: list[Row], teams: list[str | None], periods: list[str], t: Labels) -> Row:
     def finals(members: list[Row]) -> list[float | int | None]:
         out = []
@@ -103,10 +115,20 @@ def _team_trend(rows: list[Row], teams: list[str | None], periods: list[str], t:
         return out
 
     series = [(t["department"], finals(rows))]
-    series += [(str(team) if team is not None else t["no_team"], finals([r for r in rows if r["team"] == team]))
+    by_team = _by_team(rows)
+    series += [(str(team) if team is not None else t["no_team"], finals(by_team.get(team, [])))
                for team in teams]
     return {"periods": periods, "series": [{"label": label, "values": v} for label, v in series],
             "chart": line_chart(periods, series)}
+
+
+def _people_by_team(people: list[Row], teams: list[str | None], team_label: dict[Any, str],
+                    t: Labels) -> list[Row]:
+    """People grouped by team, in the overview's team order (the department when the data has no teams)."""
+    groups = _by_team(people)
+    order = [*teams, *(team for team in groups if team not in teams)]
+    return [{"team": team, "label": team_label.get(team) or (t["department"] if not teams else t["no_team"]),
+             "people": groups[team]} for team in order if team in groups]
 
 
 def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, Any]:
@@ -124,6 +146,7 @@ def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, An
     for p, row in zip(people, rows):
         p["calibration"] = person_calibration(vetoes, row)
     names = {r["employee_id"]: r["name"] for r in rows}
+    rows_by_team = _by_team(rows)
     team_label = {team: t.fill("team_named", team=team) if team is not None else t["no_team"] for team in teams}
     return {
         "locale": t.locale, "t": dict(t), "kind": ev.kind, "header": _header(ev, timestamp),
@@ -131,8 +154,7 @@ def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, An
                    for g in policy.grades],
         "overview": {
             "department": overview(policy, None, rows, t["department"]),
-            "teams": [overview(policy, team, [r for r in rows if r["team"] == team], team_label[team])
-                      for team in teams],
+            "teams": [overview(policy, team, rows_by_team.get(team, []), team_label[team]) for team in teams],
             "trend": _team_trend(rows, teams, periods, t) if ev.kind == "rollup" else None,
         },
         "distribution": _distribution(ev, names, t),
@@ -143,6 +165,8 @@ def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, An
             "peer": peer_review(ev, rows, teams),
         },
         "people": people,
+        "people_detail": len(people) <= DETAIL_LIMIT,
+        "people_by_team": [] if len(people) <= DETAIL_LIMIT else _people_by_team(people, teams, team_label, t),
         "suggestions": {
             "employees": [p for p in people if p["suggestions"]],
             "teams": team_suggestions(people, teams, t,

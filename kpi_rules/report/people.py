@@ -28,9 +28,13 @@ def moves_by_employee(distribution: dict[str, Any], rows: list[Row], t: Labels) 
     reached the grade and how many it allows ("ranked 20 of 58 in team smb; 17 reached B, which allows 14")."""
     out: dict[Any, Row] = {}
     scope = distribution.get("scope")
+    rated = [r for r in rows if r["status"] == "rated" and r["final"] is not None]
+    by_team: dict[str, list[Row]] = {}
+    for r in rated:
+        if r["team"] is not None:
+            by_team.setdefault(str(r["team"]), []).append(r)
     for group in distribution.get("groups", []):
-        members = [r for r in rows if r["status"] == "rated" and r["final"] is not None
-                   and (scope == "all" or (r["team"] is not None and str(r["team"]) == group["group"]))]
+        members = rated if scope == "all" else by_team.get(group["group"], [])
         where = t["in_department"] if scope == "all" else t.fill("in_team", team=group["group"])
         moves = group.get("moves", []) + group.get("would_move", [])
         for move in moves:
@@ -134,9 +138,13 @@ def team_suggestions(people: list[Row], teams: list[str | None], t: Labels,
                      team_scope: dict[Any, list[Row]] | None = None) -> list[Row]:
     """Per team: the policy's team suggestions, then each employee suggestion with how many members it was
     made for, and the indicators most often below target."""
+    by_team: dict[Any, list[Row]] = {}
+    for p in people:
+        if p["rated"]:
+            by_team.setdefault(p["team"], []).append(p)
     out = []
     for team in teams:
-        members = [p for p in people if p["team"] == team and p["rated"]]
+        members = by_team.get(team, [])
         texts = Counter(s for p in members for s in p["suggestions"])
         order = {s: k for k, s in enumerate(dict.fromkeys(s for p in members for s in p["suggestions"]))}
         below = most_below(members)

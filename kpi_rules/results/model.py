@@ -7,13 +7,14 @@ displayed intermediate values (computation keeps full precision).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from kpi_rules.common.rounding import round_array
+from kpi_rules.common.rounding import round_array, round_scalar
 from kpi_rules.results.notes import FiredItems, RowNotes
 
 FloatArray = npt.NDArray[np.float64]
@@ -57,8 +58,18 @@ def rounded_for_display(values: FloatArray, decimals: int) -> FloatArray:
 
 
 def shown(value: float, decimals: int = SHOWN_DECIMALS) -> float | int | None:
-    """A float for people: NaN -> null, 110.00000000000001 -> 110, no -0."""
-    return shown_column(np.array([value], dtype=np.float64), decimals)[0]
+    """A float for people: NaN -> null, 110.00000000000001 -> 110, no -0. The same as
+    `shown_column` of one value, computed without numpy (reports call this for every figure)."""
+    v = float(value)
+    if v != v:
+        return None
+    if decimals > 6:
+        r = float(np.round(np.float64(v), decimals)) + 0.0
+    else:
+        r = round_scalar(v, decimals)
+    if math.isfinite(r) and r == math.floor(r) and abs(r) < 2**53:
+        return int(r)
+    return r
 
 
 def shown_column(values: FloatArray, decimals: int = SHOWN_DECIMALS) -> list[float | int | None]:

@@ -111,6 +111,12 @@ EN: dict[str, str] = {
     "per_employee": "For each employee", "per_team": "For each team",
     "often_below": "Indicators most often below target", "suggestion": "Suggestion",
     "no_suggestions": "No suggestion applies.",
+    "people_compact": "{count} people: too many for a block each. Below, one line per person, team by team; "
+                      "each person's indicators, figures and notes are in their review sheet (evaluate with "
+                      "--per-employee) and in the CSV or XLSX results.",
+    "per_employee_compact": "{count} people have suggestions of their own: they are in each one's review sheet "
+                            "(evaluate with --per-employee); the counts per team are above.",
+    "and_more": "and {count} more",
     "rollup_no_suggestions": "Suggestions are made in each period's report.",
     "problems_intro": "Every row that was not rated or is an error, with its reason.",
     "no_problems": "None: every row was rated.", "reason": "Reason", "data_notes": "Notes on the data file",
@@ -213,6 +219,10 @@ ZH: dict[str, str] = {
     "flag_error": "本行记为数据有误",
     "per_employee": "个人建议", "per_team": "团队建议", "often_below": "最常未达标的指标", "suggestion": "建议",
     "no_suggestions": "没有适用的改进建议。", "rollup_no_suggestions": "改进建议见各期考核报告。",
+    "people_compact": "共{count}人,人数较多,不逐人展开:以下按团队每人一行;每人的指标、分数与说明见个人考核单"
+                      "(评估时加 --per-employee)及CSV或XLSX结果。",
+    "per_employee_compact": "{count}人有个人建议:见各自的个人考核单(评估时加 --per-employee);各团队的人数统计见上文。",
+    "and_more": "等,另有{count}人",
     "problems_intro": "以下列出所有未评定或数据有误的行及其原因,不隐瞒任何一行。",
     "no_problems": "无:所有数据行均已评定。", "reason": "原因", "data_notes": "数据文件提示",
     "your_team": "所在团队数据", "department_figures": "全部门数据",
