@@ -19,12 +19,14 @@ TemplateDir = str | Path | None
 
 def render_markdown(evaluation: Evaluation, template_dir: TemplateDir = None, timestamp: str | None = None) -> str:
     """The whole report as GitHub-flavoured Markdown (`report.md.j2`)."""
-    return render("md", "report.md.j2", report_context(evaluation, timestamp), template_dir)
+    return render("md", "report.md.j2", report_context(evaluation, timestamp, compact=template_dir is None),
+                  template_dir)
 
 
 def render_html(evaluation: Evaluation, template_dir: TemplateDir = None, timestamp: str | None = None) -> str:
     """The whole report as one self-contained HTML file (`report.html.j2`)."""
-    return render("html", "report.html.j2", report_context(evaluation, timestamp), template_dir)
+    return render("html", "report.html.j2", report_context(evaluation, timestamp, compact=template_dir is None),
+                  template_dir)
 
 
 def iter_employee_sheets(evaluation: Evaluation, fmt: str, template_dir: TemplateDir = None,

@@ -16,7 +16,7 @@ from kpi_rules.report.annual import row_history
 from kpi_rules.report.calibration import calibration_section, person_calibration
 from kpi_rules.report.charts import line_chart
 from kpi_rules.report.collaboration import adjustments, peer_review, team_section
-from kpi_rules.report.people import most_below, moves_by_employee, person, team_suggestions
+from kpi_rules.report.people import most_below, moves_by_employee, person, person_line, team_suggestions
 from kpi_rules.report.stats import overview
 from kpi_rules.results.figures import quota_checks
 from kpi_rules.results.model import row_where, shown
@@ -131,8 +131,11 @@ def _people_by_team(people: list[Row], teams: list[str | None], team_label: dict
              "people": groups[team]} for team in order if team in groups]
 
 
-def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, Any]:
-    """All the report's figures and words; templates only arrange them."""
+def report_context(ev: Evaluation, timestamp: str | None = None, compact: bool = False) -> dict[str, Any]:
+    """All the report's figures and words; templates only arrange them.
+
+    `compact=True` (the default templates' reports): above DETAIL_LIMIT people, each person is only
+    what the per-team table prints (`person_line`), not the full block a review sheet needs."""
     policy, res = ev.policy, ev.result
     t = Labels(policy.locale)
     rows = res.employees()
@@ -141,7 +144,11 @@ def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, An
     periods = sorted({p for r in rows for p in (r.get("periods") or {})}, key=_period_key)
     moves = moves_by_employee(res.distribution, rows, t)
     history = row_history(ev) if ev.kind == "rollup" else {}
-    people = [person(policy, row, ev.kind, moves, t, periods, history) for row in rows]
+    if compact and len(rows) > DETAIL_LIMIT:
+        labels: dict[Any, list[tuple[str, str]]] = {}
+        people = [person_line(policy, row, moves, t, labels) for row in rows]
+    else:
+        people = [person(policy, row, ev.kind, moves, t, periods, history) for row in rows]
     vetoes = {v.id: v.label for v in policy.vetoes}
     for p, row in zip(people, rows):
         p["calibration"] = person_calibration(vetoes, row)

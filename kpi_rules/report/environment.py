@@ -48,8 +48,21 @@ def md_escape(value: object) -> Markup:
     and `&` where it would start an entity; legible as raw text too."""
     if isinstance(value, Markup):
         return value
-    text = re.sub(r"\s*[\r\n]+\s*", " ", str(value))
-    return Markup(_MD_SPECIAL.sub(r"\\\1", visible(text)))
+    return _md_text(str(value))
+
+
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
+@lru_cache(maxsize=65536)
+def _md_text(text: str) -> Markup:
+    """md_escape of a string, cached: a large report prints the same labels and numbers many times."""
+    if "\n" in text or "\r" in text:
+        text = _LINE_BREAKS.sub(" ", text)
+    text = visible(text)
+    if _MD_SPECIAL.search(text) is None:
+        return Markup(text)
+    return Markup(_MD_SPECIAL.sub(lambda m: "\\" + m[1], text))
 
 
 def md_code(value: object) -> Markup:
