@@ -7,6 +7,7 @@ collaboration, individual results, suggestions, data problems.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from kpi_rules.report.charts import line_chart
 from kpi_rules.report.collaboration import adjustments, peer_review, team_section
 from kpi_rules.report.people import most_below, moves_by_employee, person, person_line, team_suggestions
 from kpi_rules.report.stats import overview
-from kpi_rules.results.figures import quota_checks
+from kpi_rules.results.figures import final_figures_of_groups, quota_checks
 from kpi_rules.results.model import row_where, shown
 from kpi_rules.results.report_words import Labels, localize_reasons
 
@@ -27,6 +28,8 @@ Row = dict[str, Any]
 # Up to this many people the report holds each one's full block (indicators, figures, notes); above
 # it, one line per person in a table per team (the full blocks are the review sheets' and the CSV's).
 DETAIL_LIMIT = 200
+# In such a report, more teams than this get one line each in the overview instead of a block each.
+TEAM_DETAIL_LIMIT = 20
 
 
 def _period_key(text: str) -> tuple[int, Any]:
@@ -131,6 +134,26 @@ def _people_by_team(people: list[Row], teams: list[str | None], team_label: dict
              "people": groups[team]} for team in order if team in groups]
 
 
+def _team_lines(ev: Evaluation, teams: list[str | None], rows_by_team: dict[Any, list[Row]],
+                team_label: dict[Any, str], hints: list[Row]) -> list[Row]:
+    """The overview's teams in a large report: one line each (figures, grade counts, what is most often
+    below target), computed in one pass instead of a block per team."""
+    policy = ev.policy
+    rated_by = [[r for r in rows_by_team.get(team, []) if r["status"] == "rated"] for team in teams]
+    figures = final_figures_of_groups([[float(r["final"]) for r in rated if r["final"] is not None]
+                                       for rated in rated_by], policy.decimals)
+    out = []
+    for team, rated, fig, hint in zip(teams, rated_by, figures, hints):
+        rows = rows_by_team.get(team, [])
+        counts = Counter(r["grade"] for r in rated)
+        out.append({"team": team, "label": team_label[team], "headcount": len(rated), "rows": len(rows),
+                    "not_rated": sum(1 for r in rows if r["status"] == "not_rated"),
+                    "error": sum(1 for r in rows if r["status"] == "error"), **fig,
+                    "grade_counts": [counts.get(g.grade, 0) for g in policy.grades],
+                    "below_text": hint["below_text"]})
+    return out
+
+
 def report_context(ev: Evaluation, timestamp: str | None = None, compact: bool = False) -> dict[str, Any]:
     """All the report's figures and words; templates only arrange them.
 
@@ -155,13 +178,17 @@ def report_context(ev: Evaluation, timestamp: str | None = None, compact: bool =
     names = {r["employee_id"]: r["name"] for r in rows}
     rows_by_team = _by_team(rows)
     team_label = {team: t.fill("team_named", team=team) if team is not None else t["no_team"] for team in teams}
+    team_hints = team_suggestions(people, teams, t,
+                                  {entry["team"]: entry.get("suggestions", []) for entry in ev.result.teams})
+    teams_detail = not compact or len(rows) <= DETAIL_LIMIT or len(teams) <= TEAM_DETAIL_LIMIT
     return {
-        "locale": t.locale, "t": dict(t), "kind": ev.kind, "header": _header(ev, timestamp),
+        "locale": t.locale, "teams_detail": teams_detail, "t": dict(t), "kind": ev.kind, "header": _header(ev, timestamp),
         "grades": [{"grade": g.grade, "label": g.label, "min": g.min, "coefficient": g.coefficient}
                    for g in policy.grades],
         "overview": {
             "department": overview(policy, None, rows, t["department"]),
-            "teams": [overview(policy, team, rows_by_team.get(team, []), team_label[team]) for team in teams],
+            "teams": [overview(policy, team, rows_by_team.get(team, []), team_label[team]) for team in teams]
+            if teams_detail else _team_lines(ev, teams, rows_by_team, team_label, team_hints),
             "trend": _team_trend(rows, teams, periods, t) if ev.kind == "rollup" else None,
         },
         "distribution": _distribution(ev, names, t),
@@ -176,8 +203,7 @@ def report_context(ev: Evaluation, timestamp: str | None = None, compact: bool =
         "people_by_team": [] if len(people) <= DETAIL_LIMIT else _people_by_team(people, teams, team_label, t),
         "suggestions": {
             "employees": [p for p in people if p["suggestions"]],
-            "teams": team_suggestions(people, teams, t,
-                                      {entry["team"]: entry.get("suggestions", []) for entry in ev.result.teams}),
+            "teams": team_hints,
             "below": most_below([p for p in people if p["rated"]], limit=5),
         },
         "problems": _problems(rows, t),

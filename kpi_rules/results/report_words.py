@@ -117,6 +117,8 @@ EN: dict[str, str] = {
     "per_employee_compact": "{count} people have suggestions of their own: they are in each one's review sheet "
                             "(evaluate with --per-employee); the counts per team are above.",
     "and_more": "and {count} more",
+    "teams_compact": "{count} teams: one line each. The department's figures above cover them all; each team's "
+                     "indicator figures are in its members' review sheets.",
     "rollup_no_suggestions": "Suggestions are made in each period's report.",
     "problems_intro": "Every row that was not rated or is an error, with its reason.",
     "no_problems": "None: every row was rated.", "reason": "Reason", "data_notes": "Notes on the data file",
@@ -223,6 +225,7 @@ ZH: dict[str, str] = {
                       "(评估时加 --per-employee)及CSV或XLSX结果。",
     "per_employee_compact": "{count}人有个人建议:见各自的个人考核单(评估时加 --per-employee);各团队的人数统计见上文。",
     "and_more": "等,另有{count}人",
+    "teams_compact": "共{count}个团队,每队一行。上文的全部门数据涵盖所有团队;各团队的指标数据见其成员的个人考核单。",
     "problems_intro": "以下列出所有未评定或数据有误的行及其原因,不隐瞒任何一行。",
     "no_problems": "无:所有数据行均已评定。", "reason": "原因", "data_notes": "数据文件提示",
     "your_team": "所在团队数据", "department_figures": "全部门数据",
