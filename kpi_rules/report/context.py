@@ -168,8 +168,8 @@ def report_context(ev: Evaluation, timestamp: str | None = None, compact: bool =
     moves = moves_by_employee(res.distribution, rows, t)
     history = row_history(ev) if ev.kind == "rollup" else {}
     if compact and len(rows) > DETAIL_LIMIT:
-        labels: dict[Any, list[tuple[str, str]]] = {}
-        people = [person_line(policy, row, moves, t, labels) for row in rows]
+        cache: dict[Any, Any] = {}
+        people = [person_line(policy, row, moves, t, cache) for row in rows]
     else:
         people = [person(policy, row, ev.kind, moves, t, periods, history) for row in rows]
     vetoes = {v.id: v.label for v in policy.vetoes}

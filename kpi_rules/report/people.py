@@ -134,33 +134,35 @@ def person(policy: Policy, row: Row, kind: str, moves: dict[Any, Row], t: Labels
     }
 
 
-def person_line(policy: Policy, row: Row, moves: dict[Any, Row], t: Labels,
-                labels: dict[Any, list[tuple[str, str]]]) -> Row:
+def person_line(policy: Policy, row: Row, moves: dict[Any, Row], t: Labels, cache: dict[Any, Any]) -> Row:
     """One person in a large report: what the per-team table prints (the full block, `person`, is the
-    review sheet's). `indicators` holds only what the team suggestions count (id, label, below)."""
+    review sheet's). `indicators` holds only what the team suggestions count (id, label, below).
+    `cache` keeps what is the same for many people (a role's indicators, a grade's label) between calls."""
     rated = row["status"] == "rated"
     role = policy.roles.get(row["role"])
-    grade = policy.grade(row["grade"]) if rated and row["grade"] else None
+    if not cache:
+        cache["edges"] = [g.min for g in policy.grades if g.min is not None]
+        cache["grades"] = {g.grade: (g.label, grade_tone(policy, g.grade)) for g in policy.grades}
+    label, tone = cache["grades"].get(row["grade"], (None, None)) if rated and row["grade"] else (None, None)
     move = moves.get(row["employee_id"]) if rated and row["employee_id"] is not None else None
-    if row["role"] not in labels:
+    key = ("role", row["role"])
+    if key not in cache:
         plans = {plan.indicator: plan for plan in role.plans} if role else {}
-        labels[row["role"]] = [(ind.id, plans[ind.id].label if ind.id in plans else ind.label)
-                               for ind in policy.indicators]
+        cache[key] = [(ind.id, plans[ind.id].label if ind.id in plans else ind.label) for ind in policy.indicators]
     indicators = []
     if rated:
-        for ind_id, label in labels[row["role"]]:
+        for ind_id, ind_label in cache[key]:
             entry = row["indicators"].get(ind_id)
             if entry is not None:
-                indicators.append({"id": ind_id, "label": label, "below": below_target(entry)})
+                indicators.append({"id": ind_id, "label": ind_label, "below": below_target(entry)})
     return {
         "anchor": anchor(row["employee_id"], row_where(row)),
         "employee_id": row["employee_id"], "name": row["name"], "who": t.who(row["name"], row["employee_id"]),
         "role": row["role"], "role_label": role.label if role else row["role"], "team": row["team"],
         "period": row["period"], "line": row_where(row), "status": row["status"],
         "status_label": t.status(row["status"]), "rated": rated, "indicators": indicators,
-        "final": row["final"], "grade": row["grade"], "grade_label": grade.label if grade else None,
-        "grade_tone": grade_tone(policy, row["grade"]) if rated else None,
-        "final_edges": [g.min for g in policy.grades if g.min is not None],
+        "final": row["final"], "grade": row["grade"], "grade_label": label, "grade_tone": tone,
+        "final_edges": cache["edges"],
         "grade_before": row["grade_before_distribution"], "pay_coefficient": row["pay_coefficient"],
         "move": {"from": move["from"], "to": move["to"], "tied": move["tied_at_cut"], "applied": move["applied"],
                  "why": move["why"]} if move else None,

@@ -27,9 +27,13 @@ def edge_decimals(value: float, decimals: int, edges: Iterable[float | None]) ->
     marks = [float(e) for e in edges if e is not None]
     if not marks or value != value:  # no edges, or NaN
         return decimals
+    sides = [(e, _side(value, e)) for e in marks]
     for d in range(decimals, decimals + MORE_DECIMALS + 1):
         r = shown(value, d)
-        if r is None or all(_side(float(r), e) == _side(value, e) for e in marks):
+        if r is None:
+            return d
+        x = float(r)
+        if all(_side(x, e) == side for e, side in sides):
             return d
     return decimals + MORE_DECIMALS
 
