@@ -27,6 +27,8 @@ def edge_decimals(value: float, decimals: int, edges: Iterable[float | None]) ->
     marks = [float(e) for e in edges if e is not None]
     if not marks or value != value:  # no edges, or NaN
         return decimals
+    if min(abs(value - e) for e in marks) > 10.0**-decimals + 2 * _TOLERANCE:
+        return decimals  # rounding moves the value by at most half a unit: it cannot reach an edge
     sides = [(e, _side(value, e)) for e in marks]
     for d in range(decimals, decimals + MORE_DECIMALS + 1):
         r = shown(value, d)
