@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kpi_rules.engine import Evaluation
-from kpi_rules.report.context import employee_context, report_context
+from kpi_rules.report.context import employee_context, report_context, sheet_index
 from kpi_rules.report.environment import ReportTemplateError, render
 
 __all__ = ["ReportTemplateError", "employee_context", "iter_employee_sheets", "render_employee_sheets", "render_html",
@@ -36,8 +36,9 @@ def iter_employee_sheets(evaluation: Evaluation, fmt: str, template_dir: Templat
     grade distribution (in a small team it tells colleagues' grades)."""
     context = report_context(evaluation, timestamp)
     ids = dict.fromkeys(str(p["employee_id"]) for p in context["people"] if p["employee_id"] is not None)
+    index = sheet_index(context)
     for emp in ids:
-        sheet = employee_context(context, emp, team_distribution=team_distribution)
+        sheet = employee_context(context, emp, team_distribution=team_distribution, index=index)
         yield emp, render(fmt, f"employee.{fmt}.j2", sheet, template_dir)
 
 

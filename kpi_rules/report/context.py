@@ -210,16 +210,37 @@ def report_context(ev: Evaluation, timestamp: str | None = None, compact: bool =
     }
 
 
-def employee_context(context: dict[str, Any], employee_id: str, team_distribution: bool = True) -> dict[str, Any]:
+def _first_by(items: list[Row], key: str) -> dict[Any, Row]:
+    out: dict[Any, Row] = {}
+    for item in items:
+        out.setdefault(item[key], item)
+    return out
+
+
+def sheet_index(context: dict[str, Any]) -> dict[str, Any]:
+    """Lookups for `employee_context`, built once for all of a report's sheets (a search of every
+    person and team per sheet made 50,000 sheets quadratic)."""
+    people: dict[Any, list[Row]] = {}
+    for p in context["people"]:
+        people.setdefault(p["employee_id"], []).append(p)
+    collab_team = context["collaboration"]["team"]
+    return {"people": people, "overview": _first_by(context["overview"]["teams"], "team"),
+            "collaboration": _first_by(collab_team["teams"], "team") if collab_team else {},
+            "suggestions": _first_by(context["suggestions"]["teams"], "team")}
+
+
+def employee_context(context: dict[str, Any], employee_id: str, team_distribution: bool = True,
+                     index: dict[str, Any] | None = None) -> dict[str, Any]:
     """A review sheet's context: this person's sections, their team's aggregates, nobody else's scores.
     `team_distribution=False` leaves out the team's grade distribution (in a team of 4 it tells
-    colleagues' grades)."""
-    mine = [p for p in context["people"] if p["employee_id"] == employee_id]
+    colleagues' grades). `index`: `sheet_index(context)`, when rendering many sheets."""
+    index = index if index is not None else sheet_index(context)
+    mine = index["people"].get(employee_id, [])
     team = mine[0]["team"] if mine else None
-    team_overview = next((o for o in context["overview"]["teams"] if o["team"] == team), None)
+    team_overview = index["overview"].get(team)
     collab_team = context["collaboration"]["team"]
-    team_result = next((x for x in collab_team["teams"] if x["team"] == team), None) if collab_team else None
-    team_hints = next((x for x in context["suggestions"]["teams"] if x["team"] == team), None)
+    team_result = index["collaboration"].get(team) if collab_team else None
+    team_hints = index["suggestions"].get(team)
     return {
         "locale": context["locale"], "t": context["t"], "kind": context["kind"], "grades": context["grades"],
         "header": {k: v for k, v in context["header"].items() if k in (
