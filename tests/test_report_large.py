@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import kpi_rules
-from kpi_rules.report import render_html, render_markdown
 from kpi_rules.report import collaboration as collaboration_module
+from kpi_rules.report import render_html, render_markdown
 from kpi_rules.report.context import DETAIL_LIMIT, TEAM_DETAIL_LIMIT, employee_context, report_context, sheet_index
 from kpi_rules.results.model import shown, shown_column
 

@@ -79,9 +79,12 @@ def _data_row(ev: Evaluation) -> Any:
     """employee id, line, period -> the data row behind a result (lines repeat in one-line JSON files)."""
     table = ev.table
     ids, texts = table.text["employee_id"].tolist(), table.text["period"].tolist()
+    # each row's `where` (its line, or file:line): the lines as a list when the rows come from one file
+    wheres = list(table.lines) if not table.sources else [
+        table.where(r) for r in range(table.n)]
     index: dict[tuple[Any, int | str], list[int]] = {}
-    for r in range(table.n):
-        index.setdefault((ids[r], table.where(r)), []).append(r)
+    for r, key in enumerate(zip(ids, wheres)):
+        index.setdefault(key, []).append(r)
 
     def find(employee_id: Any, line: int | str, period: str) -> int | None:
         found = index.get((employee_id, line), [])

@@ -77,15 +77,19 @@ def _problems(rows: list[Row], t: Labels) -> list[Row]:
     """Every row not rated or in error; in a roll-up, every period row that was not rated, with its
     own period and line, then the employee's review itself when it is not rated."""
     out = []
+
+    def whom(row: Row) -> Row:
+        return {"employee_id": row["employee_id"], "name": row["name"], "team": row["team"],
+                "who": t.who(row["name"], row["employee_id"])}
+
     for row in rows:
-        who = {"employee_id": row["employee_id"], "name": row["name"], "team": row["team"],
-               "who": t.who(row["name"], row["employee_id"])}
         parts = row.get("periods")
         if parts is None:
             if row["status"] != "rated":
-                out.append({**who, "period": row["period"], "line": row_where(row), "status": row["status"],
+                out.append({**whom(row), "period": row["period"], "line": row_where(row), "status": row["status"],
                             "status_label": t.status(row["status"]), "reasons": localize_reasons(row["reasons"], t)})
             continue
+        who = whom(row)
         per_period = {r.params.get("period"): r for r in row["reasons"] if getattr(r, "code", None) == "rollup_period"}
         for period, part in parts.items():
             if part["status"] != "rated":
@@ -182,7 +186,8 @@ def report_context(ev: Evaluation, timestamp: str | None = None, compact: bool =
                                   {entry["team"]: entry.get("suggestions", []) for entry in ev.result.teams})
     teams_detail = not compact or len(rows) <= DETAIL_LIMIT or len(teams) <= TEAM_DETAIL_LIMIT
     return {
-        "locale": t.locale, "teams_detail": teams_detail, "t": dict(t), "kind": ev.kind, "header": _header(ev, timestamp),
+        "locale": t.locale, "t": dict(t), "kind": ev.kind, "header": _header(ev, timestamp),
+        "teams_detail": teams_detail,
         "grades": [{"grade": g.grade, "label": g.label, "min": g.min, "coefficient": g.coefficient}
                    for g in policy.grades],
         "overview": {
