@@ -153,17 +153,19 @@ def report_context(ev: Evaluation, timestamp: str | None = None) -> dict[str, An
     }
 
 
-def employee_context(context: dict[str, Any], employee_id: str, team_distribution: bool = True) -> dict[str, Any]:
+def employee_context(context: dict[str, Any], employee_id: str, team_distribution: bool = True,
+                     team_section: bool = True) -> dict[str, Any]:
     """A review sheet's context: this person's sections, their team's aggregates, nobody else's scores.
     `team_distribution=False` leaves out the team's grade distribution (in a team of 4 it tells
-    colleagues' grades)."""
+    colleagues' grades); `team_section=False` leaves out the team's section altogether (the sheet
+    then holds this person's own figures only: no averages, no distribution)."""
     mine = [p for p in context["people"] if p["employee_id"] == employee_id]
     team = mine[0]["team"] if mine else None
     team_overview = next((o for o in context["overview"]["teams"] if o["team"] == team), None)
     collab_team = context["collaboration"]["team"]
     team_result = next((x for x in collab_team["teams"] if x["team"] == team), None) if collab_team else None
     team_hints = next((x for x in context["suggestions"]["teams"] if x["team"] == team), None)
-    return {
+    sheet = {
         "locale": context["locale"], "t": context["t"], "kind": context["kind"], "grades": context["grades"],
         "header": {k: v for k, v in context["header"].items() if k in (
             "title", "policy_id", "version", "sha256", "period", "kind", "effective_from", "effective_to",
@@ -178,3 +180,7 @@ def employee_context(context: dict[str, Any], employee_id: str, team_distributio
         "team_apply": {k: v for k, v in collab_team.items() if k != "teams"} if collab_team else None,
         "team_suggestions": team_hints,
     }
+    if not team_section:
+        sheet.update(team_overview=None, team_is_department=False, team_collaboration=None, team_apply=None,
+                     team_suggestions=None)
+    return sheet

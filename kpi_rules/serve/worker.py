@@ -4,7 +4,6 @@ implementation. Everything crossing the process boundary is plain bytes, strings
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -17,17 +16,13 @@ from kpi_rules.common.errors import KpiRulesError
 from kpi_rules.data.raw import DataFileError, RawTable
 from kpi_rules.data.several import read_sources
 from kpi_rules.data.table import type_table
-from kpi_rules.engine import Evaluation, PeriodChoiceError
-from kpi_rules.engine import _row_periods as row_periods  # the engine's own period codes, for per-scope counts
+from kpi_rules.engine import Evaluation, PeriodChoiceError, row_periods
 from kpi_rules.engine import evaluate as run_evaluation
-from kpi_rules.explanation.person import EmployeeNotFound
-from kpi_rules.explanation.person import explain as explain_lines
+from kpi_rules.policy.calibration import CalibrationInvalid, calibration_from_bytes
 from kpi_rules.policy.compiler import compile_policy
 from kpi_rules.policy.validate import validate_bytes
 from kpi_rules.writers.json_rows import encode_rows
-from kpi_rules.writers.results_csv import to_csv
-from kpi_rules.writers.results_json import _header as results_header  # what write_json writes above the rows
-from kpi_rules.writers.results_json import write_json
+from kpi_rules.writers.results_json import results_header, write_json
 
 
 @dataclass(frozen=True)
@@ -43,6 +38,7 @@ class Job:
     columns: tuple[tuple[str, str], ...] = ()
     max_rows: int = 2_000_000
     header_row: int = 1
+    calibrations: tuple[tuple[bytes, str], ...] = ()  # calibration files (content, file name), applied in order
 
 
 @dataclass(frozen=True)
@@ -61,11 +57,15 @@ class Outcome:
     scope_counts: dict[str, Any] = field(default_factory=dict)
 
 
-def _evaluation(job: Job) -> Evaluation | Failure:
+def _problems(problems: list[Any]) -> list[dict[str, Any]]:
+    return [{**p.to_dict(), "column": p.col} for p in problems]
+
+
+def evaluation_of(job: Job) -> Evaluation | Failure:
+    """The job evaluated as `kpi-rules evaluate` does, or why not (a status and the problems)."""
     validation = validate_bytes(job.policy_source, job.policy_file)
     if validation.errors:
-        return Failure(422, f"the policy {job.policy_file} is not valid",
-                       [{**p.to_dict(), "column": p.col} for p in validation.problems])
+        return Failure(422, f"the policy {job.policy_file} is not valid", _problems(validation.problems))
     policy = compile_policy(validation)
     try:
         raw = _raw(job)
@@ -75,9 +75,12 @@ def _evaluation(job: Job) -> Evaluation | Failure:
     except DataFileError as exc:
         return Failure(422, str(exc), [{"message": str(exc), "file": job.data_file}])
     try:
-        return run_evaluation(policy, table, job.period)
+        calibrations = [calibration_from_bytes(raw, name) for raw, name in job.calibrations]
+        return run_evaluation(policy, table, job.period, calibrations)
     except PeriodChoiceError as exc:
         return Failure(422, str(exc))
+    except CalibrationInvalid as exc:
+        return Failure(422, f"the calibration does not fit: {exc}", _problems(exc.problems))
 
 
 def _raw(job: Job) -> RawTable:
@@ -86,7 +89,7 @@ def _raw(job: Job) -> RawTable:
                         header_row=job.header_row, columns=dict(job.columns))
 
 
-def _scope_counts(ev: Evaluation) -> dict[str, Any]:
+def scope_counts(ev: Evaluation) -> dict[str, Any]:
     """Rows and rows of other periods, per team and per employee: a manager's and an employee's
     `data.rows` and `data.other_periods` without the rest of the file."""
     table = ev.table
@@ -110,7 +113,7 @@ def _scope_counts(ev: Evaluation) -> dict[str, Any]:
 
 def evaluate_job(job: Job) -> Outcome | Failure:
     try:
-        evaluation = _evaluation(job)
+        evaluation = evaluation_of(job)
         if isinstance(evaluation, Failure):
             return evaluation
         buffer = io.BytesIO()
@@ -121,59 +124,13 @@ def evaluate_job(job: Job) -> Outcome | Failure:
                 for e, t, s, row in zip(res.employee_id.tolist(), res.team.tolist(), res.status.tolist(), encoded)]
         header = results_header(evaluation)
         return Outcome(buffer.getvalue(), orjson.dumps(header, option=orjson.OPT_SORT_KEYS), rows,
-                       header["summary"], _scope_counts(evaluation))
+                       header["summary"], scope_counts(evaluation))
     except KpiRulesError as exc:  # anything the core refuses is the input's fault, said in its words
         return Failure(422, str(exc))
 
 
-def explain_job(job: Job, employee_id: str) -> list[str] | Failure:
-    """`kpi-rules explain`'s lines for one employee, on the stored data and policy version."""
-    evaluation = _evaluation(job)
-    if isinstance(evaluation, Failure):
-        return evaluation
-    try:
-        return explain_lines(evaluation, employee_id)
-    except EmployeeNotFound as exc:
-        return Failure(404, str(exc))
-
-
 def sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
-
-
-def report_job(job: Job, fmt: str, employee_id: str | None, positions: list[int] | None) -> str | Failure:
-    """The review report as `kpi-rules evaluate --format md|html|csv` writes it; `employee_id`: that
-    employee's review sheet; `positions`: only these result rows (CSV), for a filtered view."""
-    evaluation = _evaluation(job)
-    if isinstance(evaluation, Failure):
-        return evaluation
-    if fmt == "csv":
-        return _csv_rows(to_csv(evaluation), positions)
-    from kpi_rules.report import ReportTemplateError, render_employee_sheets, render_html, render_markdown
-
-    try:
-        if employee_id is not None:
-            sheets = render_employee_sheets(evaluation, fmt)
-            if employee_id not in sheets:
-                return Failure(404, f"no employee {employee_id} in this evaluation")
-            return sheets[employee_id]
-        return render_markdown(evaluation) if fmt == "md" else render_html(evaluation)
-    except ReportTemplateError as exc:
-        return Failure(500, f"the report template failed: {exc}")
-
-
-def _csv_rows(text: str, positions: list[int] | None) -> str:
-    """Keep the header and the given result rows of the CSV writer's output (one record per row),
-    written again by the same csv writer settings, so kept records are byte-identical."""
-    if positions is None:
-        return text
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(records[0])
-    for k in positions:
-        writer.writerow(records[k + 1])
-    return out.getvalue()
 
 
 def diff_job(base: tuple[bytes, str], head: tuple[bytes, str], job: Job) -> str | Failure:

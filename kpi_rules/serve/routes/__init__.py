@@ -19,9 +19,16 @@ def v1_router() -> APIRouter:
 
 
 def install_routes(app: FastAPI, service: Service) -> None:
-    from kpi_rules.serve.routes import audit_routes, diff_routes, evaluation_routes, policy_routes, report_routes
+    from kpi_rules.serve.routes import (
+        audit_routes,
+        calibration_routes,
+        diff_routes,
+        evaluation_routes,
+        policy_routes,
+        report_routes,
+    )
 
-    for module in (policy_routes, evaluation_routes, report_routes, diff_routes, audit_routes):
+    for module in (policy_routes, evaluation_routes, report_routes, calibration_routes, diff_routes, audit_routes):
         app.include_router(module.router)
     check_routes(app.routes)
     app.add_middleware(AuditMiddleware)

@@ -80,7 +80,23 @@ def _v3(conn: Connection) -> None:
     md.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+def _v4(conn: Connection) -> None:
+    """Calibrations: each calibration file applied to an evaluation, in order, with the version of
+    the evaluation it made and that version's results hash (every earlier version is reproducible)."""
+    md = MetaData()
+    Table("evaluations", md, Column("id", Text, primary_key=True))
+    Table("evaluation_calibrations", md,
+          Column("evaluation_id", Text, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True),
+          Column("version", Integer, primary_key=True, autoincrement=False),
+          Column("created_at", Text, nullable=False), Column("created_by", Text, nullable=False),
+          Column("file", Text, nullable=False), Column("sha256", Text, nullable=False),
+          Column("source_zlib", LargeBinary, nullable=False), Column("previous_sha256", Text, nullable=False),
+          Column("results_sha256", Text, nullable=False), Column("summary", Text, nullable=False))
+    md.tables["evaluation_calibrations"].create(conn)
+    conn.execute(text("ALTER TABLE evaluations ADD COLUMN version INTEGER NOT NULL DEFAULT 1"))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 LATEST = len(MIGRATIONS)
 
 
