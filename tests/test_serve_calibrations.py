@@ -29,7 +29,8 @@ def _evaluate(c: TestClient, token: str) -> str:
 @pytest.mark.parametrize("kind", DB_KINDS)
 def test_a_calibration_is_a_new_audited_version(tmp_path: Path, kind: str) -> None:
     made = tokens_for(tmp_path / "tokens.yaml")
-    with database(kind, tmp_path) as url, TestClient(client(settings(tmp_path, url, tmp_path / "tokens.yaml")).app) as c:
+    with database(kind, tmp_path) as url, \
+            TestClient(client(settings(tmp_path, url, tmp_path / "tokens.yaml")).app) as c:
         hr = bearer(made["hr"])
         eid = _evaluate(c, made["hr"])
         before = c.get(f"/v1/evaluations/{eid}", headers=hr).content

@@ -120,7 +120,7 @@ def test_a_managers_report_is_over_their_rows(world: World) -> None:
 
 
 def test_an_employees_report_is_their_own_sheet(world: World) -> None:
-    c, made, eid, tmp = world
+    c, made, eid, _ = world
     full = c.get(f"/v1/evaluations/{eid}", headers=bearer(made["hr"])).json()
     for fmt in ("md", "html"):
         own = c.get(f"/v1/evaluations/{eid}/report", params={"format": fmt}, headers=bearer(made["emp"]))
