@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from kpi_rules.common.version import __version__
+from kpi_rules.serve.access_log import AccessLogMiddleware
 from kpi_rules.serve.metrics import install_metrics
 from kpi_rules.serve.problems import install_handlers, problem_response
 from kpi_rules.serve.service import Service
@@ -46,7 +47,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     from kpi_rules.serve.web.app import install_web
 
     install_web(app)
-    install_metrics(app, service.metrics)  # outermost: it times and counts every request
+    install_metrics(app, service.metrics)  # it times and counts every request
+    app.add_middleware(AccessLogMiddleware)  # outermost: one line per request, whatever happened inside
     return app
 
 

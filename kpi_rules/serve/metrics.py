@@ -27,7 +27,7 @@ class Metrics:
         self.audit_entries = Counter("kpi_rules_audit_entries", "Audit entries appended", registry=self.registry)
 
 
-def _route(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return str(path) if path else "unmatched"  # templates, never ids: bounded label values
@@ -46,7 +46,7 @@ class MetricsMiddleware:
 
         async def send_counted(message: Message) -> None:
             if message["type"] == "http.response.start":
-                route, method = _route(scope), scope["method"]
+                route, method = route_template(scope), scope["method"]
                 self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
                 self.metrics.requests.labels(method, route, str(message["status"])).inc()
             await send(message)

@@ -24,6 +24,9 @@ from sqlalchemy import (
 
 from kpi_rules.serve.storage.db import reading
 
+META_COLUMNS = ("id", "policy_id", "policy_version", "policy_sha256", "policy_commit", "period", "created_at",
+                "created_by", "data_file", "data_sha256", "results_sha256", "rows", "rated", "not_rated", "error",
+                "options", "version")
 MIGRATION_LOCK = 0x6B70_6901  # pg_advisory_xact_lock key: one migrator at a time
 
 
@@ -94,6 +97,9 @@ def _v4(conn: Connection) -> None:
           Column("results_sha256", Text, nullable=False), Column("summary", Text, nullable=False))
     md.tables["evaluation_calibrations"].create(conn)
     conn.execute(text("ALTER TABLE evaluations ADD COLUMN version INTEGER NOT NULL DEFAULT 1"))
+    # An evaluation's metadata answered from this index alone: in SQLite the columns after the
+    # compressed data and results in a row are reached only through their overflow pages.
+    conn.execute(text(f"CREATE INDEX ix_evaluations_meta ON evaluations ({', '.join(META_COLUMNS)})"))
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
