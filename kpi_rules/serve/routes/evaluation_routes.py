@@ -20,7 +20,7 @@ from kpi_rules.serve.identity import Identity
 from kpi_rules.serve.problems import ProblemError
 from kpi_rules.serve.routes import v1_router
 from kpi_rules.serve.routes.policy_routes import at_ref, served_policy
-from kpi_rules.serve.routes.upload import read_upload
+from kpi_rules.serve.routes.upload import DATA_BODY, read_upload
 from kpi_rules.serve.service import Service
 from kpi_rules.serve.storage import evaluations as store
 from kpi_rules.serve.stored_ops import Miss, explain_op, on_stored
@@ -54,9 +54,7 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-@router.post("/policies/{policy_id}/evaluations", tags=["evaluations"], status_code=201,
-             responses={413: {"description": "too large"}, 415: {"description": "unknown media type"},
-                        422: {"description": "unreadable data or a period not in policy or data"}})
+@router.post("/policies/{policy_id}/evaluations", tags=["evaluations"], status_code=201, openapi_extra=DATA_BODY)
 async def create_evaluation(request: Request, response: Response, policy_id: str,
                             period: str | None = None, ref: str | None = None, encoding: str | None = None,
                             sheet: str | None = None, header_row: Annotated[int, Query(ge=1)] = 1,
