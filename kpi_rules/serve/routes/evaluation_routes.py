@@ -17,6 +17,7 @@ from kpi_rules.data.encodings import encoding_name
 from kpi_rules.serve.access import Audited
 from kpi_rules.serve.audit import Event, append_in
 from kpi_rules.serve.identity import Identity
+from kpi_rules.serve.lru import Lru
 from kpi_rules.serve.problems import ProblemError
 from kpi_rules.serve.routes import v1_router
 from kpi_rules.serve.routes.policy_routes import at_ref, served_policy
@@ -29,6 +30,7 @@ from kpi_rules.serve.worker import Failure, Job, Outcome, evaluate_job, sha256
 
 router = v1_router()
 JSON = "application/json"
+EXPLAINED: Lru[tuple[str, str, str], list[str]] = Lru(10_000)  # explanations served last, by version
 
 
 def _service(request: Request) -> Service:
@@ -189,7 +191,12 @@ async def explain_employee(request: Request, eid: str, employee_id: str,
     scope = store.scope_filter(view.teams, view.employee_id)
     if not await run_in_threadpool(store.rows, service.engine, eid, scope, employee_id):
         raise ProblemError(404, f"no employee {employee_id} in evaluation {eid}")
-    lines = await run_stored(service, stored, explain_op, employee_id)
+    key = (stored.id, stored.results_sha256, employee_id)  # a new version (calibration) is a new key
+    lines = EXPLAINED.get(key)
+    if lines is None:
+        lines = await run_stored(service, stored, explain_op, employee_id)
+        if isinstance(lines, list):
+            EXPLAINED.put(key, lines)
     if isinstance(lines, Failure):
         raise _failed(lines)
     text = "\n".join(lines).rstrip("\n") + "\n"
@@ -229,6 +236,7 @@ def delete_evaluation(request: Request, eid: str) -> Response:
     # The erasure and its audit entry are one transaction.
     if not store.erase(_service(request).engine, eid, event):
         raise ProblemError(404, f"no evaluation {eid}")
+    EXPLAINED.discard(lambda key: key[0] != eid)  # nothing of it stays in this process's memory
     request.state.audit_written = True
     _service(request).metrics.audit_entries.inc()
     return Response(status_code=204)
