@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,6 @@ from kpi_rules.engine import evaluate as run_evaluation
 from kpi_rules.policy.calibration import CalibrationInvalid, calibration_from_bytes
 from kpi_rules.policy.compiler import compile_policy
 from kpi_rules.policy.validate import validate_bytes
-from kpi_rules.writers.json_rows import encode_rows
 from kpi_rules.writers.results_json import results_header, write_json
 
 
@@ -51,10 +51,30 @@ class Failure:
 @dataclass
 class Outcome:
     results: bytes  # the results document, byte for byte as `kpi-rules evaluate --format json`
+    results_zlib: bytes  # ... compressed, here in the worker
     header: bytes  # the document but its employees (orjson)
-    rows: list[tuple[str | None, str | None, str, bytes]]  # employee_id, team, status, the row's JSON
+    meta: list[tuple[str | None, str | None, str]]  # each row's employee_id, team, status
     summary: dict[str, Any]
     scope_counts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[tuple[str | None, str | None, str, bytes]]:
+        """employee_id, team, status and the row's JSON, cut from the document itself: a row is one
+        line of it (JSON escapes a newline inside a string), rows separated by `,\\n`."""
+        lines = employee_lines(self.results)
+        if len(lines) != len(self.meta):
+            raise RuntimeError(f"the results document has {len(lines)} rows, the result {len(self.meta)}")
+        return [(*m, row) for m, row in zip(self.meta, lines)]
+
+
+def employee_lines(document: bytes) -> list[bytes]:
+    """The rows of a results document as write_json lays it out, each exactly as written."""
+    start = document.find(b'\n"employees": [\n')
+    if start < 0:
+        return []
+    start += len(b'\n"employees": [\n')
+    end = document.find(b"\n]", start)
+    return document[start:end].split(b",\n")
 
 
 def _problems(problems: list[Any]) -> list[dict[str, Any]]:
@@ -119,11 +139,11 @@ def evaluate_job(job: Job) -> Outcome | Failure:
         buffer = io.BytesIO()
         write_json(evaluation, buffer)
         res = evaluation.result
-        encoded = encode_rows(res, 0, res.n)
-        rows = [(None if e is None else str(e), None if t is None else str(t), str(s), row)
-                for e, t, s, row in zip(res.employee_id.tolist(), res.team.tolist(), res.status.tolist(), encoded)]
+        meta = [(None if e is None else str(e), None if t is None else str(t), str(s))
+                for e, t, s in zip(res.employee_id.tolist(), res.team.tolist(), res.status.tolist())]
         header = results_header(evaluation)
-        return Outcome(buffer.getvalue(), orjson.dumps(header, option=orjson.OPT_SORT_KEYS), rows,
+        results = buffer.getvalue()
+        return Outcome(results, zlib.compress(results, 1), orjson.dumps(header, option=orjson.OPT_SORT_KEYS), meta,
                        header["summary"], scope_counts(evaluation))
     except KpiRulesError as exc:  # anything the core refuses is the input's fault, said in its words
         return Failure(422, str(exc))

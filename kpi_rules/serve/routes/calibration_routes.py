@@ -74,7 +74,7 @@ async def add_calibration(request: Request, response: Response, eid: str) -> dic
 def _save(service: Service, stored: store.Stored, raw: bytes, name: str, outcome: Outcome,
           summary: dict[str, Any], event: Event) -> bool:
     s = outcome.summary
-    values = {"results_zlib": zlib.compress(outcome.results, 6), "results_sha256": sha256(outcome.results),
+    values = {"results_zlib": outcome.results_zlib, "results_sha256": sha256(outcome.results),
               "header": outcome.header.decode(), "rows": s["rows"], "rated": s["rated"],
               "not_rated": s["not_rated"], "error": s["error"],
               "scope_counts": zlib.compress(orjson.dumps(outcome.scope_counts), 6)}

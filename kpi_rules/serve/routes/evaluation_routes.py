@@ -99,7 +99,7 @@ async def create_evaluation(request: Request, response: Response, policy_id: str
     request.state.audit_written = True
     service.metrics.evaluations.inc()
     service.metrics.audit_entries.inc()
-    service.metrics.rows.inc(len(outcome.rows))
+    service.metrics.rows.inc(len(outcome.meta))
     response.headers["Location"] = f"/v1/evaluations/{eid}"
     period_label = orjson.loads(outcome.header).get("period")
     return {"evaluation_id": eid, "policy": served.audit_ref(), "period": period_label, "summary": outcome.summary}
@@ -112,7 +112,7 @@ def _save(engine: Engine, eid: str, policy: dict[str, Any], policy_file: str, po
         "id": eid, "policy_id": policy["id"], "policy_version": policy["version"], "policy_sha256": policy["sha256"],
         "policy_commit": policy["commit"], "period": orjson.loads(outcome.header).get("period"),
         "created_at": now(), "created_by": event.actor, "data_file": name, "data_sha256": sha256(data),
-        "data_zlib": zlib.compress(data, 6), "results_zlib": zlib.compress(outcome.results, 6),
+        "data_zlib": zlib.compress(data, 6), "results_zlib": outcome.results_zlib,
         "results_sha256": sha256(outcome.results), "header": outcome.header.decode(), "rows": summary["rows"],
         "rated": summary["rated"], "not_rated": summary["not_rated"], "error": summary["error"],
         "options": orjson.dumps({"format": job.fmt, "encoding": job.encoding, "sheet": job.sheet,
