@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import json
 import os
 import random
 import statistics
@@ -305,6 +306,7 @@ def main() -> None:
             else:
                 with pg_database(args.pg) as url:
                     runs.append(one_run(url, big, small, ids, args.mixed_seconds))
+            print(f"{kind} run {len(runs)}: {json.dumps(runs[-1], default=str)}", flush=True)
         report(kind, runs)
     _ = ROOT
 
