@@ -48,7 +48,7 @@ evaluations = Table(
     Column("scope_counts", LargeBinary),  # schema 2: rows per team and employee, per period (zlib JSON)
     Column("policy_file", Text),  # schema 2: the policy version it ran, to explain and report it later
     Column("policy_zlib", LargeBinary),
-    Column("version", Integer, nullable=False, server_default="1"),  # schema 3: 1 + calibrations applied
+    Column("version", Integer, nullable=False, server_default="1"),  # schema 4: 1 + calibrations applied
 )
 
 evaluation_calibrations = Table(
