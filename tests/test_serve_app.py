@@ -21,8 +21,14 @@ def test_health_ready_and_status(tmp_path: Path) -> None:
     assert c.get("/readyz").status_code == 200
     status = c.get("/v1/status").json()
     assert {p["id"] for p in status["policies"]} == {"ops-department", "customer-support"}
-    assert status["database"] == {"kind": "sqlite", "schema_version": LATEST}
+    assert status["database"] == {"kind": "sqlite", "schema_version": LATEST, "latest_schema_version": LATEST}
     assert status["failed"] == []
+    assert {p["file"] for p in status["policies"]} == {"ops-department.yaml", "customer-support.yaml"}
+    assert all(len(p["sha256"]) == 64 and "commit" in p for p in status["policies"])
+    assert status["service"]["workers"] == 2 and status["service"]["started_at"].endswith("Z")
+    assert status["audit"]["entries"] == 0
+    c.get("/v1/audit")
+    assert c.get("/v1/status").json()["audit"]["entries"] == 1
 
 
 def test_framework_errors_are_problems(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
-"""Reports over HTTP: for hr the same text as `kpi-rules evaluate --format md|html|csv` (and the
-review sheet of --per-employee); a manager's and an employee's CSV hold only their rows."""
+"""Reports over HTTP: for hr the same text as `kpi-rules evaluate --format md|html|csv|xlsx` (and the
+review sheet of --per-employee); a manager's reports and workbook are computed over their rows alone;
+an employee's report is their own review sheet, without any team section."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from serve_helpers import POLICIES, ROOT, bearer, client, settings, tokens_for
@@ -70,12 +72,70 @@ def test_filtered_csv(world: World) -> None:
 
 
 @pytest.mark.parametrize(("who", "query", "status"), [
-    ("mgr", {"format": "html"}, 501), ("emp", {"format": "md"}, 501),
     ("emp", {"format": "html", "employee_id": "E002"}, 404), ("mgr", {"format": "csv", "employee_id": "E011"}, 404),
-    ("hr", {"format": "xlsx"}, 501), ("hr", {"format": "pdf"}, 422), ("hr", {"employee_id": "E999"}, 404),
+    ("mgr", {"format": "md", "employee_id": "E011"}, 404), ("hr", {"format": "csv", "employee_id": "E002"}, 422),
+    ("hr", {"format": "pdf"}, 422), ("hr", {"employee_id": "E999"}, 404),
 ])
 def test_refused_reports(world: World, who: str, query: dict[str, str], status: int) -> None:
     c, made, eid, _ = world
     response = c.get(f"/v1/evaluations/{eid}/report", params=query, headers=bearer(made[who]))
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def _cells(body: bytes) -> list[str]:
+    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    return [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
+            if v is not None]
+
+
+def test_hr_workbook_is_the_clis(world: World) -> None:
+    c, made, eid, tmp = world
+    out = tmp / "cli.xlsx"
+    subprocess.run([sys.executable, "-m", "kpi_rules", "evaluate", str(POLICIES / "ops-department.yaml"), "--data",
+                    str(DATA), "--period", "2024-Q2", "--format", "xlsx", "--out", str(out)], check=True,
+                   capture_output=True)
+    response = c.get(f"/v1/evaluations/{eid}/report", params={"format": "xlsx"}, headers=bearer(made["hr"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert _cells(response.content) == _cells(out.read_bytes())
+
+
+def test_a_managers_report_is_over_their_rows(world: World) -> None:
+    c, made, eid, _ = world
+    full = c.get(f"/v1/evaluations/{eid}", headers=bearer(made["hr"])).json()
+    growth = [e for e in full["employees"] if e["team"] == "growth"]
+    md = c.get(f"/v1/evaluations/{eid}/report", params={"format": "md"}, headers=bearer(made["mgr"]))
+    assert md.status_code == 200 and md.headers["content-type"] == "text/markdown; charset=utf-8"
+    assert all(e["employee_id"] in md.text for e in growth)
+    others = [e for e in full["employees"] if e["team"] != "growth"]
+    assert not [e["employee_id"] for e in others if f"{e['employee_id']})" in md.text or e["name"] in md.text]
+    teams = {e["team"] for e in others}
+    assert not [t for t in teams if f"### {t}" in md.text or f"团队 {t}" in md.text]
+    book = c.get(f"/v1/evaluations/{eid}/report", params={"format": "xlsx"}, headers=bearer(made["mgr"]))
+    cells = _cells(book.content)
+    assert {e["employee_id"] for e in growth} <= set(cells)
+    assert not [w for e in others for w in (e["employee_id"], e["name"]) if w in cells]
+    assert not [t for t in teams if t in cells]
+
+
+def test_an_employees_report_is_their_own_sheet(world: World) -> None:
+    c, made, eid, _ = world
+    full = c.get(f"/v1/evaluations/{eid}", headers=bearer(made["hr"])).json()
+    for fmt in ("md", "html"):
+        own = c.get(f"/v1/evaluations/{eid}/report", params={"format": fmt}, headers=bearer(made["emp"]))
+        assert own.status_code == 200
+        same = c.get(f"/v1/evaluations/{eid}/report", params={"format": fmt, "employee_id": "E001"},
+                     headers=bearer(made["emp"]))
+        assert same.text == own.text
+        hr_sheet = c.get(f"/v1/evaluations/{eid}/report", params={"format": fmt, "employee_id": "E001"},
+                         headers=bearer(made["hr"])).text
+        assert "E001" in own.text and len(own.text) < len(hr_sheet)  # the hr sheet has the team section
+        if fmt == "html":
+            assert 'id="team-h"' in hr_sheet and 'id="team-h"' not in own.text
+        mates = [e for e in full["employees"] if e["employee_id"] != "E001"]
+        assert not [e["employee_id"] for e in mates if f"{e['employee_id']})" in own.text or e["name"] in own.text]
+    book = c.get(f"/v1/evaluations/{eid}/report", params={"format": "xlsx"}, headers=bearer(made["emp"]))
+    cells = _cells(book.content)
+    assert "E001" in cells and not [e for e in full["employees"] if e["employee_id"] != "E001"
+                                    and (e["employee_id"] in cells or e["name"] in cells)]

@@ -3,10 +3,12 @@ other team / other employee. Bodies are searched for other teams' employee ids a
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from serve_helpers import ROOT, bearer, client, settings
@@ -70,10 +72,16 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
                                                              "nobody-mgr": 404, "emp": 404, "ghost": 404}),
     ("GET", "/v1/evaluations/{eid}/report?format=csv", {"hr": 200, "svc": 200, "mgr": 200, "mgr2": 200,
                                                         "nobody-mgr": 404, "emp": 200, "ghost": 404}),
-    ("GET", "/v1/evaluations/{eid}/report?format=html", {"hr": 200, "svc": 200, "mgr": 501, "mgr2": 501,
-                                                         "nobody-mgr": 404, "emp": 501, "ghost": 404}),
+    ("GET", "/v1/evaluations/{eid}/report?format=html", {"hr": 200, "svc": 200, "mgr": 200, "mgr2": 200,
+                                                         "nobody-mgr": 404, "emp": 200, "ghost": 404}),
+    ("GET", "/v1/evaluations/{eid}/report?format=md", {"hr": 200, "svc": 200, "mgr": 200, "mgr2": 200,
+                                                       "nobody-mgr": 404, "emp": 200, "ghost": 404}),
+    ("GET", "/v1/evaluations/{eid}/report?format=xlsx", {"hr": 200, "svc": 200, "mgr": 200, "mgr2": 200,
+                                                         "nobody-mgr": 404, "emp": 200, "ghost": 404}),
     ("GET", "/v1/evaluations/{eid}/report?format=md&employee_id=E011", {
-        "hr": 200, "svc": 200, "mgr": 404, "mgr2": 501, "nobody-mgr": 404, "emp": 404, "ghost": 404}),
+        "hr": 200, "svc": 200, "mgr": 404, "mgr2": 200, "nobody-mgr": 404, "emp": 404, "ghost": 404}),
+    ("GET", "/v1/evaluations/{eid}/report?format=html&employee_id=E002", {
+        "hr": 200, "svc": 200, "mgr": 200, "mgr2": 200, "nobody-mgr": 404, "emp": 404, "ghost": 404}),
     ("GET", "/v1/evaluations/nope/employees/E011", {"hr": 404, "svc": 404, "mgr": 404, "mgr2": 404,
                                                     "nobody-mgr": 404, "emp": 404, "ghost": 404}),
     ("DELETE", "/v1/evaluations/nope", {"hr": 404, "svc": 403, "mgr": 403, "mgr2": 403, "nobody-mgr": 403,
@@ -94,13 +102,18 @@ def test_matrix(world: tuple[TestClient, dict[str, str], str, Any], method: str,
     c, made, eid, full = world
     response = c.request(method, route.format(eid=eid), headers=bearer(made[who]))
     assert response.status_code == expected[who], response.text
+    body = response.text
+    if response.headers.get("content-type", "").startswith("application/vnd.openxmlformats"):
+        book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        body = "\n".join(f'"{v}"\n{v})\n{v}' for sheet in book.worksheets
+                         for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
     keep = SCOPE[who]
     if keep is not None:
         forbidden = _people(full, keep)
         if who == "emp":  # an employee sees no teammate either
             forbidden = [w for e in full["employees"] if e["employee_id"] != "E001"
                          for w in (f'"{e["employee_id"]}"', e["name"])]
-        _assert_no_leak(response.text, forbidden)
+        _assert_no_leak(body, forbidden)
 
 
 def test_a_managers_document(world: tuple[TestClient, dict[str, str], str, Any]) -> None:

@@ -76,7 +76,10 @@ def serve(policy_dir: Path, host: str, port: int, db_url: str, tokens_file: Path
         app = create_app(settings)
     except DatabaseUrlError as exc:
         raise click.UsageError(str(exc)) from exc
-    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30)
+    from kpi_rules.serve.access_log import log_to_stderr
+
+    log_to_stderr()  # JSON lines of our own: uvicorn's access log would print paths with ids and query strings
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=30, access_log=False)
 
 
 @main.group()

@@ -47,7 +47,7 @@ class Evaluation:
         return int((self.result.status == "error").sum())
 
 
-def _row_periods(table: Table) -> tuple[npt.NDArray[np.intp], list[Period | None]]:
+def row_periods(table: Table) -> tuple[npt.NDArray[np.intp], list[Period | None]]:
     """Each row's period as an index into a list of distinct periods (None: absent or unreadable)."""
     texts = table.text["period"]
     lookup: dict[Any, int] = {}
@@ -73,7 +73,7 @@ def choose_period(policy: Policy, table: Table, asked: str | None) -> Period | N
             return parse_period(asked)
         except PeriodError as exc:
             raise PeriodChoiceError(str(exc)) from exc
-    found = sorted({p for p in _row_periods(table)[1] if p is not None})
+    found = sorted({p for p in row_periods(table)[1] if p is not None})
     if len(found) == 1:
         return found[0]
     if not found:
@@ -162,7 +162,7 @@ def _evaluate(policy: Policy, table: Table, period: str | None, cals: _Calibrati
                                 f"({policy.effective_from} to {until})")
     # Duplicate reasons are added per evaluation: work on a copy, so the caller's table is unchanged.
     table = replace(table, errors=table.errors.copy())
-    codes, distinct = _row_periods(table)
+    codes, distinct = row_periods(table)
     evaluator = ColumnEvaluator()
 
     def rows_of(wanted: list[int]) -> npt.NDArray[np.intp]:

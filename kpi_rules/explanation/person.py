@@ -247,8 +247,13 @@ def explain(ev: Evaluation, employee_id: str) -> list[str]:
         hint = did_you_mean(employee_id, known)
         where = f" in {ev.period}" if ev.period else ""
         raise EmployeeNotFound(visible(f"no row for employee {employee_id}{where}" + (f"; {hint}" if hint else "")))
+    return explain_rows(ev, matches)
+
+
+def explain_rows(ev: Evaluation, rows: list[int]) -> list[str]:
+    """`explain`'s lines for these result rows (one employee's, found by the caller, e.g. by an index)."""
     out: list[str] = []
-    for i in matches:
+    for i in rows:
         out.extend(_Explainer(ev, i).run())
         out.append("")
     return [visible(line) for line in out]  # names and labels from the data or policy may hold control characters

@@ -30,22 +30,26 @@ def render_html(evaluation: Evaluation, template_dir: TemplateDir = None, timest
 
 
 def iter_employee_sheets(evaluation: Evaluation, fmt: str, template_dir: TemplateDir = None,
-                         timestamp: str | None = None, team_distribution: bool = True) -> Iterator[tuple[str, str]]:
+                         timestamp: str | None = None, team_distribution: bool = True,
+                         team_section: bool = True) -> Iterator[tuple[str, str]]:
     """(employee id, text) of one review sheet per employee, each rendered when asked for
     (`employee.md.j2` / `employee.html.j2`). `team_distribution=False` leaves out the team's
-    grade distribution (in a small team it tells colleagues' grades)."""
+    grade distribution (in a small team it tells colleagues' grades); `team_section=False` the team's
+    section altogether (only the person's own figures)."""
     context = report_context(evaluation, timestamp)
     ids = dict.fromkeys(str(p["employee_id"]) for p in context["people"] if p["employee_id"] is not None)
     index = sheet_index(context)
     for emp in ids:
-        sheet = employee_context(context, emp, team_distribution=team_distribution, index=index)
+        sheet = employee_context(context, emp, team_distribution=team_distribution, team_section=team_section,
+                                 index=index)
         yield emp, render(fmt, f"employee.{fmt}.j2", sheet, template_dir)
 
 
 def render_employee_sheets(evaluation: Evaluation, fmt: str, template_dir: TemplateDir = None,
-                           timestamp: str | None = None, team_distribution: bool = True) -> dict[str, str]:
+                           timestamp: str | None = None, team_distribution: bool = True,
+                           team_section: bool = True) -> dict[str, str]:
     """One review sheet per employee id: id -> text (see iter_employee_sheets)."""
-    return dict(iter_employee_sheets(evaluation, fmt, template_dir, timestamp, team_distribution))
+    return dict(iter_employee_sheets(evaluation, fmt, template_dir, timestamp, team_distribution, team_section))
 
 
 def sheet_folder(period: str | None) -> str:

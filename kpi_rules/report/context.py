@@ -235,10 +235,12 @@ def sheet_index(context: dict[str, Any]) -> dict[str, Any]:
 
 
 def employee_context(context: dict[str, Any], employee_id: str, team_distribution: bool = True,
-                     index: dict[str, Any] | None = None) -> dict[str, Any]:
+                     team_section: bool = True, index: dict[str, Any] | None = None) -> dict[str, Any]:
     """A review sheet's context: this person's sections, their team's aggregates, nobody else's scores.
     `team_distribution=False` leaves out the team's grade distribution (in a team of 4 it tells
-    colleagues' grades). `index`: `sheet_index(context)`, when rendering many sheets."""
+    colleagues' grades); `team_section=False` leaves out the team's section altogether (the sheet
+    then holds this person's own figures only: no averages, no distribution). `index`:
+    `sheet_index(context)`, when rendering many sheets."""
     index = index if index is not None else sheet_index(context)
     mine = index["people"].get(employee_id, [])
     team = mine[0]["team"] if mine else None
@@ -246,7 +248,7 @@ def employee_context(context: dict[str, Any], employee_id: str, team_distributio
     collab_team = context["collaboration"]["team"]
     team_result = index["collaboration"].get(team) if collab_team else None
     team_hints = index["suggestions"].get(team)
-    return {
+    sheet = {
         "locale": context["locale"], "t": context["t"], "kind": context["kind"], "grades": context["grades"],
         "header": {k: v for k, v in context["header"].items() if k in (
             "title", "policy_id", "version", "sha256", "period", "kind", "effective_from", "effective_to",
@@ -261,3 +263,7 @@ def employee_context(context: dict[str, Any], employee_id: str, team_distributio
         "team_apply": {k: v for k, v in collab_team.items() if k != "teams"} if collab_team else None,
         "team_suggestions": team_hints,
     }
+    if not team_section:
+        sheet.update(team_overview=None, team_is_department=False, team_collaboration=None, team_apply=None,
+                     team_suggestions=None)
+    return sheet

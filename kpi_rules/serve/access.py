@@ -15,13 +15,13 @@ from kpi_rules.serve.problems import ProblemError
 
 READ_OPEN = frozenset({"status", "policies", "validate"})
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "hr": READ_OPEN | {"evaluate", "results", "explain", "report", "diff", "audit", "delete"},
+    "hr": READ_OPEN | {"evaluate", "results", "explain", "report", "diff", "audit", "delete", "calibrate"},
     "service": READ_OPEN | {"evaluate", "results", "explain", "report", "diff"},
     "manager": READ_OPEN | {"results", "explain", "report"},
     "employee": READ_OPEN | {"results", "explain", "report"},
 }
 # Actions whose every request is audited, whatever its status (401 and 403 are audited for all).
-AUDITED = frozenset({"evaluate", "results", "explain", "report", "diff", "audit", "delete"})
+AUDITED = frozenset({"evaluate", "results", "explain", "report", "diff", "audit", "delete", "calibrate"})
 
 WEB_CALLER = "kpi_rules.web_caller"  # the scope key of a web session's identity (serve/web/internal.py)
 
@@ -31,7 +31,7 @@ ACTIONS: dict[str, str] = {
     "validate_policy": "validate", "create_evaluation": "evaluate", "list_evaluations": "results",
     "get_evaluation": "results", "get_employee": "results", "explain_employee": "explain",
     "get_report": "report", "diff": "diff", "delete_evaluation": "delete", "list_audit": "audit",
-    "verify_audit": "audit",
+    "verify_audit": "audit", "add_calibration": "calibrate", "list_calibrations": "calibrate",
 }
 
 

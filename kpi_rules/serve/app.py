@@ -13,8 +13,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from kpi_rules.common.version import __version__
+from kpi_rules.serve.access_log import AccessLogMiddleware
 from kpi_rules.serve.metrics import install_metrics
-from kpi_rules.serve.problems import install_handlers, problem_response
+from kpi_rules.serve.problems import PROBLEM_RESPONSES, install_handlers, problem_response
 from kpi_rules.serve.service import Service
 from kpi_rules.serve.settings import Settings
 
@@ -46,7 +47,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     from kpi_rules.serve.web.app import install_web
 
     install_web(app)
-    install_metrics(app, service.metrics)  # outermost: it times and counts every request
+    install_metrics(app, service.metrics)  # it times and counts every request
+    app.add_middleware(AccessLogMiddleware)  # outermost: one line per request, whatever happened inside
     return app
 
 
@@ -56,7 +58,7 @@ def _operations(app: FastAPI, service: Service) -> None:
         """200 while the process runs."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], responses={503: {"description": "not ready"}})
+    @app.get("/readyz", tags=["operations"], responses={503: PROBLEM_RESPONSES[503]})
     def readyz() -> Any:
         """200 when policies are loaded and the database answers, else 503."""
         reasons = service.not_ready()

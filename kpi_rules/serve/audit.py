@@ -59,25 +59,48 @@ def _entry_of(row: Any) -> dict[str, Any]:
 
 def append_in(conn: Connection, event: Event) -> dict[str, Any]:
     """Append within the caller's transaction (which then commits the entry with its own writes)."""
+    return append_many_in(conn, [event])[0]
+
+
+def append_many_in(conn: Connection, events: list[Event]) -> list[dict[str, Any]]:
+    """Append events in order within the caller's transaction: one lock, one read of the chain's end."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPEND_LOCK})
     last = conn.execute(select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
-    entry: dict[str, Any] = {
-        "seq": (int(last.seq) + 1) if last else 1, "at": _now(), "actor": event.actor, "role": event.role,
-        "action": event.action, "target": event.target, "policy": event.policy,
-        "data_sha256": event.data_sha256, "result_sha256": event.result_sha256, "status": event.status,
-        "prev": last.hash if last else GENESIS,
-    }
-    entry["hash"] = entry_hash(entry)
-    stored = dict(entry, policy=json.dumps(event.policy, sort_keys=True) if event.policy is not None else None)
-    conn.execute(insert(audit).values(**stored))
-    return entry
+    seq, prev = (int(last.seq), str(last.hash)) if last else (0, GENESIS)
+    made, rows = [], []
+    for event in events:
+        seq += 1
+        entry: dict[str, Any] = {
+            "seq": seq, "at": _now(), "actor": event.actor, "role": event.role,
+            "action": event.action, "target": event.target, "policy": event.policy,
+            "data_sha256": event.data_sha256, "result_sha256": event.result_sha256, "status": event.status,
+            "prev": prev,
+        }
+        entry["hash"] = prev = entry_hash(entry)
+        made.append(entry)
+        rows.append(dict(entry, policy=json.dumps(event.policy, sort_keys=True) if event.policy is not None else None))
+    conn.execute(insert(audit), rows)
+    return made
 
 
 def append(engine: Engine, event: Event) -> dict[str, Any]:
     """Append one entry in a transaction of its own."""
     with engine.begin() as conn:
         return append_in(conn, event)
+
+
+def append_many(engine: Engine, events: list[Event]) -> list[dict[str, Any]]:
+    """Append entries in one transaction of their own (one commit for all: a group commit)."""
+    with engine.begin() as conn:
+        return append_many_in(conn, events)
+
+
+def last_seq(engine: Engine) -> int:
+    """The chain's length: the last entry's seq (0 for none)."""
+    with reading(engine) as conn:
+        value = conn.execute(select(audit.c.seq).order_by(audit.c.seq.desc()).limit(1)).scalar_one_or_none()
+    return int(value or 0)
 
 
 def entries(engine: Engine, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:

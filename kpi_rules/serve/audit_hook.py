@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kpi_rules.serve.access import AUDITED, Audited
@@ -45,7 +44,7 @@ class AuditMiddleware:
             if message["type"] == "http.response.start":
                 event = event_of(scope.get("state", {}), int(message["status"]))
                 if event is not None:
-                    await run_in_threadpool(service.audit, event)
+                    await service.audit_async(event)
             await send(message)
 
         await self.app(scope, receive, send_audited)

@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kpi_rules.serve.access import bearer_token, resolve
-from kpi_rules.serve.problems import ProblemError
+from kpi_rules.serve.problems import PROBLEM_RESPONSES, ProblemError
 
 
 class Metrics:
@@ -27,7 +27,7 @@ class Metrics:
         self.audit_entries = Counter("kpi_rules_audit_entries", "Audit entries appended", registry=self.registry)
 
 
-def _route(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return str(path) if path else "unmatched"  # templates, never ids: bounded label values
@@ -46,7 +46,7 @@ class MetricsMiddleware:
 
         async def send_counted(message: Message) -> None:
             if message["type"] == "http.response.start":
-                route, method = _route(scope), scope["method"]
+                route, method = route_template(scope), scope["method"]
                 self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
                 self.metrics.requests.labels(method, route, str(message["status"])).inc()
             await send(message)
@@ -58,7 +58,8 @@ def install_metrics(app: FastAPI, metrics: Metrics) -> None:
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     @app.get("/metrics", tags=["operations"], response_class=Response,
-             responses={200: {"content": {"text/plain": {}}}, 401: {}, 403: {}})
+             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+                        401: PROBLEM_RESPONSES[401], 403: PROBLEM_RESPONSES[403]})
     def prometheus(request: Request) -> Response:
         """Prometheus text exposition; needs an hr or service token."""
         caller = resolve(request.app.state.service.tokens, bearer_token(request))

@@ -15,6 +15,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 PROBLEM_TYPE = "application/problem+json"
 TYPE_BASE = "https://kpi-rules.dev/problems/"
 log = logging.getLogger("kpi_rules.serve")
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "detail": {"type": "string"},
+                   "problems": {"type": "array", "items": {"type": "object"}}},
+}
+_PROBLEM_CONTENT = {"content": {PROBLEM_TYPE: {"schema": PROBLEM_SCHEMA}}}
+# Every status a /v1 route may answer with a problem document, for the OpenAPI document.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": HTTPStatus(status).phrase, **_PROBLEM_CONTENT}
+    for status in (400, 401, 403, 404, 405, 406, 409, 411, 413, 415, 422, 500, 503)}
 
 
 class ProblemError(Exception):

@@ -9,12 +9,15 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
 
 from kpi_rules.serve import audit
+from kpi_rules.serve.audit import Event
+from kpi_rules.serve.audit_batch import AuditWriter
 from kpi_rules.serve.identity import TokenStore
 from kpi_rules.serve.metrics import Metrics
 from kpi_rules.serve.policies import Policies, Served
@@ -39,6 +42,9 @@ class Service:
     _pool: ProcessPoolExecutor | None = None
     _pool_lock: threading.Lock = field(default_factory=threading.Lock)
     _watcher: threading.Thread | None = None
+    _audit_writer: AuditWriter | None = None
+    started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
+                            .replace("+00:00", "Z"))
 
     @classmethod
     def open(cls, settings: Settings) -> Service:
@@ -54,8 +60,20 @@ class Service:
     def db_kind(self) -> str:
         return kind_of(self.settings.db_url)
 
+    @property
+    def audit_writer(self) -> AuditWriter:
+        if self._audit_writer is None:
+            self._audit_writer = AuditWriter(self.engine)
+        return self._audit_writer
+
     def audit(self, event: audit.Event) -> dict[str, Any]:
-        entry = audit.append(self.engine, event)
+        """Append one entry (with whatever other requests append at the same moment) and wait for it."""
+        entry = self.audit_writer.submit(event).result()
+        self.metrics.audit_entries.inc()
+        return entry
+
+    async def audit_async(self, event: Event) -> dict[str, Any]:
+        entry = await asyncio.wrap_future(self.audit_writer.submit(event))
         self.metrics.audit_entries.inc()
         return entry
 
@@ -116,4 +134,6 @@ class Service:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
+        if self._audit_writer is not None:
+            self._audit_writer.close()
         self.engine.dispose()

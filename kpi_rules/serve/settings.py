@@ -63,6 +63,7 @@ class Settings:
     reload_seconds: float = 2.0
     workers: int = 2  # processes for evaluations, off the request loop
     session_idle: float = 8 * 3600.0  # the web app's sessions end after this many idle seconds
+    keep_evaluations: int = 2  # evaluations each worker keeps computed for explain and reports (LRU)
 
     @property
     def open_access(self) -> bool:

@@ -54,7 +54,8 @@ def summary(rows: Sequence[Row]) -> dict[str, Any]:
     return {"rows": len(rows), **counts, "grades": grades}
 
 
-def _counts(view: View, scope_counts: dict[str, Any]) -> tuple[int, dict[str, int]]:
+def scoped_counts(view: View, scope_counts: dict[str, Any]) -> tuple[int, dict[str, int]]:
+    """The data rows and rows of other periods of the caller's teams or own id (data.rows, data.other_periods)."""
     if view.employee_id is not None:
         entries = [scope_counts.get("employee", {}).get(view.employee_id)]
     else:
@@ -81,7 +82,7 @@ def filtered_header(header: dict[str, Any], view: View, rows: Sequence[Row],
         mine = distribution.get("scope") == "team"
         distribution["groups"] = [g for g in distribution["groups"] if mine and g.get("group") in teams]
     shown["summary"] = summary(rows)
-    total, others = _counts(view, scope_counts)
+    total, others = scoped_counts(view, scope_counts)
     shown["data"] = {**shown["data"], "rows": total, "other_periods": others}
     return shown
 

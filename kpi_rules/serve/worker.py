@@ -4,9 +4,9 @@ implementation. Everything crossing the process boundary is plain bytes, strings
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,17 +17,12 @@ from kpi_rules.common.errors import KpiRulesError
 from kpi_rules.data.raw import DataFileError, RawTable
 from kpi_rules.data.several import read_sources
 from kpi_rules.data.table import type_table
-from kpi_rules.engine import Evaluation, PeriodChoiceError
-from kpi_rules.engine import _row_periods as row_periods  # the engine's own period codes, for per-scope counts
+from kpi_rules.engine import Evaluation, PeriodChoiceError, row_periods
 from kpi_rules.engine import evaluate as run_evaluation
-from kpi_rules.explanation.person import EmployeeNotFound
-from kpi_rules.explanation.person import explain as explain_lines
+from kpi_rules.policy.calibration import CalibrationInvalid, calibration_from_bytes
 from kpi_rules.policy.compiler import compile_policy
 from kpi_rules.policy.validate import validate_bytes
-from kpi_rules.writers.json_rows import encode_rows
-from kpi_rules.writers.results_csv import to_csv
-from kpi_rules.writers.results_json import _header as results_header  # what write_json writes above the rows
-from kpi_rules.writers.results_json import write_json
+from kpi_rules.writers.results_json import results_header, write_json
 
 
 @dataclass(frozen=True)
@@ -43,6 +38,7 @@ class Job:
     columns: tuple[tuple[str, str], ...] = ()
     max_rows: int = 2_000_000
     header_row: int = 1
+    calibrations: tuple[tuple[bytes, str], ...] = ()  # calibration files (content, file name), applied in order
 
 
 @dataclass(frozen=True)
@@ -55,17 +51,41 @@ class Failure:
 @dataclass
 class Outcome:
     results: bytes  # the results document, byte for byte as `kpi-rules evaluate --format json`
+    results_zlib: bytes  # ... compressed, here in the worker
     header: bytes  # the document but its employees (orjson)
-    rows: list[tuple[str | None, str | None, str, bytes]]  # employee_id, team, status, the row's JSON
+    meta: list[tuple[str | None, str | None, str]]  # each row's employee_id, team, status
     summary: dict[str, Any]
     scope_counts: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def rows(self) -> list[tuple[str | None, str | None, str, bytes]]:
+        """employee_id, team, status and the row's JSON, cut from the document itself: a row is one
+        line of it (JSON escapes a newline inside a string), rows separated by `,\\n`."""
+        lines = employee_lines(self.results)
+        if len(lines) != len(self.meta):
+            raise RuntimeError(f"the results document has {len(lines)} rows, the result {len(self.meta)}")
+        return [(*m, row) for m, row in zip(self.meta, lines)]
 
-def _evaluation(job: Job) -> Evaluation | Failure:
+
+def employee_lines(document: bytes) -> list[bytes]:
+    """The rows of a results document as write_json lays it out, each exactly as written."""
+    start = document.find(b'\n"employees": [\n')
+    if start < 0:
+        return []
+    start += len(b'\n"employees": [\n')
+    end = document.find(b"\n]", start)
+    return document[start:end].split(b",\n")
+
+
+def _problems(problems: list[Any]) -> list[dict[str, Any]]:
+    return [{**p.to_dict(), "column": p.col} for p in problems]
+
+
+def evaluation_of(job: Job) -> Evaluation | Failure:
+    """The job evaluated as `kpi-rules evaluate` does, or why not (a status and the problems)."""
     validation = validate_bytes(job.policy_source, job.policy_file)
     if validation.errors:
-        return Failure(422, f"the policy {job.policy_file} is not valid",
-                       [{**p.to_dict(), "column": p.col} for p in validation.problems])
+        return Failure(422, f"the policy {job.policy_file} is not valid", _problems(validation.problems))
     policy = compile_policy(validation)
     try:
         raw = _raw(job)
@@ -75,9 +95,12 @@ def _evaluation(job: Job) -> Evaluation | Failure:
     except DataFileError as exc:
         return Failure(422, str(exc), [{"message": str(exc), "file": job.data_file}])
     try:
-        return run_evaluation(policy, table, job.period)
+        calibrations = [calibration_from_bytes(raw, name) for raw, name in job.calibrations]
+        return run_evaluation(policy, table, job.period, calibrations)
     except PeriodChoiceError as exc:
         return Failure(422, str(exc))
+    except CalibrationInvalid as exc:
+        return Failure(422, f"the calibration does not fit: {exc}", _problems(exc.problems))
 
 
 def _raw(job: Job) -> RawTable:
@@ -86,7 +109,7 @@ def _raw(job: Job) -> RawTable:
                         header_row=job.header_row, columns=dict(job.columns))
 
 
-def _scope_counts(ev: Evaluation) -> dict[str, Any]:
+def scope_counts(ev: Evaluation) -> dict[str, Any]:
     """Rows and rows of other periods, per team and per employee: a manager's and an employee's
     `data.rows` and `data.other_periods` without the rest of the file."""
     table = ev.table
@@ -110,70 +133,24 @@ def _scope_counts(ev: Evaluation) -> dict[str, Any]:
 
 def evaluate_job(job: Job) -> Outcome | Failure:
     try:
-        evaluation = _evaluation(job)
+        evaluation = evaluation_of(job)
         if isinstance(evaluation, Failure):
             return evaluation
         buffer = io.BytesIO()
         write_json(evaluation, buffer)
         res = evaluation.result
-        encoded = encode_rows(res, 0, res.n)
-        rows = [(None if e is None else str(e), None if t is None else str(t), str(s), row)
-                for e, t, s, row in zip(res.employee_id.tolist(), res.team.tolist(), res.status.tolist(), encoded)]
+        meta = [(None if e is None else str(e), None if t is None else str(t), str(s))
+                for e, t, s in zip(res.employee_id.tolist(), res.team.tolist(), res.status.tolist())]
         header = results_header(evaluation)
-        return Outcome(buffer.getvalue(), orjson.dumps(header, option=orjson.OPT_SORT_KEYS), rows,
-                       header["summary"], _scope_counts(evaluation))
+        results = buffer.getvalue()
+        return Outcome(results, zlib.compress(results, 1), orjson.dumps(header, option=orjson.OPT_SORT_KEYS), meta,
+                       header["summary"], scope_counts(evaluation))
     except KpiRulesError as exc:  # anything the core refuses is the input's fault, said in its words
         return Failure(422, str(exc))
 
 
-def explain_job(job: Job, employee_id: str) -> list[str] | Failure:
-    """`kpi-rules explain`'s lines for one employee, on the stored data and policy version."""
-    evaluation = _evaluation(job)
-    if isinstance(evaluation, Failure):
-        return evaluation
-    try:
-        return explain_lines(evaluation, employee_id)
-    except EmployeeNotFound as exc:
-        return Failure(404, str(exc))
-
-
 def sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
-
-
-def report_job(job: Job, fmt: str, employee_id: str | None, positions: list[int] | None) -> str | Failure:
-    """The review report as `kpi-rules evaluate --format md|html|csv` writes it; `employee_id`: that
-    employee's review sheet; `positions`: only these result rows (CSV), for a filtered view."""
-    evaluation = _evaluation(job)
-    if isinstance(evaluation, Failure):
-        return evaluation
-    if fmt == "csv":
-        return _csv_rows(to_csv(evaluation), positions)
-    from kpi_rules.report import ReportTemplateError, render_employee_sheets, render_html, render_markdown
-
-    try:
-        if employee_id is not None:
-            sheets = render_employee_sheets(evaluation, fmt)
-            if employee_id not in sheets:
-                return Failure(404, f"no employee {employee_id} in this evaluation")
-            return sheets[employee_id]
-        return render_markdown(evaluation) if fmt == "md" else render_html(evaluation)
-    except ReportTemplateError as exc:
-        return Failure(500, f"the report template failed: {exc}")
-
-
-def _csv_rows(text: str, positions: list[int] | None) -> str:
-    """Keep the header and the given result rows of the CSV writer's output (one record per row),
-    written again by the same csv writer settings, so kept records are byte-identical."""
-    if positions is None:
-        return text
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(records[0])
-    for k in positions:
-        writer.writerow(records[k + 1])
-    return out.getvalue()
 
 
 def diff_job(base: tuple[bytes, str], head: tuple[bytes, str], job: Job) -> str | Failure:

@@ -17,7 +17,7 @@ from kpi_rules.writers.json_rows import encode_rows
 CHUNK_ROWS = 10_000
 
 
-def _header(ev: Evaluation) -> dict[str, Any]:
+def results_header(ev: Evaluation) -> dict[str, Any]:
     """Everything in the results document but the employee rows."""
     res = ev.result
     calibrations = {"calibrations": [c.summary() for c in ev.calibrations]} if ev.calibrations else {}
@@ -56,7 +56,7 @@ def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
     if res.periods:  # a roll-up's per-period breakdown is the result's own: copy it too
         for row in rows:
             row["periods"] = {period: dict(entry) for period, entry in row["periods"].items()}
-    return {**copy.deepcopy(_header(ev)), "employees": rows}
+    return {**copy.deepcopy(results_header(ev)), "employees": rows}
 
 
 def write_json(ev: Evaluation, out: BinaryIO) -> None:
@@ -65,7 +65,7 @@ def write_json(ev: Evaluation, out: BinaryIO) -> None:
     Rows are encoded and written a slice at a time, so memory stays bounded for a million
     rows, column by column (jsonrows: the same bytes as the rows' dicts, several times faster)."""
     with no_gc_pauses():
-        header = _header(ev)
+        header = results_header(ev)
         keys = sorted([*header, "employees"])
         out.write(b"{\n")
         for k, key in enumerate(keys):

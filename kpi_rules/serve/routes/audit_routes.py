@@ -7,9 +7,11 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from kpi_rules.common.version import __version__
 from kpi_rules.serve import audit
 from kpi_rules.serve.routes import v1_router
 from kpi_rules.serve.service import Service
+from kpi_rules.serve.storage.migrate import LATEST, schema_version
 
 router = v1_router()
 MAX_LIMIT = 1000
@@ -22,14 +24,22 @@ def _service(request: Request) -> Service:
 
 @router.get("/status", tags=["operations"])
 def status(request: Request) -> dict[str, Any]:
-    """Policies in service, files that failed to load with their problems, the database."""
+    """Policies in service (id, file, sha256, commit), files that failed to load with their problems,
+    the database (kind, schema version now and this program's newest), the service's own settings
+    and the audit log's length."""
     service = _service(request)
+    settings = service.settings
     return {
         "policies": [{"id": s.id, "file": s.name, "sha256": s.policy.sha256, "version": s.policy.version,
                       "commit": s.commit, "dirty": s.dirty} for s in service.policies.all()],
         "failed": service.policies.failed,
-        "database": {"kind": service.db_kind, "schema_version": service.schema_version},
-        "open_access": service.settings.open_access,
+        "database": {"kind": service.db_kind, "schema_version": schema_version(service.engine),
+                     "latest_schema_version": LATEST},
+        "open_access": settings.open_access,
+        "service": {"version": __version__, "started_at": service.started_at, "workers": settings.workers,
+                    "keep_evaluations": settings.keep_evaluations, "max_upload": settings.max_upload,
+                    "max_rows": settings.max_rows, "reload_seconds": settings.reload_seconds},
+        "audit": {"entries": audit.last_seq(service.engine)},
     }
 
 

@@ -17,17 +17,20 @@ from kpi_rules.data.encodings import encoding_name
 from kpi_rules.serve.access import Audited
 from kpi_rules.serve.audit import Event, append_in
 from kpi_rules.serve.identity import Identity
+from kpi_rules.serve.lru import Lru
 from kpi_rules.serve.problems import ProblemError
 from kpi_rules.serve.routes import v1_router
 from kpi_rules.serve.routes.policy_routes import at_ref, served_policy
-from kpi_rules.serve.routes.upload import read_upload
+from kpi_rules.serve.routes.upload import DATA_BODY, read_upload
 from kpi_rules.serve.service import Service
 from kpi_rules.serve.storage import evaluations as store
+from kpi_rules.serve.stored_ops import Miss, explain_op, on_stored
 from kpi_rules.serve.visibility import assemble, filtered_header, view_of
-from kpi_rules.serve.worker import Failure, Job, Outcome, evaluate_job, explain_job, sha256
+from kpi_rules.serve.worker import Failure, Job, Outcome, evaluate_job, sha256
 
 router = v1_router()
 JSON = "application/json"
+EXPLAINED: Lru[tuple[str, str, str], list[str]] = Lru(10_000)  # explanations served last, by version
 
 
 def _service(request: Request) -> Service:
@@ -49,13 +52,11 @@ def _failed(failure: Failure) -> ProblemError:
     return ProblemError(failure.status, failure.detail, problems=failure.problems)
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-@router.post("/policies/{policy_id}/evaluations", tags=["evaluations"], status_code=201,
-             responses={413: {"description": "too large"}, 415: {"description": "unknown media type"},
-                        422: {"description": "unreadable data or a period not in policy or data"}})
+@router.post("/policies/{policy_id}/evaluations", tags=["evaluations"], status_code=201, openapi_extra=DATA_BODY)
 async def create_evaluation(request: Request, response: Response, policy_id: str,
                             period: str | None = None, ref: str | None = None, encoding: str | None = None,
                             sheet: str | None = None, header_row: Annotated[int, Query(ge=1)] = 1,
@@ -98,7 +99,7 @@ async def create_evaluation(request: Request, response: Response, policy_id: str
     request.state.audit_written = True
     service.metrics.evaluations.inc()
     service.metrics.audit_entries.inc()
-    service.metrics.rows.inc(len(outcome.rows))
+    service.metrics.rows.inc(len(outcome.meta))
     response.headers["Location"] = f"/v1/evaluations/{eid}"
     period_label = orjson.loads(outcome.header).get("period")
     return {"evaluation_id": eid, "policy": served.audit_ref(), "period": period_label, "summary": outcome.summary}
@@ -110,8 +111,8 @@ def _save(engine: Engine, eid: str, policy: dict[str, Any], policy_file: str, po
     values = {
         "id": eid, "policy_id": policy["id"], "policy_version": policy["version"], "policy_sha256": policy["sha256"],
         "policy_commit": policy["commit"], "period": orjson.loads(outcome.header).get("period"),
-        "created_at": _now(), "created_by": event.actor, "data_file": name, "data_sha256": sha256(data),
-        "data_zlib": zlib.compress(data, 6), "results_zlib": zlib.compress(outcome.results, 6),
+        "created_at": now(), "created_by": event.actor, "data_file": name, "data_sha256": sha256(data),
+        "data_zlib": zlib.compress(data, 6), "results_zlib": outcome.results_zlib,
         "results_sha256": sha256(outcome.results), "header": outcome.header.decode(), "rows": summary["rows"],
         "rated": summary["rated"], "not_rated": summary["not_rated"], "error": summary["error"],
         "options": orjson.dumps({"format": job.fmt, "encoding": job.encoding, "sheet": job.sheet,
@@ -190,8 +191,12 @@ async def explain_employee(request: Request, eid: str, employee_id: str,
     scope = store.scope_filter(view.teams, view.employee_id)
     if not await run_in_threadpool(store.rows, service.engine, eid, scope, employee_id):
         raise ProblemError(404, f"no employee {employee_id} in evaluation {eid}")
-    job = await run_in_threadpool(stored_job, service.engine, stored)
-    lines = await service.run_cpu(explain_job, job, employee_id)
+    key = (stored.id, stored.results_sha256, employee_id)  # a new version (calibration) is a new key
+    lines = EXPLAINED.get(key)
+    if lines is None:
+        lines = await run_stored(service, stored, explain_op, employee_id)
+        if isinstance(lines, list):
+            EXPLAINED.put(key, lines)
     if isinstance(lines, Failure):
         raise _failed(lines)
     text = "\n".join(lines).rstrip("\n") + "\n"
@@ -200,13 +205,26 @@ async def explain_employee(request: Request, eid: str, employee_id: str,
     return PlainTextResponse(text)
 
 
+async def run_stored(service: Service, stored: store.Stored, op: Any, *args: Any) -> Any:
+    """`op` on the stored evaluation in a worker: the one it holds, else evaluated again from the
+    stored data, policy version and calibrations (read only then)."""
+    key = f"{stored.id}:{stored.results_sha256}"
+    keep = service.settings.keep_evaluations
+    result = await service.run_cpu(on_stored, key, None, keep, op, *args)
+    if isinstance(result, Miss):
+        job = await run_in_threadpool(stored_job, service.engine, stored)
+        result = await service.run_cpu(on_stored, key, job, keep, op, *args)
+    return result
+
+
 def stored_job(engine: Engine, stored: store.Stored) -> Job:
     """The job that reproduces a stored evaluation: its policy version, its data, as read then."""
     opts = stored.options
     return Job(store.blob(engine, stored.id, "policy_zlib") or b"", str(store.get_policy_file(engine, stored.id)),
                store.blob(engine, stored.id, "data_zlib") or b"", stored.data_file, opts.get("format"),
                stored.period, opts.get("encoding"), opts.get("sheet"),
-               tuple((a, b) for a, b in opts.get("columns", [])), 2**62, int(opts.get("header_row", 1)))
+               tuple((a, b) for a, b in opts.get("columns", [])), 2**62, int(opts.get("header_row", 1)),
+               store.calibration_files(engine, stored.id))
 
 
 @router.delete("/evaluations/{eid}", tags=["evaluations"], status_code=204, response_class=Response)
@@ -218,6 +236,7 @@ def delete_evaluation(request: Request, eid: str) -> Response:
     # The erasure and its audit entry are one transaction.
     if not store.erase(_service(request).engine, eid, event):
         raise ProblemError(404, f"no evaluation {eid}")
+    EXPLAINED.discard(lambda key: key[0] != eid)  # nothing of it stays in this process's memory
     request.state.audit_written = True
     _service(request).metrics.audit_entries.inc()
     return Response(status_code=204)

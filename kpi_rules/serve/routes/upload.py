@@ -18,6 +18,11 @@ DATA_TYPES = {"text/csv": "csv", "application/csv": "csv", "application/json": "
               "application/x-ndjson": "jsonl", "application/jsonl": "jsonl", "application/x-jsonlines": "jsonl",
               "application/yaml": "yaml", "text/yaml": "yaml", XLSX: "xlsx"}
 GENERIC = ("application/octet-stream", "")
+# The request body as the OpenAPI document describes it: every media type read, and multipart's `data`.
+DATA_BODY = {"requestBody": {"required": True, "content": {
+    **{kind: {"schema": {"type": "string", "format": "binary"}} for kind in DATA_TYPES},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["data"],
+                                       "properties": {"data": {"type": "string", "format": "binary"}}}}}}}
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_rules.serve.audit import Event, append_in
 from kpi_rules.serve.storage.db import reading
-from kpi_rules.serve.storage.schema import evaluation_rows, evaluations
+from kpi_rules.serve.storage.schema import evaluation_calibrations, evaluation_rows, evaluations
 
 BATCH = 5000
 
@@ -33,12 +33,14 @@ class Stored:
     results_sha256: str
     counts: dict[str, int]
     options: dict[str, Any]
+    version: int = 1
 
 
 META = (evaluations.c.id, evaluations.c.policy_id, evaluations.c.policy_version, evaluations.c.policy_sha256,
         evaluations.c.policy_commit, evaluations.c.period, evaluations.c.created_at, evaluations.c.created_by,
         evaluations.c.data_file, evaluations.c.data_sha256, evaluations.c.results_sha256, evaluations.c.rows,
-        evaluations.c.rated, evaluations.c.not_rated, evaluations.c.error, evaluations.c.options)
+        evaluations.c.rated, evaluations.c.not_rated, evaluations.c.error, evaluations.c.options,
+        evaluations.c.version)
 
 
 def _stored(row: Any) -> Stored:
@@ -46,7 +48,7 @@ def _stored(row: Any) -> Stored:
                            "commit": row.policy_commit}, row.period, row.created_at, row.created_by, row.data_file,
                   row.data_sha256, row.results_sha256,
                   {"rows": row.rows, "rated": row.rated, "not_rated": row.not_rated, "error": row.error},
-                  orjson.loads(row.options or "{}"))
+                  orjson.loads(row.options or "{}"), int(row.version or 1))
 
 
 def save(conn: Connection, values: dict[str, Any], rows: list[tuple[str | None, str | None, str, bytes]]) -> None:
@@ -60,7 +62,14 @@ def save(conn: Connection, values: dict[str, Any], rows: list[tuple[str | None, 
 
 def get(engine: Engine, eid: str) -> Stored | None:
     with reading(engine) as conn:
-        row = conn.execute(select(*META).where(evaluations.c.id == eid)).first()
+        if conn.dialect.name == "sqlite":
+            # From the covering index: SQLite's planner would take the primary key and then read the
+            # row's columns behind the compressed data and results through their overflow pages.
+            names = ", ".join(c.name for c in META)
+            row = conn.execute(text(f"SELECT {names} FROM evaluations INDEXED BY ix_evaluations_meta "
+                                    "WHERE id = :id"), {"id": eid}).first()
+        else:
+            row = conn.execute(select(*META).where(evaluations.c.id == eid)).first()
     return _stored(row) if row else None
 
 
@@ -95,10 +104,13 @@ def rows(engine: Engine, eid: str, scope: ColumnElement[bool] | None,
         where.append(scope)
     if employee_id is not None:
         where.append(evaluation_rows.c.employee_id == employee_id)
-    query = select(evaluation_rows.c.employee_id, evaluation_rows.c.team, evaluation_rows.c.status,
-                   evaluation_rows.c.row).where(and_(*where)).order_by(evaluation_rows.c.position)
+    # Sorted here, not by ORDER BY: a planner would walk the primary key (evaluation, position) in
+    # order, the whole evaluation, rather than the employee or team index and a sort of a few rows.
+    query = select(evaluation_rows.c.position, evaluation_rows.c.employee_id, evaluation_rows.c.team,
+                   evaluation_rows.c.status, evaluation_rows.c.row).where(and_(*where))
     with reading(engine) as conn:
-        return [(r.employee_id, r.team, r.status, bytes(r.row)) for r in conn.execute(query)]
+        found = sorted(conn.execute(query), key=lambda r: int(r.position))
+    return [(r.employee_id, r.team, r.status, bytes(r.row)) for r in found]
 
 
 def listing(engine: Engine, scope: ColumnElement[bool] | None, policy: str | None,
@@ -129,6 +141,7 @@ def erase(engine: Engine, eid: str, event: Event) -> bool:
     """Delete an evaluation, its rows, data and results, and audit it, in one transaction."""
     with engine.begin() as conn:
         conn.execute(delete(evaluation_rows).where(evaluation_rows.c.evaluation_id == eid))
+        conn.execute(delete(evaluation_calibrations).where(evaluation_calibrations.c.evaluation_id == eid))
         if conn.execute(delete(evaluations).where(evaluations.c.id == eid)).rowcount == 0:
             return False
         append_in(conn, event)
@@ -148,3 +161,43 @@ def positions(engine: Engine, eid: str, scope: ColumnElement[bool] | None) -> li
         query = query.where(scope)
     with reading(engine) as conn:
         return [int(p) for p in conn.execute(query.order_by(evaluation_rows.c.position)).scalars()]
+
+
+def calibration_files(engine: Engine, eid: str) -> tuple[tuple[bytes, str], ...]:
+    """The calibration files applied to an evaluation, in order: (content, file name)."""
+    query = (select(evaluation_calibrations.c.source_zlib, evaluation_calibrations.c.file)
+             .where(evaluation_calibrations.c.evaluation_id == eid).order_by(evaluation_calibrations.c.version))
+    with reading(engine) as conn:
+        return tuple((zlib.decompress(r.source_zlib), str(r.file)) for r in conn.execute(query))
+
+
+def calibrations(engine: Engine, eid: str) -> list[dict[str, Any]]:
+    """The calibrations of an evaluation as `GET .../calibrations` lists them."""
+    c = evaluation_calibrations.c
+    query = select(c.version, c.created_at, c.created_by, c.file, c.sha256, c.previous_sha256, c.results_sha256,
+                   c.summary, c.source_zlib).where(c.evaluation_id == eid).order_by(c.version)
+    with reading(engine) as conn:
+        return [{"version": r.version, "created_at": r.created_at, "created_by": r.created_by, "file": r.file,
+                 "sha256": r.sha256, "previous_results_sha256": r.previous_sha256,
+                 "results_sha256": r.results_sha256, "calibration": orjson.loads(r.summary),
+                 "source": zlib.decompress(r.source_zlib).decode("utf-8", errors="replace")}
+                for r in conn.execute(query)]
+
+
+def replace_results(conn: Connection, eid: str, expected_version: int, values: dict[str, Any],
+                    rows: list[tuple[str | None, str | None, str, bytes]], calibration: dict[str, Any]) -> bool:
+    """Store a new version of an evaluation's results (a calibration applied) in the caller's
+    transaction; False when another request made a new version first."""
+    changed = conn.execute(update(evaluations).where(and_(evaluations.c.id == eid,
+                                                          evaluations.c.version == expected_version))
+                           .values(version=expected_version + 1, **values)).rowcount
+    if changed != 1:
+        return False
+    conn.execute(delete(evaluation_rows).where(evaluation_rows.c.evaluation_id == eid))
+    for start in range(0, len(rows), BATCH):
+        conn.execute(insert(evaluation_rows), [
+            {"evaluation_id": eid, "position": start + k, "employee_id": e, "team": t, "status": s, "row": r}
+            for k, (e, t, s, r) in enumerate(rows[start:start + BATCH])])
+    conn.execute(insert(evaluation_calibrations).values(evaluation_id=eid, version=expected_version + 1,
+                                                         **calibration))
+    return True

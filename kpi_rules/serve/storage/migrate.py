@@ -24,6 +24,9 @@ from sqlalchemy import (
 
 from kpi_rules.serve.storage.db import reading
 
+META_COLUMNS = ("id", "policy_id", "policy_version", "policy_sha256", "policy_commit", "period", "created_at",
+                "created_by", "data_file", "data_sha256", "results_sha256", "rows", "rated", "not_rated", "error",
+                "options", "version")
 MIGRATION_LOCK = 0x6B70_6901  # pg_advisory_xact_lock key: one migrator at a time
 
 
@@ -80,7 +83,26 @@ def _v3(conn: Connection) -> None:
     md.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3]
+def _v4(conn: Connection) -> None:
+    """Calibrations: each calibration file applied to an evaluation, in order, with the version of
+    the evaluation it made and that version's results hash (every earlier version is reproducible)."""
+    md = MetaData()
+    Table("evaluations", md, Column("id", Text, primary_key=True))
+    Table("evaluation_calibrations", md,
+          Column("evaluation_id", Text, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True),
+          Column("version", Integer, primary_key=True, autoincrement=False),
+          Column("created_at", Text, nullable=False), Column("created_by", Text, nullable=False),
+          Column("file", Text, nullable=False), Column("sha256", Text, nullable=False),
+          Column("source_zlib", LargeBinary, nullable=False), Column("previous_sha256", Text, nullable=False),
+          Column("results_sha256", Text, nullable=False), Column("summary", Text, nullable=False))
+    md.tables["evaluation_calibrations"].create(conn)
+    conn.execute(text("ALTER TABLE evaluations ADD COLUMN version INTEGER NOT NULL DEFAULT 1"))
+    # An evaluation's metadata answered from this index alone: in SQLite the columns after the
+    # compressed data and results in a row are reached only through their overflow pages.
+    conn.execute(text(f"CREATE INDEX ix_evaluations_meta ON evaluations ({', '.join(META_COLUMNS)})"))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
 LATEST = len(MIGRATIONS)
 
 

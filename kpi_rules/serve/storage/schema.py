@@ -48,6 +48,21 @@ evaluations = Table(
     Column("scope_counts", LargeBinary),  # schema 2: rows per team and employee, per period (zlib JSON)
     Column("policy_file", Text),  # schema 2: the policy version it ran, to explain and report it later
     Column("policy_zlib", LargeBinary),
+    Column("version", Integer, nullable=False, server_default="1"),  # schema 4: 1 + calibrations applied
+)
+
+evaluation_calibrations = Table(
+    "evaluation_calibrations", metadata,
+    Column("evaluation_id", Text, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),  # the evaluation's version it made
+    Column("created_at", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("file", Text, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("source_zlib", LargeBinary, nullable=False),
+    Column("previous_sha256", Text, nullable=False),  # the results it replaced
+    Column("results_sha256", Text, nullable=False),  # the results it made
+    Column("summary", Text, nullable=False),  # the calibration's summary (JSON), as in the results
 )
 
 evaluation_rows = Table(
