@@ -223,14 +223,16 @@ def _check_periods(policy: Policy, periods: npt.NDArray[Any], fail: Any) -> None
             read[text] = Reason("not_period", value=str(text).strip())
     if not read:
         return
-    for i, text in enumerate(periods.tolist()):
-        if text is None:
-            continue
-        period = read[text]
+    texts = periods.tolist()
+    written = {text: str(period) for text, period in read.items() if isinstance(period, Period)}
+    periods[:] = [written.get(text, text) for text in texts]  # each distinct period made text once
+    bad = {text for text, period in read.items() if isinstance(period, Reason) or period.kind != policy.period}
+    if not bad:
+        return
+    for i in [i for i, text in enumerate(texts) if text in bad]:
+        period = read[texts[i]]
         if isinstance(period, Reason):
             fail(i, "cell", column="period", problem=period)
             continue
-        periods[i] = str(period)
-        if period.kind != policy.period:
-            fail(i, "cell", column="period", problem=Reason(
-                "wrong_period_kind", period=str(period), kind=Word(period.kind), cycle=Word(policy.period)))
+        fail(i, "cell", column="period", problem=Reason(
+            "wrong_period_kind", period=str(period), kind=Word(period.kind), cycle=Word(policy.period)))
