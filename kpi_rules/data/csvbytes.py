@@ -203,6 +203,11 @@ class LazyColumns(MutableMapping[str, list[Any]]):
             return None
         return self._cells.numbers(self._index[name])
 
+    def forget(self, name: str) -> None:
+        """Let go of a column's text made from the file (made again if asked for again)."""
+        if name in self._index:
+            self._made.pop(name, None)
+
     def rename(self, old: str, new: str) -> None:
         if old in self._index:
             self._index[new] = self._index.pop(old)
