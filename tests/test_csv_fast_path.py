@@ -82,3 +82,51 @@ def test_a_plain_file_and_a_quoted_one_give_the_same_table(tmp_path: Path) -> No
     assert (a.header, dict(a.columns), a.lines, a.row_errors) == (b.header, dict(b.columns), b.lines, b.row_errors)
     assert dict(a.columns) == {"id": ["E1", "E2"], "role": ["r", "r"], "x": ["1", " 2"]}
     assert a.numbers("x") is None and b.numbers("x") is None  # ` 2`: typing strips it, cell by cell
+
+
+quoted_cell = st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), max_size=6)
+
+
+def _quote(cell: str, how: int) -> str:
+    """0: bare if it can be; 1: in quotes as Excel writes them; 2: odd quoting the csv module reads its own way."""
+    if how == 2:
+        return cell[:1] + '"' + cell[1:]
+    if how == 0 and not any(c in cell for c in ',"\r\n'):
+        return cell
+    return '"' + cell.replace('"', '""') + '"'
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(name, min_size=1, max_size=4, unique_by=str.strip), st.data(), st.booleans(),
+       st.sampled_from([(0, 1), (1,), (0, 1, 2)]))
+def test_quoted_cells_are_what_the_csv_module_reads(header: list[str], data: st.DataObject, crlf: bool,
+                                                   kinds: tuple[int, ...]) -> None:
+    rows = data.draw(st.lists(st.lists(quoted_cell, min_size=len(header), max_size=len(header)), max_size=5))
+    end = "\r\n" if crlf else "\n"
+    how = data.draw(st.lists(st.sampled_from(kinds), min_size=(len(rows) + 1) * len(header),
+                             max_size=(len(rows) + 1) * len(header)))
+    lines = [",".join(_quote(c, how.pop()) for c in r) for r in [header, *rows]]
+    raw = (end.join(lines) + end).encode()
+    plain = plain_csv(raw, 10_000)
+    reference = list(csv.reader(io.StringIO(raw.decode(), newline="")))
+    if plain is None:  # cells of several lines, odd quoting, rows of empty cells: the csv module's path
+        return
+    got_header, cells = plain
+    assert got_header == [h.strip() for h in reference[0]]
+    assert [list(r) for r in zip(*(cells.text(k) for k in range(len(header))))] == reference[1:]
+    assert cells.n == len(reference) - 1  # one row a line: the lines counted from 2 are right
+
+
+def test_excel_quoted_files_take_the_fast_path() -> None:
+    raw = (b'"id","name","x"\r\n"E1","Li, Na","1.5"\r\n"E2","say ""hi""",""\r\n"E3","""q""","-2"\r\n')
+    plain = plain_csv(raw, 100)
+    assert plain is not None
+    header, cells = plain
+    assert header == ["id", "name", "x"]
+    assert cells.text(1) == ["Li, Na", 'say "hi"', '"q"']
+    values = cells.numbers(2)
+    assert values is not None and values[0] == 1.5 and math.isnan(values[1]) and values[2] == -2
+    assert plain_csv(b'id,x\n"E1","a\nb"\n', 100) is None  # a cell of two lines
+    assert plain_csv(b'id,x\nE1,"a"b\n', 100) is None  # text after the closing quote
+    assert plain_csv(b'id,x\nE1,a"b"\n', 100) is None  # a quote inside a bare cell
+    assert plain_csv(b'id,x\n"",""\n', 100) is None  # a row of empty cells

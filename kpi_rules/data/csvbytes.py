@@ -21,14 +21,19 @@ FloatArray = npt.NDArray[np.float64]
 CHUNK = 1 << 17  # rows gathered at a time: bounds the temporary cell matrix
 _NUMBER_BYTES = np.zeros(256, dtype=bool)
 _NUMBER_BYTES[list(b"0123456789+-.eE")] = True  # a plain decimal number, nothing float() alone would take
+_CLOSES = np.array([ord(","), ord("\n"), ord('"')], dtype=np.uint8)  # what may follow a closing quote
+SCAN = 1 << 23  # bytes scanned at a time for quotes: bounds the temporary masks
 
 
 class CsvCells:
-    """Where each cell of a plain CSV body lies: `ends[row, column]` is the byte offset of the
-    comma or newline that closes it."""
+    """Where each cell of a CSV body lies: `ends[row, column]` is the byte offset of the comma or
+    newline that closes it; `quoted[row, column]` whether it is written in quotes (its text lies
+    one byte further in at each side); columns in `escaped` hold a `""` (a quote) in some cell."""
 
-    def __init__(self, body: npt.NDArray[np.uint8], ends: npt.NDArray[np.int64]) -> None:
-        self.body, self.ends = body, ends
+    def __init__(self, body: npt.NDArray[np.uint8], ends: npt.NDArray[np.int64],
+                 quoted: npt.NDArray[np.bool_] | None = None, escaped: frozenset[int] = frozenset(),
+                 first: int = 0) -> None:
+        self.body, self.ends, self.quoted, self.escaped, self.first = body, ends, quoted, escaped, first
 
     @property
     def n(self) -> int:
@@ -39,13 +44,17 @@ class CsvCells:
             return self.ends[lo:hi, k - 1] + 1
         starts = np.empty(hi - lo, dtype=np.int64)
         starts[1:] = self.ends[lo:hi - 1, -1] + 1
-        starts[0] = self.ends[lo - 1, -1] + 1 if lo else 0
+        starts[0] = self.ends[lo - 1, -1] + 1 if lo else self.first
         return starts
 
     def _matrix(self, k: int, lo: int, hi: int) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
         """Rows lo..hi-1 of column k as a zero-padded byte matrix, and each cell's length."""
         starts = self._starts(k, lo, hi)
-        lengths = self.ends[lo:hi, k] - starts
+        stops = self.ends[lo:hi, k]
+        if self.quoted is not None:
+            inset = self.quoted[lo:hi, k]
+            starts, stops = starts + inset, stops - inset
+        lengths = stops - starts
         width = max(int(lengths.max(initial=0)), 3)
         offsets = np.arange(width, dtype=np.int64)
         inside = offsets < lengths[:, None]
@@ -60,7 +69,10 @@ class CsvCells:
         out: list[str] = []
         for matrix, _ in self._chunks(k):
             cells = matrix.view(f"S{matrix.shape[1]}").ravel().tolist()
-            out += [cell.decode("utf-8") for cell in cells]
+            text = b"\0".join(cells).decode("utf-8")  # one decode: the file holds no NUL byte
+            if k in self.escaped:
+                text = text.replace('""', '"')
+            out += text.split("\0")
         return out
 
     def numbers(self, k: int) -> FloatArray | None:
@@ -82,37 +94,99 @@ class CsvCells:
         return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def _separators(buf: npt.NDArray[np.uint8], quotes: bool) -> tuple[npt.NDArray[np.int64], list[int]] | None:
+    """The offsets of the commas and newlines that close cells, and of the quotes that escape a
+    quote (the first of each `""` inside a quoted cell). None if a quote is where the csv module
+    reads it otherwise than as a whole quoted cell: a newline inside quotes (a cell of several
+    lines), a quote inside an unquoted cell, text after a cell's closing quote."""
+    if not quotes:
+        return np.flatnonzero((buf == ord(",")) | (buf == ord("\n"))), []
+    parts, escapes, carry = [], [], 0
+    for lo in range(0, len(buf), SCAN):
+        chunk = buf[lo:lo + SCAN]
+        at = np.flatnonzero(chunk == ord('"'))
+        newline = chunk == ord("\n")
+        cand = np.flatnonzero(newline | (chunk == ord(",")))
+        # inside quotes where an odd number of quotes came before
+        inside = ((np.searchsorted(at, cand) + carry) & 1).astype(bool)
+        if newline[cand[inside]].any():
+            return None
+        parts.append(cand[~inside] + lo)
+        opens = ((np.arange(len(at)) + carry) & 1) == 0  # quotes open and close in turn
+        carry = (carry + len(at)) & 1
+        at += lo
+        closing, opening = at[~opens], at[opens]
+        after = buf[closing + 1]  # a closing quote is never the last byte: the body ends with a newline
+        if not np.isin(after, _CLOSES).all():
+            return None  # `"ab"c`: text after the closing quote
+        before = np.where(opening > 0, buf[np.maximum(opening - 1, 0)], ord("\n"))
+        if not np.isin(before, _CLOSES).all():
+            return None  # `ab"c"`: a quote inside an unquoted cell
+        escapes += closing[after == ord('"')].tolist()
+    if carry:
+        return None
+    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)), escapes
+
+
 def plain_csv(data: bytes, max_cell: int) -> tuple[list[str], CsvCells] | None:
-    """The header and cells of a plain CSV file (UTF-8 bytes, no byte order mark); None if
-    the file is not plain (quotes, blank or ragged rows, rows of empty cells, lone CRs, NUL
-    bytes, cells longer than `max_cell`, `;` or tabs between cells)."""
-    if b'"' in data or b"\0" in data:
+    """The header and cells of a plain CSV file (UTF-8 bytes, no byte order mark), its cells
+    bare or each wholly in quotes (`"Li, Na"`, `"say ""hi"" "`: Excel's quoting); None if the
+    file is not plain (a cell of several lines or other quoting, blank or ragged rows, rows of
+    empty cells, lone CRs, NUL bytes, cells longer than `max_cell`, `;` or tabs between cells)."""
+    if b"\0" in data:
         return None
     if b"\r" in data:
         if data.count(b"\r") != data.count(b"\r\n"):
             return None
         data = data.replace(b"\r\n", b"\n")
-    head, newline, body = data.partition(b"\n")
+    head_end = data.find(b"\n")
+    head = data[:max(head_end, 0)]
     if head.count(b",") < max(head.count(b";"), head.count(b"\t")):
         return None  # cells separated by `;` (European Excel) or tabs
-    header = [h.strip() for h in head.decode("utf-8").split(",")]
-    if not newline or not body or not all(header) or body.startswith(b"\n") or b"\n\n" in body:
+    if head_end < 0 or head_end + 1 == len(data) or data[head_end + 1] == ord("\n") or \
+            data.find(b"\n\n", head_end) >= 0:
         return None
-    if not body.endswith(b"\n"):
-        body += b"\n"
-    buf = np.frombuffer(body, dtype=np.uint8)
-    found = np.flatnonzero((buf == ord(",")) | (buf == ord("\n")))
-    width = len(header)
-    if len(found) % width:
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    buf = np.frombuffer(data, dtype=np.uint8)
+    quotes = b'"' in data
+    found = _separators(buf, quotes)
+    if found is None:
         return None
-    ends = found.reshape(-1, width)
+    seps, escapes = found
+    width = int(np.searchsorted(seps, len(head))) + 1  # the header's cells
+    if len(seps) % width or len(seps) == width or seps[width - 1] != len(head):
+        return None
+    header_cells = CsvCells(buf, seps[:width].reshape(1, width))
+    header_cells.quoted = (buf[np.concatenate(([0], seps[:width - 1] + 1))] == ord('"'))[None, :]
+    ends = seps[width:].reshape(-1, width)
     if not (buf[ends[:, -1]] == ord("\n")).all() or not (buf[ends[:, :-1]] == ord(",")).all():
         return None  # a row narrower or wider than the header
-    if int(np.diff(ends.ravel(), prepend=-1).max()) - 1 > max_cell:
+    first = len(head) + 1
+    quoted = None
+    if quotes:
+        starts = np.empty_like(ends)
+        starts[:, 1:] = ends[:, :-1] + 1
+        starts[0, 0] = first
+        starts[1:, 0] = ends[:-1, -1] + 1
+        quoted = buf[starts] == ord('"')
+        del starts
+    row_bytes = np.diff(ends[:, -1], prepend=first - 1)
+    lengths = np.diff(ends.ravel(), prepend=first - 1) - 1
+    if quoted is not None:
+        lengths -= 2 * quoted.ravel()
+        row_bytes = row_bytes - 2 * quoted.sum(axis=1)
+    if int(lengths.max()) > max_cell:
         return None
-    if width > 1 and (np.diff(ends[:, -1], prepend=-1) == width).any():
+    if width > 1 and (row_bytes == width).any():
         return None  # a row of empty cells only (Excel's `,,,,`): skipped and counted by the csv module's path
-    return header, CsvCells(buf, ends)
+    where = np.searchsorted(seps, np.array(escapes, dtype=np.int64)) % width
+    escaped = frozenset(where.tolist())
+    header_cells.escaped = escaped
+    header = [h.strip() for h in (header_cells.text(k)[0] for k in range(width))]
+    if not all(header):
+        return None
+    return header, CsvCells(buf, ends, quoted, escaped, first)
 
 
 class LazyColumns(MutableMapping[str, list[Any]]):
@@ -128,6 +202,11 @@ class LazyColumns(MutableMapping[str, list[Any]]):
         if name in self._made or name not in self._index:
             return None
         return self._cells.numbers(self._index[name])
+
+    def forget(self, name: str) -> None:
+        """Let go of a column's text made from the file (made again if asked for again)."""
+        if name in self._index:
+            self._made.pop(name, None)
 
     def rename(self, old: str, new: str) -> None:
         if old in self._index:

@@ -3,6 +3,7 @@ CSV, JSON, JSON lines, YAML, XLSX."""
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -64,8 +65,17 @@ def read_bytes(raw: bytes, file: str, *, fmt: str | None = None, encoding: str |
     digest = hashlib.sha256(raw).hexdigest()
     if fmt == "xlsx":
         return read_xlsx(raw, file, digest, sheet, header_row)
+    if fmt == "csv" and encoding is None and header_row == 1 and _is_utf8(raw):
+        # read from the bytes without ever holding the whole text (a 1M-row file: ~300 MB of str)
+        bom = raw.startswith(b"\xef\xbb\xbf")
+        plain = plain_csv(raw[3:] if bom else raw, MAX_CELL)
+        if plain is not None:
+            header, cells = plain
+            check_header(file, header)
+            return RawTable(file, digest, header, LazyColumns(header, cells), list(range(2, cells.n + 2)),
+                            encoding="utf-8-sig" if bom else "utf-8")
     text, used, note = decode_text(raw, file, encoding)
-    if fmt == "csv" and used in UTF8 and header_row == 1:
+    if fmt == "csv" and used in UTF8 and header_row == 1 and encoding is not None:  # --encoding utf8
         plain = plain_csv(raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, MAX_CELL)
         if plain is not None:
             header, cells = plain
@@ -78,3 +88,20 @@ def read_bytes(raw: bytes, file: str, *, fmt: str | None = None, encoding: str |
     if note:
         table.notes.insert(0, note)
     return table
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """Whether the bytes are UTF-8 (a byte order mark allowed), checked a piece at a time so that
+    the whole text is never held; not UTF-16 with its byte order mark."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if raw.isascii():
+        return True
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    try:
+        for lo in range(0, len(raw), 1 << 23):
+            decoder.decode(view[lo:lo + (1 << 23)], final=lo + (1 << 23) >= len(raw))
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -22,12 +22,14 @@ from kpi_rules.common.perf import no_gc_pauses
 from kpi_rules.common.periods import Period, PeriodError, parse_period
 from kpi_rules.common.suggest import closest, did_you_mean
 from kpi_rules.data.cells import FloatArray, text_column, typed_column
+from kpi_rules.data.csvbytes import LazyColumns
 from kpi_rules.data.raw import DataFileError, RawTable, Source, where
 from kpi_rules.policy.model import Input, Policy
 from kpi_rules.results.notes import RowNotes
 from kpi_rules.results.reasons import Reason, Word
 
 RESERVED = ("employee_id", "role", "name", "team", "period")
+SHARED = ("role", "team", "period")  # columns of few distinct values: one string object per value
 
 
 class TableMismatch(KpiRulesError):
@@ -104,7 +106,11 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
     def cells(name: str, as_written: bool = False) -> list[Any]:
         return (as_written and raw.texts.get(name)) or raw.columns.get(name, [None] * n)
 
-    text = {name: text_column((raw.texts.get(name) or raw.columns.get(name)), n) for name in RESERVED}
+    text = {name: text_column((raw.texts.get(name) or raw.columns.get(name)), n, shared=name in SHARED)
+            for name in RESERVED}
+    if isinstance(raw.columns, LazyColumns):  # the shared columns' text per row is not needed again
+        for name in SHARED:
+            raw.columns.forget(name)
     scored = cache(policy.inputs_scored)
     known = {*RESERVED, *policy.inputs}
     numbers: dict[str, FloatArray] = {}
@@ -223,14 +229,16 @@ def _check_periods(policy: Policy, periods: npt.NDArray[Any], fail: Any) -> None
             read[text] = Reason("not_period", value=str(text).strip())
     if not read:
         return
-    for i, text in enumerate(periods.tolist()):
-        if text is None:
-            continue
-        period = read[text]
+    texts = periods.tolist()
+    written = {text: str(period) for text, period in read.items() if isinstance(period, Period)}
+    periods[:] = [written.get(text, text) for text in texts]  # each distinct period made text once
+    bad = {text for text, period in read.items() if isinstance(period, Reason) or period.kind != policy.period}
+    if not bad:
+        return
+    for i in [i for i, text in enumerate(texts) if text in bad]:
+        period = read[texts[i]]
         if isinstance(period, Reason):
             fail(i, "cell", column="period", problem=period)
             continue
-        periods[i] = str(period)
-        if period.kind != policy.period:
-            fail(i, "cell", column="period", problem=Reason(
-                "wrong_period_kind", period=str(period), kind=Word(period.kind), cycle=Word(policy.period)))
+        fail(i, "cell", column="period", problem=Reason(
+            "wrong_period_kind", period=str(period), kind=Word(period.kind), cycle=Word(policy.period)))

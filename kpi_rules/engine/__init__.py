@@ -82,13 +82,21 @@ def choose_period(policy: Policy, table: Table, asked: str | None) -> Period | N
                             "choose one (--period on the command line)")
 
 
-def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: Callable[[], list[str]]) -> None:
-    """Rows of the same employee in the same period are all errors; `labels()[k]` is rows[k]'s period."""
+def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: Callable[[], list[str]],
+                     period_codes: npt.NDArray[np.intp] | None = None) -> None:
+    """Rows of the same employee in the same period are all errors; `labels()[k]` is rows[k]'s period,
+    `period_codes[row]` a number for each row's period label (None: one label for all)."""
     first = table.id_first[rows]
     counts = np.bincount(first[first >= 0], minlength=table.n)
     again = np.flatnonzero((first >= 0) & (counts[np.maximum(first, 0)] > 1))  # ids seen more than once
     if not len(again):
         return  # the usual case, in whole-column operations
+    if period_codes is not None:  # several periods (a roll-up): an id is again only within its period
+        pair = first[again] * (int(period_codes.max(initial=0)) + 1) + period_codes[rows[again]]
+        _, where, times = np.unique(pair, return_inverse=True, return_counts=True)
+        again = again[times[where.ravel()] > 1]
+        if not len(again):
+            return
     ids, periods = table.text["employee_id"][rows[again]].tolist(), labels()
     keys = [(emp, periods[k]) for emp, k in zip(ids, again.tolist())]
     counts_by_key = Counter(keys)
@@ -172,6 +180,12 @@ def _evaluate(policy: Policy, table: Table, period: str | None, cals: _Calibrati
         names = [str(p) if p is not None else str(target) for p in distinct]
         return lambda: [names[c] for c in codes[rows].tolist()]
 
+    def label_codes() -> npt.NDArray[np.intp]:
+        """A number for each row's period label (unreadable and absent periods: the target's)."""
+        names = [str(p) if p is not None else str(target) for p in distinct]
+        number = {name: k for k, name in enumerate(dict.fromkeys(names))}
+        return np.array([number[name] for name in names], dtype=np.intp)[codes]
+
     unplaced_codes = [k for k, p in enumerate(distinct) if p is None]
     if target.kind == policy.period:
         # Rows of another kind inside the period (a month in a quarterly policy) are errors already:
@@ -188,7 +202,7 @@ def _evaluate(policy: Policy, table: Table, period: str | None, cals: _Calibrati
         inside = [k for k, p in enumerate(distinct) if p is not None and target.contains(p)]
         picked = rows_of(unplaced_codes + inside)
         _no_rows(table, picked, target, distinct)
-        _mark_duplicates(table, picked, labels_of(picked))
+        _mark_duplicates(table, picked, labels_of(picked), label_codes())
         parts = [evaluate_period(policy, table, rows_of([k]), str(distinct[k]), evaluator, cals.apply)
                  for k in sorted(inside, key=lambda k: distinct[k])]  # type: ignore[arg-type, return-value]
         unplaced = rows_of(unplaced_codes)

@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from kpi_rules.engine.scoring import FloatArray, first_reached
 from kpi_rules.policy.model import Distribution, Grade, Policy
-from kpi_rules.results.model import shown
+from kpi_rules.results.model import shown, shown_column
 from kpi_rules.results.reasons import Reason
 
 
@@ -52,8 +52,10 @@ def distribute(dist: Distribution, grades: tuple[Grade, ...], scope_keys: npt.ND
             reasons[i] = Reason("distribution_no_group")
         else:
             groups.setdefault(str(keys[i]), []).append(i)
+    shown6 = _Shown6(finals)
     for key in sorted(groups):
-        groups_report.append(_group(dist, order, key, groups[key], finals, result, vetoed, employee_ids, reasons))
+        groups_report.append(_group(dist, order, key, groups[key], finals, result, vetoed, employee_ids, reasons,
+                                    shown6))
     report = {"scope": dist.scope, "mode": dist.mode, "min_group_size": dist.min_group_size,
               "groups": groups_report}
     if without:
@@ -61,9 +63,29 @@ def distribute(dist: Distribution, grades: tuple[Grade, ...], scope_keys: npt.ND
     return result, report, reasons
 
 
+class _Shown6:
+    """Figures shown to 6 decimals in the distribution report, each column and quota rounded once
+    (not a numpy call per value: a large employer has tens of thousands of groups)."""
+
+    def __init__(self, finals: FloatArray) -> None:
+        self._finals = finals
+        self._column: list[Any] | None = None
+        self._values: dict[float, Any] = {}
+
+    def final(self, i: int) -> Any:
+        if self._column is None:
+            self._column = shown_column(self._finals, 6)
+        return self._column[i]
+
+    def value(self, value: float) -> Any:
+        if value not in self._values:
+            self._values[value] = shown(value, 6)
+        return self._values[value]
+
+
 def _group(dist: Distribution, order: list[str], key: str, members: list[int], finals: FloatArray,
            result: npt.NDArray[Any], vetoed: npt.NDArray[np.bool_], ids: npt.NDArray[Any],
-           reasons: dict[int, str]) -> dict[str, Any]:
+           reasons: dict[int, str], shown6: _Shown6) -> dict[str, Any]:
     n = len(members)
     report: dict[str, Any] = {"group": key, "size": n, "exempt": n < dist.min_group_size, "quotas": {}, "moves": []}
     if report["exempt"]:
@@ -75,8 +97,8 @@ def _group(dist: Distribution, order: list[str], key: str, members: list[int], f
             continue
         holders = sorted((i for i in members if current[i] == name and not vetoed[i]), key=lambda i: -finals[i])
         allowed = allowed_count(n, quota.max)
-        entry: dict[str, Any] = {"max": shown(quota.max, 6), "allowed": allowed, "holders": len(holders), "moved": 0,
-                 "over": len(holders) > allowed}
+        entry: dict[str, Any] = {"max": shown6.value(quota.max), "allowed": allowed, "holders": len(holders),
+                                 "moved": 0, "over": len(holders) > allowed}
         report["quotas"][name] = entry
         if len(holders) <= allowed or position == len(order) - 1:
             continue
@@ -89,20 +111,20 @@ def _group(dist: Distribution, order: list[str], key: str, members: list[int], f
             current[i] = below
             entry["moved"] += 1
             report["moves"].append({"employee_id": ids[i], "from": name, "to": below,
-                                    "final": shown(finals[i], 6), "tied_at_cut": bool(tie and finals[i] == cut)})
+                                    "final": shown6.final(i), "tied_at_cut": bool(tie and finals[i] == cut)})
             tied = bool(tie and finals[i] == cut)
             # rank among the grade's holders, holders, group and scope: for `explain` (the text is unchanged)
             rank = 1 + sum(1 for j in holders if finals[j] > finals[i])
             reasons[i] = Reason("distribution_tie" if tied else "distribution_move", allowed=allowed, size=n,
                                 grade=name, rank=rank, holders=len(holders), group=key, scope=dist.scope,
-                                **({"cut": shown(cut, 6)} if tied else {}))
+                                **({"cut": shown6.value(float(cut))} if tied else {}))
     for name, quota in dist.quotas.items():
         if quota.min is None:
             continue
         have = sum(1 for i in members if current[i] == name)
         need = required_count(n, quota.min)
         report["quotas"].setdefault(name, {}).update(
-            {"min": shown(quota.min, 6), "required": need, "actual": have, "met": have >= need})
+            {"min": shown6.value(quota.min), "required": need, "actual": have, "met": have >= need})
     if dist.mode == "enforce":
         for i in members:
             result[i] = current[i]

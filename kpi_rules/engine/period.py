@@ -36,7 +36,9 @@ def _new_result(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period
     take = _take(table, rows)
     text = {k: take(v) for k, v in table.text.items()}
     return PeriodResult(
-        period=period, lines=take(np.asarray(table.lines, dtype=np.int64)).tolist(),
+        # every row, in order (one period's file): the table's own list of lines, not a copy of 1M ints
+        period=period, lines=table.lines if len(rows) == table.n and take(rows) is rows else
+        take(np.asarray(table.lines, dtype=np.int64)).tolist(),
         employee_id=text["employee_id"], name=text["name"], role=text["role"], team=text["team"],
         row_period=text["period"], status=status, reasons=reasons,
         decimals=policy.decimals, files=_files(table, rows))
@@ -129,6 +131,15 @@ def _unused_columns(ind: Indicator, actual: FloatArray, n: int) -> IndicatorColu
                             np.zeros(n, dtype=np.int8), np.full(n, -1, dtype=np.int8))
 
 
+def _off(values: npt.NDArray[Any], on: npt.NDArray[np.bool_], blank: Any) -> npt.NDArray[Any]:
+    """`np.where(on, values, blank)`, in place when `values` is a column of its own (the plan's
+    scores, used once): at 1M rows each copy is 8 MB per indicator."""
+    if values.shape == on.shape and values.base is None and values.flags.writeable:
+        values[~on] = blank
+        return values
+    return np.where(on, values, blank)
+
+
 def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.intp], actuals: dict[str, Any],
                  fails: dict[str, Any], ev: ColumnEvaluator) -> None:
     n = res.n
@@ -148,7 +159,7 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
             ind = policy.indicator(plan.indicator)
             cols[ind.id] = IndicatorColumns(
                 ind.id, ind.label, ind.group, ind.unit, on, actuals[ind.id], target, floor, stretch,
-                np.where(on, s.achievement, np.nan), np.where(on, s.score, np.nan), weight,
+                _off(s.achievement, on, np.nan), _off(s.score, on, np.nan), weight,
                 scores.effective_weight[k], scores.weighted[k], np.where(on, s.fail, 0).astype(np.int8),
                 scores.treatment[k], s.step, np.where(on, s.capped, False))
         else:

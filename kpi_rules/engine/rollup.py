@@ -12,7 +12,7 @@ from kpi_rules.common.periods import parse_period
 from kpi_rules.common.rounding import round_array
 from kpi_rules.engine.grading import distribute, grade_of, pay_coefficients
 from kpi_rules.policy.model import Policy
-from kpi_rules.results.model import STATUS, PeriodResult, row_where, shown
+from kpi_rules.results.model import STATUS, PeriodResult, row_where, shown, shown_column
 from kpi_rules.results.notes import FiredItems, RowNotes
 from kpi_rules.results.reasons import Reason, Word
 
@@ -35,15 +35,101 @@ def _where(part: PeriodResult, i: int) -> int | str:
     return f"{part.files[i]}:{part.lines[i]}" if part.files else part.lines[i]
 
 
-def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> PeriodResult:
-    """One entry per employee, from the period results in chronological order."""
+def _weight(policy: Policy, period: str | None) -> float:
+    assert policy.rollup is not None and period is not None
+    return policy.rollup.weights.get(parse_period(period).label, 0.0)
+
+
+def _combined(policy: Policy, finals: npt.NDArray[np.float64], weights: npt.NDArray[np.float64],
+              counts: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
+    """`_combine` for every employee at once: `finals[k, j]` is employee k's j-th rated period
+    (0 beyond `counts[k]`). Sums run left to right, as Python's sum() does them."""
     assert policy.rollup is not None
-    entries: dict[Any, list[tuple[PeriodResult, int]]] = {}
+    n, width = finals.shape
+    if policy.rollup.method == "last":
+        return finals[np.arange(n), np.maximum(counts - 1, 0)]
+    total, weight = np.zeros(n), np.zeros(n)
+    with np.errstate(all="ignore"):
+        for j in range(width):
+            if policy.rollup.method == "weighted":
+                total = total + weights[:, j] * finals[:, j]
+                weight = weight + weights[:, j]
+            else:
+                total = total + finals[:, j]
+        if policy.rollup.method == "weighted":
+            return np.where(weight == 0, np.nan, total / np.where(weight == 0, 1.0, weight))
+        return total / np.maximum(counts, 1)
+
+
+def _entry(policy: Policy, parts: list[PeriodResult], rows: list[tuple[int, int]], k: int, res: PeriodResult,
+           forced: npt.NDArray[Any], raw: npt.NDArray[np.float64]) -> dict[str, Any]:
+    """Employee k from its rows (part, row) one by one: some period not rated, a veto, the
+    employee twice in a period, or a row without an employee_id. Returns its period breakdown."""
+    assert policy.rollup is not None
+    finals: list[tuple[str, float]] = []
+    breakdown: dict[str, Any] = {}
+    repeated: dict[str, list[int | str]] = {}
+    for p, i in rows:
+        part = parts[p]
+        assert part.period is not None  # the parts of a roll-up are named periods
+        status = str(part.status[i])
+        if part.period in breakdown:  # the employee twice in one period: those rows are errors (duplicate_row)
+            repeated.setdefault(part.period, [row_where(breakdown[part.period])]).append(_where(part, i))
+        else:
+            breakdown[part.period] = {"status": status, "line": part.lines[i],
+                                      **({"file": part.files[i]} if part.files else {}),
+                                      "final": shown(part.final[i], policy.decimals) if status == "rated" else None,
+                                      "grade": part.grade[i] if status == "rated" else None}
+        if status == "rated":
+            finals.append((part.period, float(part.final[i])))
+            if part.veto[i] is not None and part.veto_overridden(i):
+                res.reasons[k].append(Reason("rollup_veto_overridden", id=part.veto[i], period=part.period))
+            elif part.veto[i] is not None and res.veto[k] is None:
+                res.veto[k], forced[k] = part.veto[i], policy.grade(part.grade_before_distribution[i]).grade
+                res.reasons[k].append(Reason("rollup_veto", id=part.veto[i], period=part.period, grade=forced[k]))
+        else:
+            res.reasons[k].append(Reason("rollup_period", period=part.period, line=_where(part, i),
+                                         status=Word(status), why=list(part.reasons[i]) or Word(status)))
+    for per, lines in repeated.items():
+        breakdown[per].update(status="error", final=None, grade=None)
+        finals = [(p, f) for p, f in finals if p != per]
+        res.reasons[k].append(Reason("rollup_repeated", period=per, count=len(lines),
+                                     lines=", ".join(map(str, lines))))
+    part, i = parts[rows[0][0]], rows[0][1]
+    if part.employee_id[i] is None:  # a row without an employee_id: an entry of its own, an error
+        res.status[k] = "error"
+    elif len(finals) < policy.rollup.min_periods:
+        res.status[k] = "not_rated"
+        res.reasons[k].append(Reason("rollup_too_few", count=len(finals), needed=policy.rollup.min_periods))
+    else:
+        raw[k] = _combine(policy, finals)
+        if np.isnan(raw[k]):
+            res.status[k] = "not_rated"
+            res.reasons[k].append(Reason("rollup_zero_weight"))
+    return breakdown
+
+
+def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> PeriodResult:
+    """One entry per employee, from the period results in chronological order.
+
+    The rows of every part are grouped by employee once; employees rated in each of their periods
+    once and without a veto (nearly all) are combined in whole-column operations, the others one
+    by one (`_entry`)."""
+    assert policy.rollup is not None
+    keys: list[Any] = []
     for part in parts:
-        for i in range(part.n):
-            key = part.employee_id[i] if part.employee_id[i] is not None else ("line", part.period, _where(part, i))
-            entries.setdefault(key, []).append((part, i))
-    n = len(entries)
+        ids = part.employee_id.tolist()
+        keys += ids if None not in ids else [e if e is not None else ("line", part.period, _where(part, i))
+                                             for i, e in enumerate(ids)]
+    codes: dict[Any, int] = {}
+    group = np.array([codes.setdefault(key, len(codes)) for key in keys], dtype=np.intp)
+    n, total = len(codes), len(keys)
+    which = np.repeat(np.arange(len(parts), dtype=np.intp), [part.n for part in parts])  # each row's part
+    within = np.arange(total, dtype=np.intp) - np.repeat(np.cumsum([0] + [part.n for part in parts])[:-1],
+                                                          [part.n for part in parts]).astype(np.intp)
+    order = np.argsort(group, kind="stable")  # by employee, then in the parts' (chronological) order
+    bounds = np.searchsorted(group[order], np.arange(n + 1))
+    first_row, last_row = order[bounds[:-1]], order[bounds[1:] - 1]
 
     def obj() -> npt.NDArray[Any]:
         return np.full(n, None, dtype=object)
@@ -54,52 +140,64 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
     raw = np.full(n, np.nan)
     res.veto = obj()
     forced = obj()
-    for k, (key, rows) in enumerate(entries.items()):
-        last_part, last_i = rows[-1]
-        res.lines.append(rows[0][0].lines[rows[0][1]])
-        if rows[0][0].files:
-            res.files.append(rows[0][0].files[rows[0][1]])
-        res.employee_id[k] = last_part.employee_id[last_i]
-        res.name[k], res.role[k], res.team[k] = (last_part.name[last_i], last_part.role[last_i],
-                                                  last_part.team[last_i])
-        finals: list[tuple[str, float]] = []
-        breakdown: dict[str, Any] = {}
-        repeated: dict[str, list[int | str]] = {}
-        for part, i in rows:
-            assert part.period is not None  # the parts of a roll-up are named periods
-            status = str(part.status[i])
-            if part.period in breakdown:  # the employee twice in one period: those rows are errors (duplicate_row)
-                repeated.setdefault(part.period, [row_where(breakdown[part.period])]).append(_where(part, i))
+    if not n:
+        res.periods = []
+    else:
+        def cat(column: str) -> npt.NDArray[Any]:
+            return np.concatenate([getattr(part, column) for part in parts])
+
+        for column in ("employee_id", "name", "role", "team"):
+            getattr(res, column)[:] = cat(column)[last_row]
+        lines = [line for part in parts for line in part.lines]
+        files = [part.files[i] if part.files else None for part in parts for i in range(part.n)]
+        res.lines = [lines[r] for r in first_row.tolist()]
+        res.files = [f for f in (files[r] for r in first_row.tolist()) if f is not None]
+        status, final, grade = cat("status"), cat("final"), cat("grade").tolist()
+        shown_final = shown_column(final, policy.decimals)
+        rated = status == "rated"
+        special = np.zeros(n, dtype=bool)
+        special[group[~rated | ~none_mask(cat("veto"))]] = True
+        special[[codes[key] for key in codes if isinstance(key, tuple) and key[0] == "line"]] = True
+        pairs = np.bincount(group * len(parts) + which, minlength=n * len(parts))
+        special[np.flatnonzero(pairs > 1) // len(parts)] = True  # twice in one period
+        names = [part.period for part in parts]
+        row_names = [names[p] for p in which.tolist()]
+        ordered, edges = order.tolist(), bounds.tolist()
+        statuses = status.tolist()
+        if any(f is not None for f in files):
+            entries = [{"status": s, "line": line, **({"file": f} if f is not None else {}), "final": v, "grade": g}
+                       for s, line, f, v, g in zip(statuses, lines, files, shown_final, grade)]
+        else:
+            entries = [{"status": s, "line": line, "final": v, "grade": g}
+                       for s, line, v, g in zip(statuses, lines, shown_final, grade)]
+        periods: list[dict[str, Any]] = []
+        for k, is_special in enumerate(special.tolist()):
+            rows = ordered[edges[k]:edges[k + 1]]
+            if is_special:
+                periods.append(_entry(policy, parts, [(int(which[r]), int(within[r])) for r in rows], k, res,
+                                      forced, raw))
             else:
-                breakdown[part.period] = {"status": status, "line": part.lines[i],
-                                          **({"file": part.files[i]} if part.files else {}),
-                                          "final": shown(part.final[i], policy.decimals) if status == "rated" else None,
-                                          "grade": part.grade[i] if status == "rated" else None}
-            if status == "rated":
-                finals.append((part.period, float(part.final[i])))
-                if part.veto[i] is not None and part.veto_overridden(i):
-                    res.reasons[k].append(Reason("rollup_veto_overridden", id=part.veto[i], period=part.period))
-                elif part.veto[i] is not None and res.veto[k] is None:
-                    res.veto[k], forced[k] = part.veto[i], policy.grade(part.grade_before_distribution[i]).grade
-                    res.reasons[k].append(Reason("rollup_veto", id=part.veto[i], period=part.period, grade=forced[k]))
-            else:
-                res.reasons[k].append(Reason("rollup_period", period=part.period, line=_where(part, i),
-                                             status=Word(status), why=list(part.reasons[i]) or Word(status)))
-        for per, lines in repeated.items():
-            breakdown[per].update(status="error", final=None, grade=None)
-            finals = [(p, f) for p, f in finals if p != per]
-            res.reasons[k].append(Reason("rollup_repeated", period=per, count=len(lines),
-                                         lines=", ".join(map(str, lines))))
-        res.periods.append(breakdown)
-        if key[0] == "line" if isinstance(key, tuple) else False:
-            res.status[k] = "error"
-            continue
-        if len(finals) < policy.rollup.min_periods:
+                periods.append({row_names[r]: entries[r] for r in rows})
+        res.periods = periods
+        simple = ~special
+        counts = np.diff(bounds)
+        width = int(counts[simple].max(initial=0))
+        grid, weights = np.zeros((n, width)), np.zeros((n, width))
+        taken = simple[group[order]]
+        rows = order[taken]
+        slot = (np.arange(total) - bounds[:-1][group[order]])[taken]  # the row's place among its employee's
+        grid[group[rows], slot] = final[rows]
+        if policy.rollup.method == "weighted":
+            per_part = np.array([_weight(policy, name) for name in names])
+            weights[group[rows], slot] = per_part[which[rows]]
+        combined = _combined(policy, grid, weights, counts)
+        few = simple & (counts < policy.rollup.min_periods)
+        for k in np.flatnonzero(few).tolist():
             res.status[k] = "not_rated"
-            res.reasons[k].append(Reason("rollup_too_few", count=len(finals), needed=policy.rollup.min_periods))
-            continue
-        raw[k] = _combine(policy, finals)
-        if np.isnan(raw[k]):
+            res.reasons[k].append(Reason("rollup_too_few", count=int(counts[k]), needed=policy.rollup.min_periods))
+        ok = simple & ~few
+        raw[ok] = combined[ok]
+        for k in np.flatnonzero(ok & np.isnan(combined)).tolist():
             res.status[k] = "not_rated"
             res.reasons[k].append(Reason("rollup_zero_weight"))
     rated = res.status == "rated"

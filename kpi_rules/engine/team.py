@@ -14,7 +14,7 @@ from kpi_rules.engine.plans import PlanScores, score_plans
 from kpi_rules.engine.scoring import ColumnPlan, FloatArray, first_reached
 from kpi_rules.policy.formula import ColumnEvaluator, Groups
 from kpi_rules.policy.model import Team
-from kpi_rules.results.model import ERROR, PeriodResult, flag_words, shown
+from kpi_rules.results.model import ERROR, PeriodResult, flag_words, shown_column
 from kpi_rules.results.reasons import Reason
 
 
@@ -56,24 +56,30 @@ def evaluate_team(team: Team, key: npt.NDArray[Any], counted: npt.NDArray[np.boo
 
 
 def team_rows(team: Team, outcome: TeamOutcome, members: npt.NDArray[np.intp]) -> list[dict[str, Any]]:
-    """The `teams` section of the results: one entry per team."""
+    """The `teams` section of the results: one entry per team (each column made shown once, not a
+    value at a time: a large employer has tens of thousands of teams)."""
+    plans = outcome.plans
+    columns = []
+    for k, ti in enumerate(team.indicators):
+        s = plans.scored[k]
+        columns.append((ti, shown_column(outcome.actuals[ti.id]), shown_column(s.achievement), shown_column(s.score),
+                        shown_column(plans.effective_weight[k], 6), shown_column(plans.weighted[k]),
+                        s.fail.tolist(), plans.treatment[k].tolist(), s.capped.tolist()))
+    scores = shown_column(outcome.score, 2)
+    coefficients = shown_column(outcome.coefficient) if team.coefficient else [None] * len(outcome.names)
+    counts = members.tolist()
     out = []
     for g, name in enumerate(outcome.names):
         indicators = {}
-        for k, ti in enumerate(team.indicators):
-            s = outcome.plans.scored[k]
-            flags = flag_words(int(s.fail[g]), int(outcome.plans.treatment[k][g]), bool(s.capped[g]))
+        for ti, actual, achievement, score, weight, weighted, fail, treatment, capped in columns:
             indicators[ti.id] = {
-                "actual": shown(outcome.actuals[ti.id][g]), "target": ti.plan.target,
-                "achievement": shown(s.achievement[g]), "score": shown(s.score[g]),
-                "weight": shown(outcome.plans.effective_weight[k][g], 6),
-                "weighted": shown(outcome.plans.weighted[k][g]), "flags": flags,
+                "actual": actual[g], "target": ti.plan.target, "achievement": achievement[g], "score": score[g],
+                "weight": weight[g], "weighted": weighted[g],
+                "flags": flag_words(int(fail[g]), int(treatment[g]), bool(capped[g])),
             }
         out.append({
-            "team": name, "members": int(members[g]), "indicators": indicators,
-            "team_score": shown(outcome.score[g], 2),
-            "coefficient": shown(outcome.coefficient[g]) if team.coefficient else None,
-            "blend": team.blend,
+            "team": name, "members": int(counts[g]), "indicators": indicators, "team_score": scores[g],
+            "coefficient": coefficients[g], "blend": team.blend,
         })
     return out
 
