@@ -16,7 +16,8 @@ from engine_helpers import policy_yaml, write_rows
 from kpi_rules.cli import main
 from kpi_rules.data.readers import read_table
 from kpi_rules.data.table import type_table
-from kpi_rules.diff.compare import diff_policies, field_changes, read_file_version
+from kpi_rules.diff.compare import diff_policies, read_file_version
+from kpi_rules.diff.fields import field_changes
 from kpi_rules.engine import evaluate
 from kpi_rules.policy.compiler import compile_policy
 

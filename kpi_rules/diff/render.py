@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from kpi_rules.diff.calibrated import CalibrationEffect
-from kpi_rules.diff.compare import NOT_GRADED, FieldChange, Person, PolicyDiff, delta_stats
+from kpi_rules.diff.compare import NOT_GRADED, Person, PolicyDiff, delta_stats
+from kpi_rules.diff.fields import FieldChange
 
 MARKER = "<!-- kpi-rules-diff -->"  # lets a CI job find and update its own comment
 
