@@ -2,15 +2,13 @@
 
 from kpi_rules.policy.formula.aggregate import Groups
 from kpi_rules.policy.formula.evaluator import ColumnEvaluator, Outcome
-from kpi_rules.policy.formula.parse import (
+from kpi_rules.policy.formula.grammar import (
     AGGREGATE_FUNCTIONS,
     BASE_FUNCTIONS,
     NUMERIC_FUNCTIONS,
     SUGGESTION_FUNCTIONS,
-    Formula,
-    FormulaIssue,
-    parse,
 )
+from kpi_rules.policy.formula.parse import Formula, FormulaIssue, parse
 from kpi_rules.policy.formula.vector import Fail
 
 __all__ = [

@@ -15,44 +15,19 @@ from dataclasses import dataclass, field
 
 from kpi_rules.common.suggest import did_you_mean
 from kpi_rules.policy.formula.constants import constant_value, number_of
+from kpi_rules.policy.formula.grammar import (
+    ALLOWED_NODES,
+    ARITY,
+    BASE_FUNCTIONS,
+    CONSTRUCT_NAMES,
+    MAX_DEPTH,
+    MAX_LENGTH,
+    MAX_NUMBER,
+    MAX_POWER_EXPONENT,
+    NUMERIC_FUNCTIONS,
+    SUGGESTION_FUNCTIONS,
+)
 from kpi_rules.policy.formula.habits import if_hint, odd_name_message, odd_names, syntax_hint
-
-MAX_LENGTH = 2000
-MAX_DEPTH = 100  # a sum of 100 inputs is a chain of 100 additions
-MAX_POWER_EXPONENT = 100
-MAX_NUMBER = 1.7e308  # an integer literal beyond this cannot become a float
-
-# (fewest, most) arguments; None: no upper limit.
-ARITY: dict[str, tuple[int, int | None]] = {
-    "min": (1, None), "max": (1, None), "abs": (1, 1), "round": (1, 2), "clamp": (3, 3),
-    "safe_div": (2, 3), "coalesce": (1, None), "sum": (1, 1), "mean": (1, 1), "median": (1, 1),
-    "count": (1, 1), "score": (1, 1), "actual": (1, 1), "achievement": (1, 1),
-}
-
-BASE_FUNCTIONS = frozenset({"min", "max", "abs", "round", "clamp", "safe_div", "coalesce"})
-AGGREGATE_FUNCTIONS = frozenset({"sum", "mean", "min", "max", "count", "median"})
-SUGGESTION_FUNCTIONS = frozenset({"score", "actual", "achievement"})
-NUMERIC_FUNCTIONS = frozenset({"min", "max", "abs", "round", "clamp", "safe_div"}) | (AGGREGATE_FUNCTIONS - {"count"})
-
-_ALLOWED_NODES: dict[type, str] = {
-    ast.Expression: "expression", ast.BinOp: "operator", ast.UnaryOp: "operator",
-    ast.BoolOp: "and/or", ast.Compare: "comparison", ast.IfExp: "x if c else y",
-    ast.Call: "function call", ast.Name: "name", ast.Constant: "constant",
-    ast.Load: "", ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/",
-    ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**", ast.USub: "-", ast.UAdd: "+",
-    ast.Not: "not", ast.And: "and", ast.Or: "or", ast.Eq: "==", ast.NotEq: "!=",
-    ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-}
-_CONSTRUCT_NAMES: dict[type, str] = {
-    ast.Attribute: "attribute access (`a.b`)", ast.Subscript: "subscripts (`a[0]`)",
-    ast.ListComp: "comprehensions", ast.SetComp: "comprehensions", ast.DictComp: "comprehensions",
-    ast.GeneratorExp: "comprehensions", ast.Lambda: "lambdas", ast.NamedExpr: "assignments (`:=`)",
-    ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dictionaries", ast.Set: "sets",
-    ast.JoinedStr: "f-strings", ast.Starred: "`*` unpacking", ast.Await: "await",
-    ast.Yield: "yield", ast.YieldFrom: "yield", ast.BitAnd: "`&`", ast.BitOr: "`|`",
-    ast.BitXor: "`^`", ast.LShift: "`<<`", ast.RShift: "`>>`", ast.Invert: "`~`",
-    ast.MatMult: "`@`", ast.In: "`in`", ast.NotIn: "`not in`", ast.Is: "`is`", ast.IsNot: "`is not`",
-}
 
 
 @dataclass(frozen=True)
@@ -129,8 +104,8 @@ class _Checker(ast.NodeVisitor):
 
     def generic_visit(self, node: ast.AST) -> None:
         kind = type(node)
-        if kind not in _ALLOWED_NODES:
-            what = _CONSTRUCT_NAMES.get(kind, kind.__name__)
+        if kind not in ALLOWED_NODES:
+            what = CONSTRUCT_NAMES.get(kind, kind.__name__)
             where = node if hasattr(node, "col_offset") else self.parents[-1]
             self.issue(where, "KR103", "formula-construct", f"{what}: not allowed in a formula",
                        "formulas use numbers, names, + - * / // % **, comparisons, and/or/not, "
