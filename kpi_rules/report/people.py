@@ -17,10 +17,13 @@ from kpi_rules.results.report_words import Labels, localize_reasons
 Row = dict[str, Any]
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
 def anchor(employee_id: object, line: int | str) -> str:
     """An HTML id for the employee's section: safe characters only, unique by line (and file)."""
-    text = re.sub(r"[^A-Za-z0-9_-]", "-", str(employee_id or ""))
-    return f"emp-{text}-{re.sub(r'[^A-Za-z0-9_-]', '-', str(line))}"
+    text = _UNSAFE.sub("-", str(employee_id or ""))
+    return f"emp-{text}-{line if isinstance(line, int) and line >= 0 else _UNSAFE.sub('-', str(line))}"
 
 
 def moves_by_employee(distribution: dict[str, Any], rows: list[Row], t: Labels) -> dict[Any, Row]:
