@@ -89,3 +89,27 @@ def test_a_column_formats_as_each_value() -> None:
         for decimals in (0, 2, 3):
             assert fmt_num_column(values, decimals, edges) == [fmt_num(v, decimals, edges) for v in values]
     assert fmt_num_column([]) == []
+
+
+def test_the_collector_is_paused_in_the_command_line_only(large: kpi_rules.Evaluation, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import kpi_rules.report as report_module
+    from kpi_rules.common import perf
+
+    seen: list[tuple[str | None, bool]] = []
+    real_render = report_module.render
+
+    def spy(fmt: str, template: str, context: dict[str, Any], template_dir: Any = None) -> str:
+        seen.append((template_dir, gc.isenabled()))
+        return real_render(fmt, template, context, template_dir)
+
+    monkeypatch.setattr(report_module, "render", spy)
+    render_markdown(large)  # a library call: the collector stays on
+    monkeypatch.setattr(perf, "ONE_RUN", True)
+    render_html(large)  # the command line: off while the default templates render
+    (tmp_path / "report.md.j2").write_text("{{ people | length }}", encoding="utf-8")
+    assert render_markdown(large, template_dir=tmp_path) == "210"  # a user's template: on
+    assert seen == [(None, True), (None, False), (tmp_path, True)]
+    assert gc.isenabled()
