@@ -55,15 +55,30 @@ def _below(p: Row, sep: str) -> object:
     return sep.join(str(label) for label in p["below"]) if p["below"] else "—"
 
 
+def _memo(escape_one: Callable[[object], str]) -> Callable[[object], str]:
+    """`escape_one` remembering its strings: most cells (roles, statuses, grades, figures) repeat."""
+    seen: dict[str, str] = {}
+
+    def cell(value: object) -> str:
+        if type(value) is not str:
+            return escape_one(value)
+        text = seen.get(value)
+        if text is None:
+            text = seen[value] = escape_one(value)
+        return text
+
+    return cell
+
+
 def _md_rows(people: list[Row], finals: list[str], pays: list[str], sep: str) -> list[str]:
-    e = _md
+    e = _memo(_md)
     return [f"| {e(p['who'])} | {e(p['role_label'])} | {e(p['status_label'])} | {e(final)} | "
             f"{e(p['grade'] or '—')}{_change(p, e)} | {e(pay)} | {e(_below(p, sep))} |"
             for p, final, pay in zip(people, finals, pays)]
 
 
 def _html_rows(people: list[Row], finals: list[str], pays: list[str], sep: str) -> list[str]:
-    e = _html
+    e = _memo(_html)
     out = []
     for p, final, pay in zip(people, finals, pays):
         grade = (f'<span class="grade tone-{e(p["grade_tone"])}">{e(p["grade"])}</span>{_change(p, e)}'
