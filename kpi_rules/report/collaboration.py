@@ -137,7 +137,8 @@ def peer_review(ev: Evaluation, rows: list[Row], teams: list[str | None]) -> lis
         if column is None:
             continue
         spec = ev.policy.inputs[name]
-        values = [(row["team"], float(column[r])) for row, r in pairs if not np.isnan(column[r])]
+        numbers = np.asarray(column, dtype=np.float64).tolist()  # a numpy scalar per row cost more than the figure
+        values = [(row["team"], numbers[r]) for row, r in pairs if numbers[r] == numbers[r]]  # not NaN
         by_team: dict[Any, list[float]] = {}
         for team, v in values:
             by_team.setdefault(team, []).append(v)

@@ -133,7 +133,8 @@ def _people_by_team(people: list[Row], teams: list[str | None], team_label: dict
                     t: Labels) -> list[Row]:
     """People grouped by team, in the overview's team order (the department when the data has no teams)."""
     groups = _by_team(people)
-    order = [*teams, *(team for team in groups if team not in teams)]
+    listed = set(teams)
+    order = [*teams, *(team for team in groups if team not in listed)]
     return [{"team": team, "label": team_label.get(team) or (t["department"] if not teams else t["no_team"]),
              "people": groups[team]} for team in order if team in groups]
 

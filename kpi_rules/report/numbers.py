@@ -9,10 +9,12 @@ every edge as the value itself (`0.997`, `99.96%`); see `results.display`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from kpi_rules.results.display import edge_decimals
-from kpi_rules.results.model import shown
+import numpy as np
+
+from kpi_rules.results.display import edge_decimals, near_edges
+from kpi_rules.results.model import shown, shown_column
 
 NONE = "—"
 
@@ -33,6 +35,22 @@ def fmt_num(value: object, decimals: int = 2, edges: Iterable[float | None] = ()
     if s is None:
         return NONE
     return f"{s:,}" if abs(s) >= 10000 else str(s)
+
+
+def fmt_num_column(values: Sequence[object], decimals: int = 2, edges: Iterable[float | None] = ()) -> list[str]:
+    """`fmt_num` of every value, the same edges for all, each column rounded once: only values near an
+    edge (where more decimals may be needed) take `fmt_num` itself."""
+    marks = [float(e) for e in edges if e is not None]
+    out = [NONE if v is None else str(v) for v in values]
+    where = [i for i, v in enumerate(values) if _number(v) is not None]
+    numbers = np.array([float(values[i]) for i in where], dtype=np.float64)  # type: ignore[arg-type]
+    near = near_edges(numbers, decimals, marks)
+    for i, s, n, x in zip(where, shown_column(numbers, decimals), near.tolist(), numbers.tolist()):
+        if n:
+            out[i] = fmt_num(x, decimals, marks)
+        else:
+            out[i] = NONE if s is None else f"{s:,}" if abs(s) >= 10000 else str(s)
+    return out
 
 
 def fmt_pct(fraction: object, decimals: int = 1, edges: Iterable[float | None] = ()) -> str:

@@ -17,10 +17,13 @@ from kpi_rules.results.report_words import Labels, localize_reasons
 Row = dict[str, Any]
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
 def anchor(employee_id: object, line: int | str) -> str:
     """An HTML id for the employee's section: safe characters only, unique by line (and file)."""
-    text = re.sub(r"[^A-Za-z0-9_-]", "-", str(employee_id or ""))
-    return f"emp-{text}-{re.sub(r'[^A-Za-z0-9_-]', '-', str(line))}"
+    text = _UNSAFE.sub("-", str(employee_id or ""))
+    return f"emp-{text}-{line if isinstance(line, int) and line >= 0 else _UNSAFE.sub('-', str(line))}"
 
 
 def moves_by_employee(distribution: dict[str, Any], rows: list[Row], t: Labels) -> dict[Any, Row]:
@@ -151,15 +154,15 @@ def person_line(policy: Policy, row: Row, moves: dict[Any, Row], t: Labels, cach
         cache[key] = [(ind.id, plans[ind.id].label if ind.id in plans else ind.label) for ind in policy.indicators]
     indicators = []
     if rated:
-        for ind_id, ind_label in cache[key]:
-            entry = row["indicators"].get(ind_id)
-            if entry is not None:
-                indicators.append({"id": ind_id, "label": ind_label, "below": below_target(entry)})
+        entries = row["indicators"]
+        indicators = [{"id": ind_id, "label": ind_label, "below": below_target(entries[ind_id])}
+                      for ind_id, ind_label in cache[key] if ind_id in entries]
+    where = row_where(row)
     return {
-        "anchor": anchor(row["employee_id"], row_where(row)),
+        "anchor": anchor(row["employee_id"], where),
         "employee_id": row["employee_id"], "name": row["name"], "who": t.who(row["name"], row["employee_id"]),
         "role": row["role"], "role_label": role.label if role else row["role"], "team": row["team"],
-        "period": row["period"], "line": row_where(row), "status": row["status"],
+        "period": row["period"], "line": where, "status": row["status"],
         "status_label": t.status(row["status"]), "rated": rated, "indicators": indicators,
         "final": row["final"], "grade": row["grade"], "grade_label": label, "grade_tone": tone,
         "final_edges": cache["edges"],
@@ -197,17 +200,22 @@ def team_suggestions(people: list[Row], teams: list[str | None], t: Labels,
 
 def most_below(members: list[Row], limit: int = 3) -> list[Row]:
     """The indicators below target for the most people: label, count, and of how many it was judged."""
-    counts: Counter[str] = Counter()
-    judged: Counter[str] = Counter()
-    labels: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    judged: dict[str, int] = {}
+    labels: dict[str, str] = {}  # each id's first label, in the order first judged
     for p in members:
         for ind in p["indicators"]:
-            if ind["below"] is None:
+            below = ind["below"]
+            if below is None:
                 continue
-            judged[ind["id"]] += 1
-            labels.setdefault(ind["id"], ind["label"])
-            if ind["below"]:
-                counts[ind["id"]] += 1
+            key = ind["id"]
+            if key in judged:
+                judged[key] += 1
+            else:
+                judged[key] = 1
+                labels[key] = ind["label"]
+            if below:
+                counts[key] = counts.get(key, 0) + 1
     order = {ind_id: k for k, ind_id in enumerate(labels)}
     ranked = sorted(counts.items(), key=lambda x: (-x[1], -x[1] / judged[x[0]], order[x[0]]))
     return [{"id": ind_id, "label": labels[ind_id], "count": c, "of": judged[ind_id],

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+import numpy.typing as npt
+
 from kpi_rules.policy.model import Plan
 from kpi_rules.results.model import shown
 
@@ -38,6 +41,18 @@ def edge_decimals(value: float, decimals: int, edges: Iterable[float | None]) ->
         if all(_side(x, e) == side for e, side in sides):
             return d
     return decimals + MORE_DECIMALS
+
+
+def near_edges(values: npt.NDArray[np.float64], decimals: int, edges: Iterable[float | None]) -> npt.NDArray[np.bool_]:
+    """For a column: True where `edge_decimals` may give more than `decimals` (a value within a unit
+    of an edge, or NaN); elsewhere it gives `decimals`. The same test as its shortcut, at numpy speed."""
+    marks = np.array([float(e) for e in edges if e is not None], dtype=np.float64)
+    if not marks.size:
+        return np.zeros(len(values), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        distance = np.abs(values[:, None] - marks[None, :]).min(axis=1)
+        near: npt.NDArray[np.bool_] = ~(distance > 10.0**-decimals + 2 * _TOLERANCE)
+    return near
 
 
 def plan_edges(plan: Plan | None) -> tuple[list[float], list[float]]:
