@@ -1,0 +1,40 @@
+"""SERVICE.md sentences a new integrator tried by hand and found not to hold (each test names its section)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from serve_helpers import ROOT, bearer, client, settings, tokens_for
+
+DATA = ROOT / "examples" / "ops-2024.csv"
+
+
+@pytest.fixture()
+def served(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], str]]:
+    made = tokens_for(tmp_path / "tokens.yaml")
+    c = TestClient(client(settings(tmp_path, f"sqlite:///{tmp_path / 'db'}", tmp_path / "tokens.yaml")).app)
+    with c:
+        created = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"},
+                         content=DATA.read_bytes(), headers={**bearer(made["hr"]), "Content-Type": "text/csv"})
+        assert created.status_code == 201, created.text
+        yield c, made, created.json()["evaluation_id"]
+
+
+@pytest.mark.parametrize("kind", ["text/plain", "application/xml", "text/csv", "application/x-www-form-urlencoded"])
+def test_diff_in_a_content_type_it_does_not_read_is_415(served: tuple[TestClient, dict[str, str], str],
+                                                         kind: str) -> None:
+    """Section 4: "a content type it does not read | 415" (POST /v1/diff reads JSON)."""
+    c, made, eid = served
+    body = json.dumps({"policy": "ops-department", "base": {"ref": "HEAD"}, "head": {"ref": "HEAD"},
+                       "evaluation_id": eid})
+    response = c.post("/v1/diff", content=body, headers={**bearer(made["hr"]), "Content-Type": kind})
+    assert response.status_code == 415, response.text
+    problem = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert problem["status"] == 415 and "application/json" in problem["detail"]
+    entries = c.get("/v1/audit", params={"limit": 1000}, headers=bearer(made["hr"])).json()["items"]
+    assert [(e["action"], e["status"], e["actor"]) for e in entries[-1:]] == [("diff", 415, "hr")]
