@@ -38,3 +38,31 @@ def test_diff_in_a_content_type_it_does_not_read_is_415(served: tuple[TestClient
     assert problem["status"] == 415 and "application/json" in problem["detail"]
     entries = c.get("/v1/audit", params={"limit": 1000}, headers=bearer(made["hr"])).json()["items"]
     assert [(e["action"], e["status"], e["actor"]) for e in entries[-1:]] == [("diff", 415, "hr")]
+
+
+def _cells(body: bytes) -> dict[str, list[str]]:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+    return {sheet.title: [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+            for sheet in book.worksheets}
+
+
+def test_an_employees_workbook_holds_only_their_own_figures(
+        served: tuple[TestClient, dict[str, str], str]) -> None:
+    """Section 7: "An employee's review sheet from the service holds only their own figures: no team
+    section, no averages, no distribution" (section 2: "without any team grade distribution")."""
+    c, made, eid = served
+    own = c.get(f"/v1/evaluations/{eid}/report", params={"format": "xlsx"}, headers=bearer(made["emp"]))
+    assert own.status_code == 200
+    sheets = _cells(own.content)
+    everything = _cells(c.get(f"/v1/evaluations/{eid}/report", params={"format": "xlsx"},
+                              headers=bearer(made["hr"])).content)
+    team_sheets = set(everything) - set(sheets)
+    assert len(team_sheets) == 1 and "团队" in team_sheets  # the teams sheet is not in theirs
+    summary = sheets["汇总"]
+    for heading in ("全部门数据", "最终得分平均值", "等级分布", "强制分布", "团队绩效总览"):
+        assert heading in everything["汇总"] and heading not in summary
+    assert "E001" in sheets["员工"] and not any(f"E0{n:02d}" in sheets["员工"] for n in range(2, 41))
