@@ -38,3 +38,14 @@ def test_a_quota_minimum_not_reached_says_so(web: tuple[TestClient, dict[str, st
     assert re.search(r"<tr><td>D</td>\s*<td>≥ 5%</td>\s*<td>1</td><td>0</td>\s*<td>Not met</td>", page)
     zh = c.get(f"/evaluations/{created.json()['evaluation_id']}?lang=zh-CN").text
     assert re.search(r"<tr><td>D</td>\s*<td>≥ 5%</td>\s*<td>1</td><td>0</td>\s*<td>未满足</td>", zh)
+
+
+def test_the_employee_page_is_in_its_policys_language(web: tuple[TestClient, dict[str, str], str]) -> None:
+    """Item 8: "every page in zh-CN and en (the policy's locale by default ...)": the first policy
+    (customer-support) is English, ops-department is zh-CN, so its employee page is too."""
+    c, made, eid = web
+    sign_in(c, made["hr"])
+    page = c.get(f"/evaluations/{eid}/employees/E002")
+    assert page.status_code == 200
+    assert '<html lang="zh-CN"' in page.text and "<dt>团队</dt>" in page.text
+    assert '<html lang="en"' in c.get(f"/evaluations/{eid}/employees/E002?lang=en").text
