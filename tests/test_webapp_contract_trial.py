@@ -49,3 +49,14 @@ def test_the_employee_page_is_in_its_policys_language(web: tuple[TestClient, dic
     assert page.status_code == 200
     assert '<html lang="zh-CN"' in page.text and "<dt>团队</dt>" in page.text
     assert '<html lang="en"' in c.get(f"/evaluations/{eid}/employees/E002?lang=en").text
+
+
+def test_the_employee_page_shows_small_targets_as_they_are(web: tuple[TestClient, dict[str, str], str]) -> None:
+    """Item 5: every indicator's actual and target: a paid-conversion target of 0.025 is not "0.03"."""
+    c, made, eid = web
+    sign_in(c, made["hr"])
+    page = c.get(f"/evaluations/{eid}/employees/E002?lang=en").text
+    row = re.search(r"<tr><td><code>paid_conversion</code></td>(.*?)</tr>", page)
+    assert row is not None
+    cells = re.findall(r"<td>(.*?)</td>", row.group(1))
+    assert cells[:2] == ["0.0238", "0.025"]
