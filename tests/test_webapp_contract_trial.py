@@ -60,3 +60,17 @@ def test_the_employee_page_shows_small_targets_as_they_are(web: tuple[TestClient
     assert row is not None
     cells = re.findall(r"<td>(.*?)</td>", row.group(1))
     assert cells[:2] == ["0.0238", "0.025"]
+
+
+def test_the_whatif_page_is_in_its_policys_language(web: tuple[TestClient, dict[str, str], str]) -> None:
+    """Item 8: "every page in zh-CN and en (the policy's locale by default ...)": the what-if page of
+    ops-department (zh-CN) is in Chinese though the first policy is English, before and after Compare."""
+    c, made, eid = web
+    csrf = sign_in(c, made["hr"])
+    form = c.get("/whatif", params={"policy": "ops-department", "evaluation": eid})
+    assert form.status_code == 200 and '<html lang="zh-CN"' in form.text
+    source = c.get("/v1/policies/ops-department", headers=bearer(made["hr"])).json()["source"]
+    compared = c.post("/whatif", data={"policy": "ops-department", "evaluation": eid, "source": source,
+                                       "csrf": csrf, "do": "compare"})
+    assert compared.status_code == 200 and '<html lang="zh-CN"' in compared.text
+    assert '<html lang="en"' in c.get("/whatif", params={"policy": "customer-support"}).text
