@@ -66,3 +66,17 @@ def test_an_employees_workbook_holds_only_their_own_figures(
     for heading in ("全部门数据", "最终得分平均值", "等级分布", "强制分布", "团队绩效总览"):
         assert heading in everything["汇总"] and heading not in summary
     assert "E001" in sheets["员工"] and not any(f"E0{n:02d}" in sheets["员工"] for n in range(2, 41))
+
+
+def test_audit_verify_on_a_missing_database_file_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    """Section 1: `kpi-rules audit verify --db URL` checks the audit chain offline: a mistyped path
+    is an error in plain words (exit 1), and no empty database is left behind."""
+    from click.testing import CliRunner
+
+    from kpi_rules.cli import main
+
+    missing = tmp_path / "typo.db"
+    result = CliRunner().invoke(main, ["audit", "verify", "--db", f"sqlite:///{missing}"])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: no database file at {missing}"
+    assert not missing.exists()
