@@ -80,3 +80,21 @@ def test_audit_verify_on_a_missing_database_file_says_so_and_creates_nothing(tmp
     assert result.exit_code == 1
     assert result.output.strip() == f"error: no database file at {missing}"
     assert not missing.exists()
+
+
+def test_every_list_takes_a_limit_served_up_to_1000(served: tuple[TestClient, dict[str, str], str]) -> None:
+    """Section 7: "Lists: /v1/policies, /v1/policies/{id}/history, /v1/evaluations, /v1/audit. A
+    `limit` above 1000 is served as 1000"; section 3: evaluations are listed newest first."""
+    c, made, first = served
+    second = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q3"},
+                    content=DATA.read_bytes(), headers={**bearer(made["hr"]), "Content-Type": "text/csv"})
+    hr = bearer(made["hr"])
+    newest = c.get("/v1/evaluations", params={"limit": 1}, headers=hr)
+    assert newest.status_code == 200
+    assert [i["evaluation_id"] for i in newest.json()["items"]] == [second.json()["evaluation_id"]]
+    assert len(c.get("/v1/evaluations", params={"limit": 5000}, headers=hr).json()["items"]) == 2
+    assert [p["id"] for p in c.get("/v1/policies", params={"limit": 1}, headers=hr).json()["items"]] == [
+        "customer-support"]
+    for path in ("/v1/policies", "/v1/audit", "/v1/policies/ops-department/history"):
+        assert c.get(path, params={"limit": 5000}, headers=hr).status_code == 200, path
+    assert first != second.json()["evaluation_id"]
