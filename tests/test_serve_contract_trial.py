@@ -98,3 +98,20 @@ def test_every_list_takes_a_limit_served_up_to_1000(served: tuple[TestClient, di
     for path in ("/v1/policies", "/v1/audit", "/v1/policies/ops-department/history"):
         assert c.get(path, params={"limit": 5000}, headers=hr).status_code == 200, path
     assert first != second.json()["evaluation_id"]
+
+
+@pytest.mark.parametrize("header", [
+    'attachment; filename="数据 2024.csv"'.encode(),  # the raw UTF-8 name curl and HRIS clients send
+    b"attachment; filename*=UTF-8''%E6%95%B0%E6%8D%AE%202024.csv",
+    'attachment; filename="C:\\\\HR\\\\数据 2024.csv"'.encode(),
+])
+def test_a_raw_bodys_utf8_file_name_is_kept(served: tuple[TestClient, dict[str, str], str], header: bytes) -> None:
+    """Section 3: "The results' `data.file` is the uploaded file's name: ... `Content-Disposition:
+    attachment; filename=...` on a raw body"; section 7: its last path component."""
+    c, made, _ = served
+    created = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"},
+                     content=DATA.read_bytes(), headers={**bearer(made["hr"]), "Content-Type": "text/csv",
+                                                         "Content-Disposition": header})
+    assert created.status_code == 201, created.text
+    got = c.get(f"/v1/evaluations/{created.json()['evaluation_id']}", headers=bearer(made["hr"]))
+    assert got.json()["data"]["file"] == "数据 2024.csv"
