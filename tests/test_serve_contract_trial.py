@@ -115,3 +115,15 @@ def test_a_raw_bodys_utf8_file_name_is_kept(served: tuple[TestClient, dict[str, 
     assert created.status_code == 201, created.text
     got = c.get(f"/v1/evaluations/{created.json()['evaluation_id']}", headers=bearer(made["hr"]))
     assert got.json()["data"]["file"] == "数据 2024.csv"
+
+
+@pytest.mark.parametrize("after", ["9223372036854775808", "99999999999999999999999"])
+def test_an_audit_cursor_past_any_seq_is_a_problem_not_a_500(served: tuple[TestClient, dict[str, str], str],
+                                                            after: str) -> None:
+    """Section 3: errors are problem documents and "No response ever carries a stack trace": an
+    `after=` beyond a 64-bit seq is the caller's mistake (422), not a server failure (500)."""
+    c, made, _ = served
+    response = c.get("/v1/audit", params={"after": after}, headers=bearer(made["hr"]))
+    assert response.status_code == 422, response.text
+    assert response.json()["problems"][0]["path"] == "query.after"
+    assert c.get("/v1/audit", params={"after": str(2**63 - 1)}, headers=bearer(made["hr"])).json() == {"items": []}
