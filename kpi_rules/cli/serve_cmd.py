@@ -160,6 +160,10 @@ def audit_verify(db_url: str) -> None:
         engine = open_engine(db_url)
     except DatabaseUrlError as exc:
         raise click.UsageError(str(exc)) from exc
+    if engine.dialect.name == "sqlite" and not Path(engine.url.database or "").is_file():
+        engine.dispose()  # reading would create an empty database where there was none
+        click.echo(f"error: no database file at {engine.url.database}", err=True)
+        sys.exit(1)
     try:
         verdict = verify(engine)
     except SQLAlchemyError as exc:

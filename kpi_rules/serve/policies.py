@@ -102,6 +102,7 @@ class Policies:
                 return False
             previous = self._catalog
             failed: list[dict[str, Any]] = []
+            loaded: list[tuple[Path, Served]] = []
             for path in sorted(stamps):
                 if previous.stamps.get(path) == stamps[path] and path in self._good:
                     continue
@@ -118,10 +119,13 @@ class Policies:
                     self._notify(str(path), None, 422)
                 else:
                     self._good[path] = served
-                    self._notify(str(path), served, 200)
+                    loaded.append((path, served))
             for gone in set(self._good) - set(stamps):
                 del self._good[gone]
             self._catalog = Catalog(self._by_id(previous, failed), failed, stamps)
+            clashing = {f["path"] for f in failed if any(p.get("code") == "duplicate-id" for p in f["problems"])}
+            for path, served in loaded:  # a file refused for its clashing id is not a good reload
+                self._notify(str(path), served, 409 if served.name in clashing else 200)
             self.loaded = True
             return True
 
@@ -137,8 +141,9 @@ class Policies:
             paths = sorted(v.name for v in versions)
             for path in paths:
                 failed.append({"path": path, "problems": [{"code": "duplicate-id", "message":
-                               f"policy id {pid!r} is claimed by {', '.join(paths)}: none of them is served "
-                               "until the clash is resolved"}]})
+                               f"policy id {pid!r} is claimed by {', '.join(paths)}: " + (
+                                   "the version already in service stays" if pid in previous.by_id
+                                   else "none of them is served") + " until the clash is resolved"}]})
             if pid in previous.by_id:  # the version in service stays until the clash is resolved
                 by_id[pid] = previous.by_id[pid]
         return by_id

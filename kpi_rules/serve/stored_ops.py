@@ -87,10 +87,10 @@ def report_op(held: Held, fmt: str, view: View, employee_id: str | None) -> byte
     employee's report is their own review sheet, without any team section."""
     ev = narrow(held.evaluation, view)
     if fmt == "xlsx":
-        from kpi_rules.writers import WRITERS
+        from kpi_rules.writers.results_xlsx import write_xlsx
 
         out = io.BytesIO()
-        WRITERS["xlsx"].write(ev, out)
+        write_xlsx(ev, out, own_only=view.employee_id is not None)  # an employee's: no team, average, distribution
         return out.getvalue()
     if fmt == "csv":
         from kpi_rules.writers.results_csv import to_csv

@@ -3,6 +3,7 @@ counted while streaming, so a body is never read whole into memory past the limi
 
 from __future__ import annotations
 
+import contextlib
 import re
 from email.message import Message
 from pathlib import PurePosixPath, PureWindowsPath
@@ -57,6 +58,8 @@ def disposition_name(header: str | None) -> str | None:
     """The filename (or filename*) of a Content-Disposition header."""
     if not header:
         return None
+    with contextlib.suppress(UnicodeError):  # a raw UTF-8 name (as curl sends it) arrives decoded as Latin-1
+        header = header.encode("latin-1").decode("utf-8")
     message = Message()
     message["content-disposition"] = header
     name = message.get_filename()

@@ -102,7 +102,7 @@ Teams = list[tuple[Any, dict[str, Any]]]
 
 
 def _write_summary(book: Book, ev: Evaluation, t: Labels, split: list[str], long_rows: int,
-                   finals: list[Any], teams: Teams) -> None:
+                   finals: list[Any], teams: Teams | None) -> None:
     s, policy, summary = Summary(book, t), ev.policy, ev.result.summary()
     s.line(policy.title, fmt=book.title)
     for key, value in [("policy_id", policy.id), ("version", policy.version), ("sha256", policy.sha256),
@@ -122,6 +122,9 @@ def _write_summary(book: Book, ev: Evaluation, t: Labels, split: list[str], long
     elif len(split) > 1:
         s.line(t["indicators"], t.fill("indicators_split", rows=long_rows, sheets=t["list_sep"].join(split),
                                         limit=xlsx_book.MAX_ROWS - 1))
+    if teams is None:  # one person's own workbook: no averages, distribution or team overview
+        s.close()
+        return
     s.row += 1
     department = _figures(ev, [range(ev.result.n)], finals)[0]
     s.line(t["department_overview"], fmt=book.bold)
@@ -214,8 +217,9 @@ def _write_table(book: Book, name: str, columns: list[Column], rows: Iterable[Se
     table.close()
 
 
-def write_xlsx(ev: Evaluation, out: BinaryIO | str) -> None:
-    """The workbook of one evaluation, written to a binary file (or a path)."""
+def write_xlsx(ev: Evaluation, out: BinaryIO | str, own_only: bool = False) -> None:
+    """The workbook of one evaluation, written to a binary file (or a path). `own_only`: one
+    person's own figures (an employee's), without averages, grade distribution or team sheets."""
     t = Labels(ev.policy.locale)
     res = ev.result
     finals = shown_column(res.final, res.decimals) if len(res.final) else [None] * res.n
@@ -225,14 +229,15 @@ def write_xlsx(ev: Evaluation, out: BinaryIO | str) -> None:
     teams = list(zip([team for team, _ in groups], _figures(ev, [rows for _, rows in groups], finals)))
     book = Book(out, title=ev.policy.title)
     with no_gc_pauses():
-        _write_summary(book, ev, t, split, long_rows, finals, teams)
+        _write_summary(book, ev, t, split, long_rows, finals, None if own_only else teams)
         _write_table(book, t["sheet_employees"], employee_columns(ev, t), employee_rows(ev, t), 2)
         if ev.kind != "rollup":
             _write_indicators(book, ev, t, split)
         else:
             periods = period_names(res)
             _write_table(book, t["sheet_periods"], period_columns(periods, t), period_rows(ev, periods, t), 2)
-        _write_teams(book, ev, t, teams)
+        if not own_only:
+            _write_teams(book, ev, t, teams)
         _write_table(book, t["sheet_errors"], error_columns(t), error_rows(ev, t), 1)
     book.close()
 

@@ -15,6 +15,7 @@ from kpi_rules.serve.storage.migrate import LATEST, schema_version
 
 router = v1_router()
 MAX_LIMIT = 1000
+MAX_SEQ = 2**63 - 1  # a seq is a 64-bit integer in both databases
 
 
 def _service(request: Request) -> Service:
@@ -44,7 +45,7 @@ def status(request: Request) -> dict[str, Any]:
 
 
 @router.get("/audit", tags=["audit"])
-async def list_audit(request: Request, after: Annotated[int, Query(ge=0)] = 0,
+async def list_audit(request: Request, after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
                      limit: Annotated[int, Query(ge=1)] = 100) -> dict[str, Any]:
     """Audit entries with seq > after, oldest first (limit at most 1000)."""
     items = await run_in_threadpool(audit.entries, _service(request).engine, after, min(limit, MAX_LIMIT))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -12,6 +12,7 @@ from kpi_rules.serve.routes import v1_router
 from kpi_rules.serve.routes.evaluation_routes import stored_job, visible
 from kpi_rules.serve.routes.policy_routes import checked_ref, served_policy
 from kpi_rules.serve.service import Service
+from kpi_rules.serve.uploads import media_type
 from kpi_rules.serve.worker import Failure, diff_job, sha256
 
 router = v1_router()
@@ -46,7 +47,14 @@ def _side(service: Service, policy_id: str, side: Side, which: str, allow_source
     return at_ref, f"{side.ref}:{served.name}"
 
 
-@router.post("/diff", tags=["diff"], response_class=Response,
+def json_body(request: Request) -> None:
+    """The request is JSON (or says nothing of its type); any other type is 415, not a 422 about its fields."""
+    kind = media_type(request)
+    if kind and kind != "application/json" and not kind.endswith("+json"):
+        raise ProblemError(415, f"send the diff request as application/json, not {kind}")
+
+
+@router.post("/diff", tags=["diff"], response_class=Response, dependencies=[Depends(json_body)],
              responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}})
 async def diff(request: Request, body: DiffRequest) -> Response:
     """Both versions on the evaluation's stored data: the same document as `kpi-rules diff --format json`."""

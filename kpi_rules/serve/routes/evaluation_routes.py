@@ -20,7 +20,7 @@ from kpi_rules.serve.identity import Identity
 from kpi_rules.serve.lru import Lru
 from kpi_rules.serve.problems import ProblemError
 from kpi_rules.serve.routes import v1_router
-from kpi_rules.serve.routes.policy_routes import at_ref, served_policy
+from kpi_rules.serve.routes.policy_routes import LIST_LIMIT, at_ref, served_policy
 from kpi_rules.serve.routes.upload import DATA_BODY, read_upload
 from kpi_rules.serve.service import Service
 from kpi_rules.serve.storage import evaluations as store
@@ -142,13 +142,14 @@ def visible(request: Request, eid: str) -> store.Stored:
 
 
 @router.get("/evaluations", tags=["evaluations"])
-def list_evaluations(request: Request, policy: str | None = None, period: str | None = None) -> dict[str, Any]:
-    """The evaluations the caller can see, newest first, with counts over their rows."""
+def list_evaluations(request: Request, policy: str | None = None, period: str | None = None,
+                     limit: Annotated[int, Query(ge=1)] = LIST_LIMIT) -> dict[str, Any]:
+    """The evaluations the caller can see, newest first, with counts over their rows (`limit`: at most 1000)."""
     view = view_of(_caller(request))
     scope = store.scope_filter(view.teams, view.employee_id)
     found = store.listing(_service(request).engine, scope, policy, period)
     return {"items": [{"evaluation_id": s.id, "policy": s.policy, "period": s.period, "created_at": s.created_at,
-                       "created_by": s.created_by, "counts": counts} for s, counts in found]}
+                       "created_by": s.created_by, "counts": counts} for s, counts in found[:min(limit, LIST_LIMIT)]]}
 
 
 @router.get("/evaluations/{eid}", tags=["evaluations"], response_class=Response,

@@ -18,7 +18,8 @@ from kpi_rules.serve.uploads import POLICY_TYPES, disposition_name, media_type, 
 
 router = v1_router()
 POLICY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-HISTORY_LIMIT = 200
+HISTORY_LIMIT = 200  # the default; a list's `limit` is served up to LIST_LIMIT (SERVICE.md 7)
+LIST_LIMIT = 1000
 
 
 def _service(request: Request) -> Service:
@@ -55,9 +56,9 @@ def at_ref(service: Service, served: Served, ref: str) -> Served:
 
 
 @router.get("/policies", tags=["policies"])
-def list_policies(request: Request) -> dict[str, Any]:
-    """The policies in service: id, title, version, locale, path, sha256, commit, effective."""
-    return {"items": [s.summary() for s in _service(request).policies.all()]}
+def list_policies(request: Request, limit: Annotated[int, Query(ge=1)] = LIST_LIMIT) -> dict[str, Any]:
+    """The policies in service: id, title, version, locale, path, sha256, commit, effective (`limit`: at most 1000)."""
+    return {"items": [s.summary() for s in _service(request).policies.all()[:min(limit, LIST_LIMIT)]]}
 
 
 @router.get("/policies/{policy_id}", tags=["policies"])
@@ -76,7 +77,7 @@ def policy_history(request: Request, policy_id: str,
     """The policy file's git history, newest first: commit, date, author, subject, version."""
     served = served_policy(_service(request), policy_id)
     items = []
-    for item in gitinfo.history(served.path, min(limit, HISTORY_LIMIT)):
+    for item in gitinfo.history(served.path, min(limit, LIST_LIMIT)):
         raw = gitinfo.show(served.path, item["commit"])
         version = None
         if raw is not None:

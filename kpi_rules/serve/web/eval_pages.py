@@ -139,7 +139,9 @@ async def employee(request: Request, eid: str, employee_id: str) -> HTMLResponse
             trend.append({"evaluation_id": other, "period": item["period"], "policy": item["policy"]["id"],
                           "final": found.get("final"), "grade": found.get("grade"), "status": found.get("status")})
     current = next((i for i in meta.json()["items"] if i["evaluation_id"] == eid), None)
-    return page(request, session, "employee.html.j2", eid=eid, row=row, explanation=explained.body.decode(),
+    served = service_of(request).policies.get(current["policy"]["id"]) if current else None
+    return page(request, session, "employee.html.j2", locale=served.policy.locale if served else None,
+                eid=eid, row=row, explanation=explained.body.decode(),
                 trend=sorted(trend, key=lambda t: (t["period"] or "", t["evaluation_id"])), current=current)
 
 

@@ -24,7 +24,7 @@ ZH: dict[str, str] = {
     "Weight": "权重", "Points": "加权得分", "Bonuses": "加分项", "Deductions": "减分项", "Veto": "否决项",
     "Individual": "个人得分", "Pay coefficient": "绩效系数", "Explanation": "计算过程", "Trend": "历次结果",
     "Created": "创建时间", "By": "创建人", "Open": "打开", "Nothing here yet.": "暂无内容。",
-    "Allowed": "允许", "Holders": "人数", "Required": "要求", "Over": "超出", "Met": "满足",
+    "Allowed": "允许", "Holders": "人数", "Required": "要求", "Over": "超出", "Met": "满足", "Not met": "未满足",
     "Group": "分组", "Policy YAML": "方案 YAML", "Validate": "校验", "Compare": "比较",
     "Base evaluation": "基准考核结果", "Simple changes": "常用修改", "Field (YAML path)": "字段(YAML 路径)",
     "New value": "新值", "Apply": "应用", "Grade transitions": "等级变化矩阵", "Before": "之前", "After": "之后",

@@ -52,6 +52,11 @@ async def _context(request: Request, policy: str, evaluation: str) -> dict[str, 
                                                                                else "")}
 
 
+def _locale(ctx: dict[str, Any]) -> str | None:
+    """The page's language by default: the chosen policy's locale."""
+    return str(ctx["policy"]["locale"]) if ctx["policy"] and ctx["policy"].get("locale") else None
+
+
 def _base_ref(evaluations: list[dict[str, Any]], eid: str) -> str:
     for item in evaluations:
         if item["evaluation_id"] == eid and item["policy"].get("commit"):
@@ -63,8 +68,8 @@ def _base_ref(evaluations: list[dict[str, Any]], eid: str) -> str:
 async def whatif_form(request: Request, policy: str = "", evaluation: str = "") -> HTMLResponse:
     ctx = await _context(request, policy, evaluation)
     source = ctx["policy"]["source"] if ctx["policy"] else ""
-    return page(request, ctx.pop("session"), "whatif.html.j2", source=source, controls=controls(source),
-                diff=None, problems=[], **ctx)
+    return page(request, ctx.pop("session"), "whatif.html.j2", locale=_locale(ctx), source=source,
+                controls=controls(source), diff=None, problems=[], **ctx)
 
 
 @router.post("/whatif")
@@ -95,8 +100,8 @@ async def whatif(request: Request, policy: Annotated[str, Form(max_length=128)] 
     else:
         from_api(answer)
         diff = answer.json()
-    return page(request, session, "whatif.html.j2", source=source, controls=controls(source), diff=diff,
-                problems=problems, csrf=session.csrf, **ctx)
+    return page(request, session, "whatif.html.j2", locale=_locale(ctx), source=source, controls=controls(source),
+                diff=diff, problems=problems, csrf=session.csrf, **ctx)
 
 
 async def _markdown(request: Request, caller: Any, policy: str, eid: str, ref: str, source: str) -> Response:
