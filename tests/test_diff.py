@@ -188,7 +188,7 @@ def test_several_periods_need_period(tmp_path: Path) -> None:
     policy.write_text(policy_yaml(OLD), encoding="utf-8")
     code, _, err = invoke("diff", str(policy), str(policy), "--data", str(write_rows(tmp_path, rows)))
     assert code == 2
-    assert "choose one (--period on the command line)" in err
+    assert "choose one with --period" in err
 
 
 # ---------------------------------------------------------------- --base GIT_REV

@@ -264,7 +264,8 @@ def test_a_period_the_data_has_no_rows_for_raises_what_the_cli_says() -> None:
     table = load_bytes(policy, "".join(line for line in lines if "2024-Q3" not in line).encode(), name="a.csv")
     with pytest.raises(PeriodChoiceError) as caught:
         evaluate(policy, table, "2024-Q3")
-    assert str(caught.value) == "the data has no rows for 2024-Q3 (it holds 2024-Q1, 2024-Q2, 2024-Q4); check --period"
+    assert str(caught.value) == ("the data has no rows for 2024-Q3 (it holds 2024-Q1, 2024-Q2, 2024-Q4); "
+                                 "check the period argument")
     assert evaluate(policy, table, "2024-Q2").result.n == 40
 
 

@@ -172,3 +172,38 @@ def test_delete_erases_and_keeps_the_audit(tmp_path: Path) -> None:
         assert created["policy"]["id"] == "ops-department" and len(created["data_sha256"]) == 64
         assert len(created["result_sha256"]) == 64
         assert c.get("/v1/audit/verify").json()["ok"] is True
+
+
+def _whitespace_bomb() -> bytes:
+    """A well-formed workbook whose sheet is 300 MB of blanks: it packs to well under 1 MB."""
+    good = zipfile.ZipFile(EXAMPLES / "ops-2024.xlsx")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in good.infolist():
+            data = good.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                head, tail = data.split(b"<sheetData>", 1)
+                data = head + b"<sheetData>" + b" " * 300_000_000 + tail
+            z.writestr(item.filename, data)
+    return buffer.getvalue()
+
+
+def test_a_well_formed_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    bomb = _whitespace_bomb()
+    assert len(bomb) < 2_000_000
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
+        response = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"},
+                          content=bomb, headers={"Content-Type": XLSX})
+        assert response.status_code == 422, response.text
+        detail = response.json()["detail"]
+        assert "would unpack to 28" in detail and "no real workbook does" in detail, detail
+        assert c.get("/v1/evaluations").json()["items"] == []
+
+
+def test_a_missing_period_is_named_as_the_request_gives_it(tmp_path: Path) -> None:
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
+        response = c.post("/v1/policies/ops-department/evaluations",
+                          content=(EXAMPLES / "ops-2024.csv").read_bytes(), headers={"Content-Type": "text/csv"})
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"] == ("the data holds 4 periods (2024-Q1, 2024-Q2, 2024-Q3, 2024-Q4); "
+                                             "choose one with period=")

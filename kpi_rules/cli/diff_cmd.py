@@ -78,7 +78,7 @@ def diff(paths: tuple[Path, ...], base: str | None, data_files: tuple[Path, ...]
     except DataFileError as exc:
         fail(exc)
     except PeriodChoiceError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise click.UsageError(exc.told("--period")) from exc
     except CalibrationInvalid as exc:
         fail_on_calibration(exc, calibrations)
     click.echo(RENDERERS[fmt](result, limit), nl=False)

@@ -176,7 +176,7 @@ def _evaluate(policy: Path, data: DataArgs, period: str | None, calibration_file
     try:
         evaluation = run_evaluation(compiled, table, period, calibrations)
     except PeriodChoiceError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise click.UsageError(exc.told("--period")) from exc
     except CalibrationInvalid as exc:
         fail_on_calibration(exc, calibrations)
     return evaluation

@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 from typing import Any
 
 from kpi_rules.data.raw import DataFileError, RawTable, check_header, headerless_notes, records_table
 from kpi_rules.data.read_csv import blank_rows_note
+
+# A real workbook's parts unpack to 5-30 times their packed size; a zip bomb to hundreds or more.
+MAX_RATIO = 200
+RATIO_FROM = 100 * 2**20  # below this much unpacked, any ratio is harmless
+MAX_UNPACKED = 4 * 2**30  # about 2 million rows of 30 columns
+
+
+def _check_unpacked(raw: bytes, file: str) -> None:
+    """Refuse a workbook whose parts would unpack to far more than any real one, before reading it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            unpacked = sum(member.file_size for member in book.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip at all: openpyxl says so in its words below
+    if unpacked > MAX_UNPACKED or (unpacked > RATIO_FROM and unpacked > MAX_RATIO * len(raw)):
+        raise DataFileError(f"{file}: not a readable Excel workbook: its {_size(len(raw))} would unpack to "
+                            f"{_size(unpacked)}, which no real workbook does (a zip bomb?); save it again from Excel")
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.1f} MiB" if n >= 2**20 else f"{n / 2**10:,.1f} KiB"
 
 
 def read_xlsx(raw: bytes, file: str, digest: str, sheet: str | None, header_row: int = 1) -> RawTable:
@@ -17,6 +39,7 @@ def read_xlsx(raw: bytes, file: str, digest: str, sheet: str | None, header_row:
         import openpyxl
     except ImportError as exc:
         raise DataFileError("reading .xlsx files needs openpyxl: pip install 'kpi-rules[xlsx]'") from exc
+    _check_unpacked(raw, file)
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         if sheet is not None and sheet not in book.sheetnames:

@@ -26,7 +26,19 @@ from kpi_rules.results.reasons import Reason
 
 
 class PeriodChoiceError(KpiRulesError):
-    """The period asked for (or found in the data) cannot be evaluated."""
+    """The period asked for (or found in the data) cannot be evaluated.
+
+    `str()` names the period as a library caller gives it; `told("--period")` as the command
+    line does, `told("period=")` as the service's request does.
+    """
+
+    def __init__(self, message: str, advice: str = "") -> None:
+        super().__init__(message + advice.format(period="the period argument"))
+        self.message, self.advice = message, advice
+
+    def told(self, how: str) -> str:
+        """The message naming the period the way the caller's user gives it."""
+        return self.message + self.advice.format(period=how)
 
 
 @dataclass
@@ -78,8 +90,8 @@ def choose_period(policy: Policy, table: Table, asked: str | None) -> Period | N
         return found[0]
     if not found:
         return None
-    raise PeriodChoiceError(f"the data holds {len(found)} periods ({', '.join(map(str, found))}); "
-                            "choose one (--period on the command line)")
+    raise PeriodChoiceError(f"the data holds {len(found)} periods ({', '.join(map(str, found))})",
+                            "; choose one with {period}")
 
 
 def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: Callable[[], list[str]],
@@ -114,7 +126,7 @@ def _no_rows(table: Table, picked: npt.NDArray[np.intp], target: Period, distinc
     """A period the data has no rows for is a mistake (a mistyped period), not an empty review."""
     if table.n and not len(picked):
         held = ", ".join(sorted(str(p) for p in distinct))
-        raise PeriodChoiceError(f"the data has no rows for {target} (it holds {held}); check --period")
+        raise PeriodChoiceError(f"the data has no rows for {target} (it holds {held})", "; check {period}")
 
 
 def evaluate(policy: Policy, table: Table, period: str | None = None,

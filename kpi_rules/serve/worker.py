@@ -98,7 +98,7 @@ def evaluation_of(job: Job) -> Evaluation | Failure:
         calibrations = [calibration_from_bytes(raw, name) for raw, name in job.calibrations]
         return run_evaluation(policy, table, job.period, calibrations)
     except PeriodChoiceError as exc:
-        return Failure(422, str(exc))
+        return Failure(422, exc.told("period="))
     except CalibrationInvalid as exc:
         return Failure(422, f"the calibration does not fit: {exc}", _problems(exc.problems))
 
