@@ -85,3 +85,21 @@ def test_store_compares_digests_and_rereads_a_changed_file(tmp_path: Path) -> No
     assert store.lookup(token_digest(secret)) is None  # the digest is not a token
     path.write_text("- {name: broken")
     assert store.lookup(secret) is None and store.error
+
+
+def test_a_broken_tokens_file_is_logged_once_and_its_repair_too(tmp_path: Path,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "t.yaml"
+    secret = add_token(path, "a", "hr", (), None)
+    good = path.read_text()
+    store = TokenStore(path)
+    path.write_text("- {name: broken")
+    with caplog.at_level("WARNING", logger="kpi_rules.serve"):
+        assert store.lookup(secret) is None and store.lookup(secret) is None
+        errors = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and "every caller is refused" in errors[0].getMessage()
+        assert secret not in caplog.text
+        path.write_text(good + "\n")
+        found = store.lookup(secret)
+        assert found is not None and found.name == "a" and store.error is None
+        assert "reads again: 1 identities" in caplog.records[-1].getMessage()

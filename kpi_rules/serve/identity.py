@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import threading
@@ -16,6 +17,8 @@ from typing import Any
 import yaml
 
 from kpi_rules.writers.atomic import write_atomic
+
+log = logging.getLogger("kpi_rules.serve")
 
 ROLES = ("hr", "service", "manager", "employee")
 
@@ -135,8 +138,11 @@ class TokenStore:
             entries = [_entry(item, str(self.path)) for item in read_entries(self.path)]
         except TokensFileError as exc:
             # A file being edited by hand may be broken for a moment: nobody gets in until it is fixed.
+            log.error("the tokens file cannot be read, so every caller is refused until it is fixed: %s", exc)
             self.error, self._by_digest, self._stamp = str(exc), {}, stamp
             return
+        if self.error is not None:
+            log.warning("the tokens file %s reads again: %d identities", self.path, len(entries))
         self.error, self._by_digest, self._stamp = None, dict(entries), stamp
 
     def lookup(self, token: str) -> Identity | None:
