@@ -43,7 +43,7 @@ class Evaluation:
     def error_rows(self) -> int:
         """Input rows in scope that are errors (in a roll-up, rows of its periods)."""
         if self.kind == "rollup":
-            return sum(1 for periods in self.result.periods for p in periods.values() if p["status"] == "error")
+            return self.result.periods.count("error")
         return int((self.result.status == "error").sum())
 
 

@@ -12,7 +12,8 @@ from kpi_rules.common.periods import parse_period
 from kpi_rules.common.rounding import round_array
 from kpi_rules.engine.grading import distribute, grade_of, pay_coefficients
 from kpi_rules.policy.model import Policy
-from kpi_rules.results.model import STATUS, PeriodResult, row_where, shown, shown_column
+from kpi_rules.results.breakdown import PartRows, PeriodBreakdown
+from kpi_rules.results.model import STATUS, PeriodResult, row_where, shown
 from kpi_rules.results.notes import FiredItems, RowNotes
 from kpi_rules.results.reasons import Reason, Word
 
@@ -141,44 +142,33 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
     res.veto = obj()
     forced = obj()
     if not n:
-        res.periods = []
+        res.periods = PeriodBreakdown()
     else:
         def cat(column: str) -> npt.NDArray[Any]:
             return np.concatenate([getattr(part, column) for part in parts])
 
         for column in ("employee_id", "name", "role", "team"):
             getattr(res, column)[:] = cat(column)[last_row]
-        lines = [line for part in parts for line in part.lines]
-        files = [part.files[i] if part.files else None for part in parts for i in range(part.n)]
-        res.lines = [lines[r] for r in first_row.tolist()]
-        res.files = [f for f in (files[r] for r in first_row.tolist()) if f is not None]
-        status, final, grade = cat("status"), cat("final"), cat("grade").tolist()
-        shown_final = shown_column(final, policy.decimals)
+        lines = np.concatenate([np.asarray(part.lines, dtype=np.int64) for part in parts])
+        files = [part.files[i] if part.files else None for part in parts for i in range(part.n)] \
+            if any(part.files for part in parts) else None
+        res.lines = lines[first_row].tolist()
+        res.files = [f for f in (files[r] for r in first_row.tolist()) if f is not None] if files else []
+        status, final = cat("status"), cat("final")
         rated = status == "rated"
         special = np.zeros(n, dtype=bool)
         special[group[~rated | ~none_mask(cat("veto"))]] = True
         special[[codes[key] for key in codes if isinstance(key, tuple) and key[0] == "line"]] = True
         pairs = np.bincount(group * len(parts) + which, minlength=n * len(parts))
         special[np.flatnonzero(pairs > 1) // len(parts)] = True  # twice in one period
-        names = [part.period for part in parts]
-        row_names = [names[p] for p in which.tolist()]
-        ordered, edges = order.tolist(), bounds.tolist()
-        statuses = status.tolist()
-        if any(f is not None for f in files):
-            entries = [{"status": s, "line": line, **({"file": f} if f is not None else {}), "final": v, "grade": g}
-                       for s, line, f, v, g in zip(statuses, lines, files, shown_final, grade)]
-        else:
-            entries = [{"status": s, "line": line, "final": v, "grade": g}
-                       for s, line, v, g in zip(statuses, lines, shown_final, grade)]
-        periods: list[dict[str, Any]] = []
-        for k, is_special in enumerate(special.tolist()):
-            rows = ordered[edges[k]:edges[k + 1]]
-            if is_special:
-                periods.append(_entry(policy, parts, [(int(which[r]), int(within[r])) for r in rows], k, res,
-                                      forced, raw))
-            else:
-                periods.append({row_names[r]: entries[r] for r in rows})
-        res.periods = periods
+        names = [str(part.period) for part in parts]
+        made: dict[int, dict[str, Any]] = {}  # the breakdowns of the employees taken one by one
+        for k in np.flatnonzero(special).tolist():
+            mine = order[bounds[k]:bounds[k + 1]]
+            made[k] = _entry(policy, parts, list(zip(which[mine].tolist(), within[mine].tolist())), k, res, forced,
+                             raw)
+        res.periods = PeriodBreakdown(n, PartRows(names, which, status, lines, files, final, cat("grade"),
+                                                  policy.decimals, order, bounds), made)
         simple = ~special
         counts = np.diff(bounds)
         width = int(counts[simple].max(initial=0))
