@@ -110,21 +110,31 @@ def _entry(policy: Policy, parts: list[PeriodResult], rows: list[tuple[int, int]
     return breakdown
 
 
-def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> PeriodResult:
-    """One entry per employee, from the period results in chronological order.
+def _employees(firsts: list[npt.NDArray[np.intp]]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """Each row's employee, numbered in order of first appearance, from `firsts` (each part's rows'
+    first row of the table with the same employee_id, -1 without one: such a row is an employee
+    of its own); and which rows have no employee_id."""
+    keys = np.concatenate(firsts).astype(np.int64) if firsts else np.zeros(0, dtype=np.int64)
+    alone = keys < 0
+    keys[alone] = int(keys.max(initial=0)) + 1 + np.arange(int(alone.sum()))
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    number = np.empty(len(first), dtype=np.intp)
+    number[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return number[inverse.ravel()], alone
+
+
+def rollup_result(policy: Policy, period: str, parts: list[PeriodResult],
+                  firsts: list[npt.NDArray[np.intp]]) -> PeriodResult:
+    """One entry per employee, from the period results in chronological order; `firsts[p]` are
+    part p's rows' `Table.id_first`.
 
     The rows of every part are grouped by employee once; employees rated in each of their periods
     once and without a veto (nearly all) are combined in whole-column operations, the others one
     by one (`_entry`)."""
     assert policy.rollup is not None
-    keys: list[Any] = []
-    for part in parts:
-        ids = part.employee_id.tolist()
-        keys += ids if None not in ids else [e if e is not None else ("line", part.period, _where(part, i))
-                                             for i, e in enumerate(ids)]
-    codes: dict[Any, int] = {}
-    group = np.array([codes.setdefault(key, len(codes)) for key in keys], dtype=np.intp)
-    n, total = len(codes), len(keys)
+    group, alone = _employees(firsts)
+    total = len(group)
+    n = int(group.max(initial=-1)) + 1
     which = np.repeat(np.arange(len(parts), dtype=np.intp), [part.n for part in parts])  # each row's part
     within = np.arange(total, dtype=np.intp) - np.repeat(np.cumsum([0] + [part.n for part in parts])[:-1],
                                                           [part.n for part in parts]).astype(np.intp)
@@ -158,7 +168,7 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
         rated = status == "rated"
         special = np.zeros(n, dtype=bool)
         special[group[~rated | ~none_mask(cat("veto"))]] = True
-        special[[codes[key] for key in codes if isinstance(key, tuple) and key[0] == "line"]] = True
+        special[group[alone]] = True
         pairs = np.bincount(group * len(parts) + which, minlength=n * len(parts))
         special[np.flatnonzero(pairs > 1) // len(parts)] = True  # twice in one period
         names = [str(part.period) for part in parts]
