@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -50,14 +50,15 @@ class Evaluation:
 def row_periods(table: Table) -> tuple[npt.NDArray[np.intp], list[Period | None]]:
     """Each row's period as an index into a list of distinct periods (None: absent or unreadable)."""
     texts = table.text["period"]
-    lookup: dict[Any, int] = {}
-    if table.n and (texts == texts[0]).all():  # one period for every row (or none at all): the usual case
-        lookup[texts[0]] = 0
-        codes = np.zeros(table.n, dtype=np.intp)
+    lookup: Iterable[Any]
+    if table.period_code is not None and len(table.period_code) == table.n:  # numbered while typing
+        codes, lookup = table.period_code, table.period_texts
+    elif table.n and (texts == texts[0]).all():  # one period for every row (or none at all)
+        codes, lookup = np.zeros(table.n, dtype=np.intp), [texts[0]]
     else:
         listed = texts.tolist()
-        lookup = {text: k for k, text in enumerate(dict.fromkeys(listed))}
-        codes = np.fromiter(map(lookup.__getitem__, listed), dtype=np.intp, count=len(listed))
+        number = {text: k for k, text in enumerate(dict.fromkeys(listed))}
+        codes, lookup = np.fromiter(map(number.__getitem__, listed), dtype=np.intp, count=len(listed)), number
     distinct: list[Period | None] = []
     for text in lookup:
         try:

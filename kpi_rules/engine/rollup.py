@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -157,13 +159,22 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult],
         def cat(column: str) -> npt.NDArray[Any]:
             return np.concatenate([getattr(part, column) for part in parts])
 
+        def at(rows: npt.NDArray[np.intp], values: Callable[[PeriodResult], Sequence[Any]]) -> npt.NDArray[Any]:
+            """values(part) at `rows` of the parts put together, without putting them together."""
+            out = np.empty(len(rows), dtype=object)
+            for p, part in enumerate(parts):
+                mine = which[rows] == p
+                if mine.any():
+                    column, taken = values(part), within[rows[mine]]
+                    out[mine] = column[taken] if isinstance(column, np.ndarray) else \
+                        list(map(column.__getitem__, taken.tolist()))
+            return out
+
         for column in ("employee_id", "name", "role", "team"):
-            getattr(res, column)[:] = cat(column)[last_row]
-        lines = np.concatenate([np.asarray(part.lines, dtype=np.int64) for part in parts])
-        files = [part.files[i] if part.files else None for part in parts for i in range(part.n)] \
-            if any(part.files for part in parts) else None
-        res.lines = lines[first_row].tolist()
-        res.files = [f for f in (files[r] for r in first_row.tolist()) if f is not None] if files else []
+            getattr(res, column)[:] = at(last_row, attrgetter(column))
+        res.lines = at(first_row, attrgetter("lines")).tolist()
+        if any(part.files for part in parts):
+            res.files = [f for f in at(first_row, lambda part: part.files or [None] * part.n).tolist() if f is not None]
         status, final = cat("status"), cat("final")
         rated = status == "rated"
         special = np.zeros(n, dtype=bool)
@@ -177,8 +188,9 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult],
             mine = order[bounds[k]:bounds[k + 1]]
             made[k] = _entry(policy, parts, list(zip(which[mine].tolist(), within[mine].tolist())), k, res, forced,
                              raw)
-        res.periods = PeriodBreakdown(n, PartRows(names, which, status, lines, files, final, cat("grade"),
-                                                  policy.decimals, order, bounds), made)
+        columns = PartRows(names, which, status, final, policy.decimals, [part.lines for part in parts],
+                           [part.files for part in parts], [part.grade for part in parts])
+        res.periods = PeriodBreakdown(n, columns, order, bounds, made)
         simple = ~special
         counts = np.diff(bounds)
         width = int(counts[simple].max(initial=0))

@@ -8,7 +8,7 @@ for reasons."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 from typing import Any, overload
 
@@ -21,39 +21,55 @@ Entry = dict[str, dict[str, Any]]
 CHUNK = 2_500  # employees made at a time when iterating
 
 
-@dataclass(frozen=True)
 class PartRows:
-    """The rows of a roll-up's periods, concatenated in chronological order, and each employee's
-    rows: `order[bounds[k]:bounds[k + 1]]` are employee k's, in that order."""
+    """The rows of a roll-up's periods, in chronological order: their status and final (the
+    roll-up needs them), and each period's lines, files and grades, put together only when a
+    breakdown is first read."""
 
-    labels: list[str]  # each period's name
-    part: npt.NDArray[np.intp]  # each row's period, an index into labels
-    status: npt.NDArray[Any]
-    lines: npt.NDArray[np.int64]
-    files: list[str | None] | None  # None: one data file
-    final: npt.NDArray[np.float64]
-    grade: npt.NDArray[Any]
-    decimals: int
-    order: npt.NDArray[np.intp]
-    bounds: npt.NDArray[np.intp]
+    def __init__(self, labels: list[str], part: npt.NDArray[np.intp], status: npt.NDArray[Any],
+                 final: npt.NDArray[np.float64], decimals: int, lines: list[list[int]], files: list[list[str]],
+                 grades: list[npt.NDArray[Any]]) -> None:
+        self.labels = labels  # each period's name
+        self.part = part  # each row's period, an index into labels
+        self.status, self.final, self.decimals = status, final, decimals
+        self._lines, self._files, self._grades = lines, files, grades  # per period ([]: one data file)
+
+    @cached_property
+    def lines(self) -> npt.NDArray[np.int64]:
+        return np.concatenate([np.asarray(lines, dtype=np.int64) for lines in self._lines])
+
+    @cached_property
+    def files(self) -> list[str | None] | None:
+        """Each row's data file (None: one data file, or a period without files)."""
+        if not any(self._files):
+            return None
+        return [name for files, lines in zip(self._files, self._lines)
+                for name in (files or [None] * len(lines))]  # type: ignore[list-item]
+
+    @cached_property
+    def grade(self) -> npt.NDArray[Any]:
+        return np.concatenate(self._grades)
 
 
 class PeriodBreakdown:
     """Behaves like a list of n dicts, one per employee of the roll-up: `breakdown[k]` is employee
     k's (made on first use and kept, so changing it changes the result, as with a list).
     Iterating and `rows()` hand out the ones kept, and new ones for the others without keeping
-    them. `made` holds breakdowns computed one by one (an employee with a period not rated, twice
-    in a period, ...)."""
+    them. Employee k's rows of `rows` are `order[bounds[k]:bounds[k + 1]]`; `made` holds the
+    breakdowns computed one by one (an employee with a period not rated, twice in a period, ...)."""
 
-    def __init__(self, n: int = 0, rows: PartRows | None = None, made: dict[int, Entry] | None = None) -> None:
+    def __init__(self, n: int = 0, rows: PartRows | None = None, order: npt.NDArray[np.intp] | None = None,
+                 bounds: npt.NDArray[np.intp] | None = None, made: dict[int, Entry] | None = None) -> None:
         self.n = n
         self._rows = rows
+        self._order = order if order is not None else np.zeros(0, dtype=np.intp)
+        self._bounds = bounds if bounds is not None else np.zeros(n + 1, dtype=np.intp)
         self._made: dict[int, Entry] = made if made is not None else {}
 
     @classmethod
     def of(cls, entries: Sequence[Entry]) -> PeriodBreakdown:
         """From a list of dicts (kept as they are)."""
-        return cls(len(entries), None, dict(enumerate(entries)))
+        return cls(len(entries), made=dict(enumerate(entries)))
 
     def __len__(self) -> int:
         return self.n
@@ -106,8 +122,8 @@ class PeriodBreakdown:
         rows = self._rows
         if rows is None or start >= stop:
             return [{} for _ in range(max(stop - start, 0))]
-        lo, hi = int(rows.bounds[start]), int(rows.bounds[stop])
-        which = rows.order[lo:hi]
+        lo, hi = int(self._bounds[start]), int(self._bounds[stop])
+        which = self._order[lo:hi]
         labels = [rows.labels[p] for p in rows.part[which].tolist()]
         cells = zip(rows.status[which].tolist(), rows.lines[which].tolist(),
                     shown_column(rows.final[which], rows.decimals), rows.grade[which].tolist())
@@ -118,7 +134,7 @@ class PeriodBreakdown:
             entries = [{"status": s, "line": line, **({"file": f} if f is not None else {}), "final": v, "grade": g}
                        for (s, line, v, g), f in zip(cells, files)]
         pairs = list(zip(labels, entries))
-        edges = (rows.bounds[start:stop + 1] - lo).tolist()
+        edges = (self._bounds[start:stop + 1] - lo).tolist()
         return [dict(pairs[a:b]) for a, b in pairwise(edges)]
 
     def _unmade(self) -> npt.NDArray[np.bool_]:
@@ -126,12 +142,12 @@ class PeriodBreakdown:
         assert self._rows is not None
         keep = np.ones(self.n, dtype=bool)
         keep[list(self._made)] = False
-        out = np.zeros(len(self._rows.order), dtype=bool)
-        out[self._rows.order] = np.repeat(keep, np.diff(self._rows.bounds))
+        out = np.zeros(len(self._rows.part), dtype=bool)
+        out[self._order] = np.repeat(keep, np.diff(self._bounds))
         return out
 
     def labels(self) -> list[str]:
-        """Every period named in some employee's breakdown, in order of first appearance."""
+        """Every period named in some employee's breakdown: the roll-up's periods in order, then any other."""
         seen: dict[str, None] = {}
         if self._rows is not None:
             present = np.unique(self._rows.part[self._unmade()])
@@ -152,8 +168,8 @@ class PeriodBreakdown:
         out = {i for i, entry in self._made.items() if any(e["status"] != "rated" for e in entry.values())}
         if self._rows is not None:
             bad = (self._rows.status != "rated") & self._unmade()
-            employee = np.repeat(np.arange(self.n), np.diff(self._rows.bounds))  # of order's rows
-            out.update(np.unique(employee[bad[self._rows.order]]).tolist())
+            employee = np.repeat(np.arange(self.n), np.diff(self._bounds))  # of order's rows
+            out.update(np.unique(employee[bad[self._order]]).tolist())
         return out
 
     def take(self, employees: npt.NDArray[np.intp]) -> PeriodBreakdown:
@@ -163,14 +179,9 @@ class PeriodBreakdown:
         employees = np.asarray(employees, dtype=np.intp)
         where = {old: new for new, old in enumerate(employees.tolist())}
         made = {where[i]: entry for i, entry in self._made.items() if i in where}
-        rows = self._rows
-        if rows is None:
-            return PeriodBreakdown(len(employees), None, made)
-        counts = np.diff(rows.bounds)[employees]
-        starts = rows.bounds[:-1][employees]
+        counts = np.diff(self._bounds)[employees]
+        starts = self._bounds[:-1][employees]
         bounds = np.concatenate([[0], np.cumsum(counts)]).astype(np.intp)
         within = np.arange(int(bounds[-1]), dtype=np.intp) - np.repeat(bounds[:-1], counts)
-        order = rows.order[np.repeat(starts, counts) + within]
-        sub = PartRows(rows.labels, rows.part, rows.status, rows.lines, rows.files, rows.final, rows.grade,
-                       rows.decimals, order, bounds)
-        return PeriodBreakdown(len(employees), sub, made)
+        order = self._order[np.repeat(starts, counts) + within]
+        return PeriodBreakdown(len(employees), self._rows, order, bounds, made)
