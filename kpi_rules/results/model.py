@@ -7,6 +7,7 @@ displayed intermediate values (computation keeps full precision).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,7 +219,5 @@ class PeriodResult:
 
     def summary(self) -> dict[str, Any]:
         counts = {s: int(np.sum(self.status == s)) for s in ("rated", "not_rated", "error")}
-        grades: dict[str, int] = {}
-        for i in np.flatnonzero(self.status == "rated"):
-            grades[self.grade[i]] = grades.get(self.grade[i], 0) + 1
+        grades = dict(Counter(self.grade[self.status == "rated"].tolist()))  # in order of first appearance
         return {"rows": self.n, **counts, "grades": grades}
