@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,11 +39,11 @@ def shown(value: float, decimals: int = SHOWN_DECIMALS) -> float | int | None:
     return r
 
 
-def shown_column(values: FloatArray, decimals: int = SHOWN_DECIMALS) -> list[float | int | None]:
-    """`shown` for a whole column, at numpy speed."""
+def shown_column(values: FloatArray, decimals: int = SHOWN_DECIMALS, missing: Any = None) -> list[Any]:
+    """`shown` for a whole column, at numpy speed; NaN as `missing` (None, or "" for a CSV cell)."""
     rounded = rounded_for_display(np.asarray(values, dtype=np.float64), decimals)
     out = rounded.astype(object)
     whole = np.isfinite(rounded) & (rounded == np.floor(rounded)) & (np.abs(rounded) < 2**53)
     out[whole] = rounded[whole].astype(np.int64).astype(object)
-    out[np.isnan(rounded)] = None
+    out[np.isnan(rounded)] = missing
     return out.tolist()  # type: ignore[no-any-return]
