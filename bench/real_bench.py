@@ -3,6 +3,7 @@
     .venv/bin/python bench/real_bench.py --quick      # smoke run: 20k rows, 5k-employee reports, 1 repetition
     .venv/bin/python bench/real_bench.py              # 100k rows, medians of 3
     .venv/bin/python bench/real_bench.py --rows 100000 --rows 1000000 --repeat 3
+    .venv/bin/python bench/real_bench.py --only annual   # only the annual review against one quarter
 
 The rows are the peer workload's (../shared/bench-peers/gen_data.py, its seed and
 its policy), written as an HR system's export opened and saved in Excel:
@@ -30,8 +31,8 @@ Then, once: the Markdown and HTML reports for --report-employees (50,000) employ
 and the team-count case: a policy with a `team` section on --team-rows rows (100,000 at most by
 default) in teams of 10 against the same rows in 4 teams, --format csv.
 
-Wall time and peak RSS (ru_maxrss of the child from wait4; this process stays small, since a child's
-ru_maxrss counts from its parent's RSS at fork) are per process; the library's
+Wall time, CPU time (user + sys) and peak RSS (ru_maxrss of the child from wait4; this process stays
+small, since a child's ru_maxrss counts from its parent's RSS at fork) are per process; the library's
 load and compute times are printed by the child. Ratios against the contender are taken within
 each repetition, then the median. Generated data and outputs stay in --work (default
 /tmp/kpi-rules-bench/real). Only the public API and the `kpi-rules` command are used.
@@ -72,6 +73,8 @@ LATIN_LAST = ["Müller", "García", "Nowak", "Ødegaard", "Çelik", "Nguyễn", 
 KOREAN = ["김민준", "이서연", "박지훈", "최수빈", "정예준", "강하은", "조현우", "윤지아"]
 TEAM_PREFIX = ["华东运营", "Growth", "Support", "Données", "华南客服", "Analytics", "Vertrieb-Süd", "数据分析"]
 PERIODS = ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+GROUPS = {"quarter": ("numpy", "lib_quarter", "cli_csv", "cli_json", "cli_md", "cli_html"),
+          "annual": ("lib_year4", "lib_q1of4", "cli_year4_csv", "cli_q1of4_csv", "cli_year4_json", "cli_q1of4_json")}
 COLUMNS_FRONT = ["employee_id", "name", "team", "role", "period"]
 
 
@@ -254,15 +257,17 @@ def worker_lib(policy_path: str, data_path: str, period: str) -> None:
     policy = load_policy(policy_path)
     t2 = time.perf_counter()
     table = load_data(policy, data_path)
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     evaluate(policy, table, period)
-    t4 = time.perf_counter()
-    print(json.dumps({"t_import": t1 - t0, "t_policy": t2 - t1, "t_load": t3 - t2, "t_compute": t4 - t3}))
+    t4, c4 = time.perf_counter(), time.process_time()
+    print(json.dumps({"t_import": t1 - t0, "t_policy": t2 - t1, "t_load": t3 - t2, "t_compute": t4 - t3,
+                      "cpu_compute": c4 - c3}))
 
 
 class Run:
-    def __init__(self, wall: float, peak_mib: float, timing: dict[str, float], status: str) -> None:
-        self.wall, self.peak, self.timing, self.status = wall, peak_mib, timing, status
+    def __init__(self, wall: float, peak_mib: float, timing: dict[str, float], status: str, cpu: float = float("nan")
+                 ) -> None:
+        self.wall, self.peak, self.timing, self.status, self.cpu = wall, peak_mib, timing, status, cpu
 
     def t(self, key: str) -> float:
         return self.timing.get(key, float("nan")) if self.status == "ok" else float("nan")
@@ -270,6 +275,11 @@ class Run:
     @property
     def w(self) -> float:
         return self.wall if self.status == "ok" else float("nan")
+
+    @property
+    def c(self) -> float:
+        """CPU time (user + sys) of the process: steadier than wall time on a shared machine."""
+        return self.cpu if self.status == "ok" else float("nan")
 
     @property
     def p(self) -> float:
@@ -304,7 +314,7 @@ def timed(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None 
         for line in out.read().splitlines():
             if line.startswith("{") and '"t_compute"' in line:
                 timing = json.loads(line)
-    return Run(wall, usage.ru_maxrss / 1024, timing, "ok")
+    return Run(wall, usage.ru_maxrss / 1024, timing, "ok", usage.ru_utime + usage.ru_stime)
 
 
 def run_interleaved(jobs: dict[str, tuple[list[str], dict[str, str] | None]], repeat: int, cwd: Path,
@@ -320,7 +330,7 @@ def run_interleaved(jobs: dict[str, tuple[list[str], dict[str, str] | None]], re
             cmd, env = jobs[name]
             run = timed(cmd, cwd, timeout, env)
             results[name].append(run)
-            print(f"  rep {rep + 1} {name:14} wall {run.wall:7.2f} s  peak {run.peak:6.0f} MiB"
+            print(f"  rep {rep + 1} {name:14} wall {run.wall:7.2f} s  cpu {run.cpu:6.2f} s  peak {run.peak:6.0f} MiB"
                   + (f"  compute {run.t('t_compute'):.3f} s" if "t_compute" in run.timing else "")
                   + ("" if run.status == "ok" else f"  {run.status.upper()}"), flush=True)
             if run.status == "timeout":
@@ -351,12 +361,15 @@ def verdict(value: float, limit: float, below: bool = True) -> str:
 
 
 def print_jobs(results: dict[str, list[Run]]) -> None:
-    print(f"  {'job':15} {'wall s':>8} {'peak MiB':>9} {'load s':>8} {'compute s':>10}  runs")
+    print(f"  {'job':15} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'load s':>8} {'compute s':>10} "
+          f"{'(cpu s)':>8}  runs")
     for name, runs in results.items():
         status = ",".join(sorted({r.status for r in runs}))
         load, compute = med([r.t("t_load") for r in runs]), med([r.t("t_compute") for r in runs])
-        print(f"  {name:15} {fmt(med([r.w for r in runs])):>8} {fmt(med([r.p for r in runs]), '.0f'):>9} "
-              f"{fmt(load, '.3f'):>8} {fmt(compute, '.3f'):>10}  {len(runs)} {status}")
+        compute_cpu = med([r.t("cpu_compute") for r in runs])
+        print(f"  {name:15} {fmt(med([r.w for r in runs])):>8} {fmt(med([r.c for r in runs])):>8} "
+              f"{fmt(med([r.p for r in runs]), '.0f'):>9} {fmt(load, '.3f'):>8} {fmt(compute, '.3f'):>10} "
+              f"{fmt(compute_cpu, '.3f'):>8}  {len(runs)} {status}")
 
 
 def check_grades(numpy_csv: Path, kpi_csv: Path, data_csv: Path) -> str:
@@ -384,6 +397,16 @@ def check_grades(numpy_csv: Path, kpi_csv: Path, data_csv: Path) -> str:
 
 
 def size_table(n: int, res: dict[str, list[Run]], annual_employees: int, with_reports: bool) -> list[list[str]]:
+    """The figures of one size, of the jobs that ran (--only leaves some out)."""
+    rows: list[list[str]] = []
+    if "numpy" in res:
+        rows += quarter_rows(n, res, with_reports)
+    if "lib_year4" in res:
+        rows += annual_rows(annual_employees, res)
+    return rows
+
+
+def quarter_rows(n: int, res: dict[str, list[Run]], with_reports: bool) -> list[list[str]]:
     json_target = 3.0 if n < 1_000_000 else 4.0
     at_1m = n >= 1_000_000
     rows: list[list[str]] = []
@@ -397,7 +420,10 @@ def size_table(n: int, res: dict[str, list[Run]], annual_employees: int, with_re
         r = ratio(res, job, "numpy", lambda x: x.w)
         rows.append([f"CLI CSV -> {job[4:].upper()} wall", f"{fmt(med([x.w for x in res[job]]))} s",
                      f"{fmt(med([x.w for x in res['numpy']]))} s", f"{fmt(r)}x", f"<= {target:g}x", verdict(r, target)])
-    peak_jobs = ["cli_csv", "cli_json", "cli_year4_csv", "cli_year4_json"]
+        r = ratio(res, job, "numpy", lambda x: x.c)
+        rows.append(["  same, CPU (user + sys)", f"{fmt(med([x.c for x in res[job]]))} s",
+                     f"{fmt(med([x.c for x in res['numpy']]))} s", f"{fmt(r)}x", "(info)", ""])
+    peak_jobs = ["cli_csv", "cli_json"] + (["cli_year4_csv", "cli_year4_json"] if "cli_year4_csv" in res else [])
     peak_jobs += ["cli_md", "cli_html"] if with_reports else []
     for job in peak_jobs:
         p = med([x.p for x in res[job]])
@@ -407,12 +433,18 @@ def size_table(n: int, res: dict[str, list[Run]], annual_employees: int, with_re
         for job in ("cli_md", "cli_html"):
             rows.append([f"{job[4:]} report for {n:,} employees wall", f"{fmt(med([x.w for x in res[job]]))} s", "", "",
                          "(info)", ""])
-    lib = ratio(res, "lib_year4", "lib_q1of4", lambda r: r.t("t_compute"))
+    return rows
+
+
+def annual_rows(annual_employees: int, res: dict[str, list[Run]]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for key, what in (("t_compute", "library evaluate"), ("cpu_compute", "  same, CPU")):
+        lib = ratio(res, "lib_year4", "lib_q1of4", lambda r, key=key: r.t(key))
+        rows.append([f"annual 4x{annual_employees:,} vs 1 quarter, {what}",
+                     f"{fmt(med([x.t(key) for x in res['lib_year4']]), '.3f')} s",
+                     f"{fmt(med([x.t(key) for x in res['lib_q1of4']]), '.3f')} s (1 quarter)", f"{fmt(lib)}x",
+                     "<= 5x", verdict(lib, 5.0)])
     lib_all = ratio(res, "lib_year4", "lib_q1of4", lambda r: r.t("t_load") + r.t("t_compute"))
-    rows.append([f"annual 4x{annual_employees:,} vs 1 quarter, library evaluate",
-                 f"{fmt(med([x.t('t_compute') for x in res['lib_year4']]), '.3f')} s",
-                 f"{fmt(med([x.t('t_compute') for x in res['lib_q1of4']]), '.3f')} s (1 quarter)", f"{fmt(lib)}x",
-                 "<= 5x", verdict(lib, 5.0)])
     both = {job: med([x.t("t_load") + x.t("t_compute") for x in res[job]]) for job in ("lib_year4", "lib_q1of4")}
     rows.append(["  same, load_data + evaluate", f"{fmt(both['lib_year4'], '.3f')} s",
                  f"{fmt(both['lib_q1of4'], '.3f')} s", f"{fmt(lib_all)}x", "<= 5x", verdict(lib_all, 5.0)])
@@ -448,6 +480,9 @@ def main() -> None:
     ap.add_argument("--team-size", type=int, default=10, help="people per team, +-50%% (default 10)")
     ap.add_argument("--reports-at-rows", action="store_true", help="also time md/html reports for every --rows size")
     ap.add_argument("--skip-reports", action="store_true", help="leave out the 50k-employee reports")
+    ap.add_argument("--only", choices=sorted(GROUPS), help="run only these jobs, per --rows size: `quarter` (the "
+                    "contender, lib_quarter, cli_csv, cli_json) or `annual` (lib_year4, lib_q1of4, cli_year4_*, "
+                    "cli_q1of4_*); no reports or team case")
     ap.add_argument("--bom", action="store_true", help="write the CSV with a UTF-8 BOM (Excel's 'CSV UTF-8')")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per process; over it = timeout (900)")
     ap.add_argument("--work", type=Path, default=WORK, help=f"data and outputs (default {WORK})")
@@ -475,6 +510,10 @@ def main() -> None:
     print(f"kpi-rules real-shaped benchmark: rows {sizes}, {args.repeat} repetition(s), Python "
           f"{sys.version.split()[0]}, {os.cpu_count()} CPUs; data in {work}", flush=True)
     peers = peers_dir()
+    # kpi-rules as installed: pip compiles a package's bytecode when it installs it. A source tree (an editable
+    # install) run with PYTHONDONTWRITEBYTECODE=1, as on the project's machines, would compile every module at
+    # every start instead (0.15 s of CPU at each run).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "kpi_rules")], check=False)
     npy = str(peers / ".venv" / "bin" / "python")
     wrapper = work / "numpy_real.py"
     wrapper.write_text(NUMPY_WRAPPER, encoding="utf-8")
@@ -496,9 +535,9 @@ def main() -> None:
     for n in sizes:
         annual = args.annual_employees or n // 4
         print(f"\nN = {n:,}: data", flush=True)
-        quarter = data(n, PERIODS[:1])
-        year4 = data(annual, PERIODS)
-        q1of4 = data(annual, PERIODS[:1])
+        quarter = data(n, PERIODS[:1]) if args.only != "annual" else work / "unused"
+        year4 = data(annual, PERIODS) if args.only != "quarter" else work / "unused"
+        q1of4 = data(annual, PERIODS[:1]) if args.only != "quarter" else work / "unused"
         jobs: dict[str, tuple[list[str], dict[str, str] | None]] = {
             "numpy": ([npy, str(wrapper), "--data", str(quarter), "--out", str(out / f"numpy_{n}.csv")], peers_env),
             "lib_quarter": ([*me, str(policy), str(quarter), "2024-Q1"], None),
@@ -514,27 +553,31 @@ def main() -> None:
         if args.reports_at_rows:
             jobs["cli_md"] = cli(policy, quarter, "2024-Q1", "md", out / f"report_{n}.md")
             jobs["cli_html"] = cli(policy, quarter, "2024-Q1", "html", out / f"report_{n}.html")
+        if args.only:
+            jobs = {name: job for name, job in jobs.items() if name in GROUPS[args.only]}
         print(f"N = {n:,}: runs", flush=True)
         res = run_interleaved(jobs, args.repeat, work, args.timeout)
         print(f"\nN = {n:,}, medians of {args.repeat}:")
         print_jobs(res)
-        subprocess.run([*me[:2], "--worker-check", str(out / f"numpy_{n}.csv"), str(out / f"cli_{n}.csv"),
-                        str(quarter)], check=False)
+        if "numpy" in jobs:
+            subprocess.run([*me[:2], "--worker-check", str(out / f"numpy_{n}.csv"), str(out / f"cli_{n}.csv"),
+                            str(quarter)], check=False)
         for name in ("cli_csv", "cli_json"):
             path = out / f"{name[:3]}_{n}.{name[4:]}"
-            if path.exists():
+            if name in jobs and path.exists():
                 print(f"  {name} output: {path.stat().st_size / 1e6:,.0f} MB")
         tables.append((f"N = {n:,} rows of one quarter ({n // args.team_size:,} teams of ~{args.team_size}); "
                        f"annual: {annual:,} employees x 4 quarters", size_table(n, res, annual, args.reports_at_rows)))
 
     once: dict[str, tuple[list[str], dict[str, str] | None]] = {}
     r_emp = args.report_employees
-    if not args.skip_reports and r_emp:
+    if not args.skip_reports and not args.only and r_emp:
         print(f"\nreports for {r_emp:,} employees: data", flush=True)
         rep_data = data(r_emp, PERIODS[:1])
         once["report_md"] = cli(policy, rep_data, "2024-Q1", "md", out / f"report_{r_emp}.md")
         once["report_html"] = cli(policy, rep_data, "2024-Q1", "html", out / f"report_{r_emp}.html")
     t_rows = min(sizes[0], 100_000) if args.team_rows is None else args.team_rows
+    t_rows = 0 if args.only else t_rows
     if t_rows:
         print(f"team-count case, {t_rows:,} rows: data", flush=True)
         many = data(t_rows, PERIODS[:1])

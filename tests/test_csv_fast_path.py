@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi_rules.data.csvbytes import plain_csv
+from kpi_rules.data.csvbytes import plain_csv, plain_decimals
 from kpi_rules.data.readers import read_table
 
 cell = st.text(st.characters(blacklist_characters=',"\r\n\0', blacklist_categories=("Cs",)), max_size=6)
@@ -64,6 +64,32 @@ def test_numbers_are_what_float_reads_or_left_to_typing(column: list[str]) -> No
     assert all(math.isfinite(v) for v in expected if not math.isnan(v))
     np.testing.assert_array_equal(values, np.array(expected))
     assert not any(c.strip() != c or "_" in c or not c.isascii() for c in column)
+
+
+def _matrix(cells: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    matrix = np.zeros((len(cells), max([3, *map(len, cells)])), dtype=np.uint8)
+    for i, c in enumerate(cells):
+        matrix[i, :len(c)] = list(c.encode())
+    return matrix, np.array([c == "" for c in cells])
+
+
+short = st.from_regex(r"[+-]?[0-9]{0,8}(\.[0-9]{0,7})?", fullmatch=True).filter(lambda c: any(map(str.isdigit, c)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(short | st.just(""), min_size=1, max_size=20))
+def test_short_decimals_are_computed_to_the_bit_as_float_reads_them(column: list[str]) -> None:
+    values = plain_decimals(*_matrix(column))
+    expected = np.array([float(c) if c else math.nan for c in column])
+    assert values is not None and values.view(np.int64).tolist() == expected.view(np.int64).tolist()  # -0.0 too
+    plain = plain_csv(_table(["x", "y"], [[c, "1"] for c in column], False, True), 10_000)
+    assert plain is not None and plain[1].numbers(0).view(np.int64).tolist() == expected.view(np.int64).tolist()
+
+
+@pytest.mark.parametrize("cell", ["1e5", "2E-3", "1-2", "+", "-", ".", "1.2.3", "1234567890123456",
+                                  "12345678.12345678"])
+def test_other_number_forms_are_left_to_numpy_or_typing(cell: str) -> None:
+    assert plain_decimals(*_matrix(["12.5", cell])) is None
 
 
 def test_numbers_come_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:

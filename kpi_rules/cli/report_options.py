@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from kpi_rules.engine import Evaluation
-from kpi_rules.report import ReportTemplateError, iter_employee_sheets, sheet_filenames, sheet_folder
 from kpi_rules.writers.atomic import atomic_folder, write_atomic
+
+if TYPE_CHECKING:
+    from kpi_rules.report import ReportTemplateError
 
 REPORT_FORMATS = ("md", "html")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,6 +68,8 @@ def write_employee_sheets(evaluation: Evaluation, fmt: str, employees: Path, opt
 
     The sheets are written into a hidden folder beside it, renamed into place when all are
     written: an error or Ctrl-C leaves the previous sheets (or none), never half of them."""
+    from kpi_rules.report import ReportTemplateError, iter_employee_sheets, sheet_filenames, sheet_folder  # Jinja
+
     folder = employees / sheet_folder(evaluation.period)
     count = 0
     try:

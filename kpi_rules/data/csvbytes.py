@@ -22,6 +22,10 @@ CHUNK = 1 << 17  # rows gathered at a time: bounds the temporary cell matrix
 _NUMBER_BYTES = np.zeros(256, dtype=bool)
 _NUMBER_BYTES[list(b"0123456789+-.eE")] = True  # a plain decimal number, nothing float() alone would take
 _CLOSES = np.array([ord(","), ord("\n"), ord('"')], dtype=np.uint8)  # what may follow a closing quote
+_PAD, _DIGIT, _DOT, _SIGN, _OTHER = range(5)  # what each byte of a number matrix is
+_KIND = np.full(256, _OTHER, dtype=np.uint8)
+_KIND[[0, *b"0123456789.+-"]] = [_PAD, *[_DIGIT] * 10, _DOT, _SIGN, _SIGN]
+_POWERS = np.array([float(10**k) for k in range(16)])  # exact doubles
 SCAN = 1 << 23  # bytes scanned at a time for quotes: bounds the temporary masks
 
 
@@ -56,10 +60,14 @@ class CsvCells:
             starts, stops = starts + inset, stops - inset
         lengths = stops - starts
         width = max(int(lengths.max(initial=0)), 3)
-        offsets = np.arange(width, dtype=np.int64)
-        inside = offsets < lengths[:, None]
-        where = np.minimum(starts[:, None] + offsets, len(self.body) - 1)
-        return np.where(inside, self.body[where], 0).astype(np.uint8), lengths
+        last = len(self.body) - 1
+        offsets = np.arange(width, dtype=np.int32 if last + width < 2**31 else np.int64)
+        where = starts.astype(offsets.dtype)[:, None] + offsets
+        tail = int(np.searchsorted(starts, last - width + 1))  # the rows (ascending) that may reach past the end
+        np.minimum(where[tail:], last, out=where[tail:])
+        matrix = self.body[where]
+        matrix *= offsets < lengths[:, None]  # zero after each cell's text
+        return matrix, lengths
 
     def _chunks(self, k: int) -> Iterator[tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]]:
         for lo in range(0, self.n, CHUNK):
@@ -80,18 +88,46 @@ class CsvCells:
         or empty; None if any cell needs the closer look of the typing code."""
         parts = []
         for matrix, lengths in self._chunks(k):
-            if not _NUMBER_BYTES[matrix[matrix != 0]].all():
-                return None  # spaces, letters, `_`, `,`: typing says what is wrong, cell by cell
             empty = lengths == 0
-            matrix[empty, :3] = list(b"nan")
-            try:
-                values = matrix.view(f"S{matrix.shape[1]}").ravel().astype(np.float64)
-            except ValueError:
-                return None  # `1.2.3`, `--5`, `e`...
+            values = plain_decimals(matrix, empty)
+            if values is None:
+                if not _NUMBER_BYTES[matrix[matrix != 0]].all():
+                    return None  # spaces, letters, `_`, `,`: typing says what is wrong, cell by cell
+                matrix[empty, :3] = list(b"nan")
+                try:
+                    values = matrix.view(f"S{matrix.shape[1]}").ravel().astype(np.float64)
+                except ValueError:
+                    return None  # `1.2.3`, `--5`, `e`...
             if not np.isfinite(values[~empty]).all():
                 return None  # a number too large to hold
             parts.append(values)
         return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def plain_decimals(matrix: npt.NDArray[np.uint8], empty: npt.NDArray[np.bool_]) -> FloatArray | None:
+    """The cells of a number byte matrix (empty ones NaN) if every other cell is `[+-]digits[.digits]`
+    with at most 15 digits, else None. Computed as m / 10**k, both exact doubles: IEEE division
+    rounds correctly, so this is the value float() reads (the fast path of strtod, Clinger 1990),
+    about ten times faster than numpy's parse of each cell."""
+    kind = _KIND[matrix]
+    if (kind == _OTHER).any() or (kind[:, 1:] == _SIGN).any():
+        return None  # an exponent, a space, a letter...; or a sign after the first byte
+    digit, dot = kind == _DIGIT, kind == _DOT
+    count = digit.sum(axis=1)
+    if (dot.sum(axis=1) > 1).any() or ((count == 0) & ~empty).any() or (count > 15).any():
+        return None  # `1.2.3`, a lone sign or dot, or too many digits for an exact double
+    whole = np.zeros(len(matrix), dtype=np.int64)
+    decimals = np.zeros(len(matrix), dtype=np.int64)
+    after_dot = np.zeros(len(matrix), dtype=bool)
+    for j in range(matrix.shape[1]):
+        d = digit[:, j]
+        whole = np.where(d, whole * 10 + matrix[:, j].astype(np.int64) - ord("0"), whole)
+        after_dot |= dot[:, j]
+        decimals += d & after_dot
+    values = whole.astype(np.float64) / _POWERS[decimals]
+    values = np.where(matrix[:, 0] == ord("-"), -values, values)
+    values[empty] = np.nan
+    return values  # type: ignore[no-any-return]
 
 
 def _separators(buf: npt.NDArray[np.uint8], quotes: bool) -> tuple[npt.NDArray[np.int64], list[int]] | None:

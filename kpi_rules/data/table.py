@@ -60,6 +60,10 @@ class Table:
     notes: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)  # several files read as one (see RawTable)
     typed_for: str = ""  # typing_key() of the policy the cells were typed against ("": unknown)
+    # Each row's period text as a number, and the texts they number (in order of first appearance),
+    # made while typing; None: not known (the engine then finds them from text["period"]).
+    period_code: npt.NDArray[np.intp] | None = None
+    period_texts: list[str | None] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -146,9 +150,9 @@ def _type_table(policy: Policy, raw: RawTable) -> Table:
         for row in np.flatnonzero(none_mask(text[name])):
             fail(int(row), "empty_required" if name in header else "column_absent", column=name)
     role_code = _check_roles(policy, text["role"], fail)
-    _check_periods(policy, text["period"], fail)
+    period_code, period_texts = _check_periods(policy, text["period"], fail)
     return Table(raw.file, raw.sha256, raw.lines, text, numbers, errors, role_code, _first_rows(text["employee_id"]),
-                 notes, raw.sources, typing_key(policy))
+                 notes, raw.sources, typing_key(policy), period_code, period_texts)
 
 
 def _check_columns(policy: Policy, raw: RawTable) -> None:
@@ -219,22 +223,31 @@ def _check_roles(policy: Policy, roles: npt.NDArray[Any], fail: Any) -> npt.NDAr
     return codes
 
 
-def _check_periods(policy: Policy, periods: npt.NDArray[Any], fail: Any) -> None:
-    """Periods written as the format writes them (2024Q2 -> 2024-Q2), each distinct text read once."""
+def _check_periods(policy: Policy, periods: npt.NDArray[Any], fail: Any) -> tuple[npt.NDArray[np.intp], list[Any]]:
+    """Periods written as the format writes them (2024Q2 -> 2024-Q2), each distinct text read once.
+    Returns each row's period (as written) as a number, and the texts they number."""
+    texts = periods.tolist()
+    number = {text: k for k, text in enumerate(dict.fromkeys(texts))}
+    codes = np.fromiter(map(number.__getitem__, texts), dtype=np.intp, count=len(texts))
     read: dict[str, Period | Reason] = {}
-    for text in set(periods.tolist()) - {None}:
+    for text in number.keys() - {None}:
         try:
             read[text] = parse_period(text)
         except PeriodError:
             read[text] = Reason("not_period", value=str(text).strip())
     if not read:
-        return
-    texts = periods.tolist()
+        return codes, list(number)
     written = {text: str(period) for text, period in read.items() if isinstance(period, Period)}
-    periods[:] = [written.get(text, text) for text in texts]  # each distinct period made text once
+    as_written = [written.get(text, text) for text in number]
+    each = np.empty(len(as_written), dtype=object)
+    for k, text in enumerate(as_written):
+        each[k] = text
+    periods[:] = each[codes]  # each distinct period made text once
+    distinct = {text: k for k, text in enumerate(dict.fromkeys(as_written))}  # 2024Q2 and 2024-Q2: one
+    codes = np.array([distinct[text] for text in as_written], dtype=np.intp)[codes]
     bad = {text for text, period in read.items() if isinstance(period, Reason) or period.kind != policy.period}
     if not bad:
-        return
+        return codes, list(distinct)
     for i in [i for i, text in enumerate(texts) if text in bad]:
         period = read[texts[i]]
         if isinstance(period, Reason):
@@ -242,3 +255,4 @@ def _check_periods(policy: Policy, periods: npt.NDArray[Any], fail: Any) -> None
             continue
         fail(i, "cell", column="period", problem=Reason(
             "wrong_period_kind", period=str(period), kind=Word(period.kind), cycle=Word(policy.period)))
+    return codes, list(distinct)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -55,19 +55,22 @@ class Evaluation:
     def error_rows(self) -> int:
         """Input rows in scope that are errors (in a roll-up, rows of its periods)."""
         if self.kind == "rollup":
-            return sum(1 for periods in self.result.periods for p in periods.values() if p["status"] == "error")
+            return self.result.periods.count("error")
         return int((self.result.status == "error").sum())
 
 
 def row_periods(table: Table) -> tuple[npt.NDArray[np.intp], list[Period | None]]:
     """Each row's period as an index into a list of distinct periods (None: absent or unreadable)."""
     texts = table.text["period"]
-    lookup: dict[Any, int] = {}
-    if table.n and (texts == texts[0]).all():  # one period for every row (or none at all): the usual case
-        lookup[texts[0]] = 0
-        codes = np.zeros(table.n, dtype=np.intp)
+    lookup: Iterable[Any]
+    if table.period_code is not None and len(table.period_code) == table.n:  # numbered while typing
+        codes, lookup = table.period_code, table.period_texts
+    elif table.n and (texts == texts[0]).all():  # one period for every row (or none at all)
+        codes, lookup = np.zeros(table.n, dtype=np.intp), [texts[0]]
     else:
-        codes = np.array([lookup.setdefault(t, len(lookup)) for t in texts.tolist()], dtype=np.intp)
+        listed = texts.tolist()
+        number = {text: k for k, text in enumerate(dict.fromkeys(listed))}
+        codes, lookup = np.fromiter(map(number.__getitem__, listed), dtype=np.intp, count=len(listed)), number
     distinct: list[Period | None] = []
     for text in lookup:
         try:
@@ -104,9 +107,14 @@ def _mark_duplicates(table: Table, rows: npt.NDArray[np.intp], labels: Callable[
     if not len(again):
         return  # the usual case, in whole-column operations
     if period_codes is not None:  # several periods (a roll-up): an id is again only within its period
-        pair = first[again] * (int(period_codes.max(initial=0)) + 1) + period_codes[rows[again]]
-        _, where, times = np.unique(pair, return_inverse=True, return_counts=True)
-        again = again[times[where.ravel()] > 1]
+        width = int(period_codes.max(initial=0)) + 1
+        pair = first[again] * width + period_codes[rows[again]]
+        if width <= 8:  # a few period labels (a year of quarters): counted in a table of rows x labels
+            times = np.bincount(pair)[pair]
+        else:
+            _, where, counts = np.unique(pair, return_inverse=True, return_counts=True)
+            times = counts[where.ravel()]
+        again = again[times > 1]
         if not len(again):
             return
     ids, periods = table.text["employee_id"][rows[again]].tolist(), labels()
@@ -215,12 +223,15 @@ def _evaluate(policy: Policy, table: Table, period: str | None, cals: _Calibrati
         picked = rows_of(unplaced_codes + inside)
         _no_rows(table, picked, target, distinct)
         _mark_duplicates(table, picked, labels_of(picked), label_codes())
-        parts = [evaluate_period(policy, table, rows_of([k]), str(distinct[k]), evaluator, cals.apply)
-                 for k in sorted(inside, key=lambda k: distinct[k])]  # type: ignore[arg-type, return-value]
+        chronological = sorted(inside, key=lambda k: distinct[k])  # type: ignore[arg-type, return-value]
+        part_rows = [rows_of([k]) for k in chronological]
+        parts = [evaluate_period(policy, table, rows, str(distinct[k]), evaluator, cals.apply)
+                 for k, rows in zip(chronological, part_rows)]
         unplaced = rows_of(unplaced_codes)
         if len(unplaced):
+            part_rows.append(unplaced)
             parts.append(evaluate_period(policy, table, unplaced, str(target), evaluator))
-        result = cals.apply(rollup_result(policy, str(target), parts))
+        result = cals.apply(rollup_result(policy, str(target), parts, [table.id_first[rows] for rows in part_rows]))
         kind = "rollup"
     else:
         review = f" and a {policy.rollup.period} review" if policy.rollup else ""

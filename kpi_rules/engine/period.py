@@ -24,9 +24,14 @@ from kpi_rules.results.reasons import Reason
 
 
 def _take(table: Table, rows: npt.NDArray[np.intp]) -> Callable[[Any], Any]:
-    """Select the period's rows from a column; all rows in order (the usual case) need no copy."""
+    """Select the period's rows from a column; all rows in order (the usual case) need no copy, and
+    a run of rows (one period of a file sorted by period) only a view. Columns are never changed
+    in place (they may be the caller's table's own)."""
     if len(rows) == table.n and (not len(rows) or (rows[0] == 0 and rows[-1] == table.n - 1)):
         return lambda column: column
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:  # ascending, so a run
+        run = slice(int(rows[0]), int(rows[-1]) + 1)
+        return lambda column: column[run]
     return lambda column: column[rows]
 
 
@@ -37,11 +42,20 @@ def _new_result(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period
     text = {k: take(v) for k, v in table.text.items()}
     return PeriodResult(
         # every row, in order (one period's file): the table's own list of lines, not a copy of 1M ints
-        period=period, lines=table.lines if len(rows) == table.n and take(rows) is rows else
-        take(np.asarray(table.lines, dtype=np.int64)).tolist(),
+        period=period, lines=_lines(table, rows),
         employee_id=text["employee_id"], name=text["name"], role=text["role"], team=text["team"],
         row_period=text["period"], status=status, reasons=reasons,
         decimals=policy.decimals, files=_files(table, rows))
+
+
+def _lines(table: Table, rows: npt.NDArray[np.intp]) -> list[int]:
+    """The period's rows' lines: every row in order (one period's file) is the table's own list, not a
+    copy of 1M ints; a run of rows a slice of it."""
+    if len(rows) == table.n:
+        return table.lines
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+        return table.lines[int(rows[0]):int(rows[-1]) + 1]
+    return np.asarray(table.lines, dtype=np.int64)[rows].tolist()  # type: ignore[no-any-return]
 
 
 def _files(table: Table, rows: npt.NDArray[np.intp]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -12,7 +14,8 @@ from kpi_rules.common.periods import parse_period
 from kpi_rules.common.rounding import round_array
 from kpi_rules.engine.grading import distribute, grade_of, pay_coefficients
 from kpi_rules.policy.model import Policy
-from kpi_rules.results.model import STATUS, PeriodResult, row_where, shown, shown_column
+from kpi_rules.results.breakdown import PartRows, PeriodBreakdown
+from kpi_rules.results.model import STATUS, PeriodResult, row_where, shown
 from kpi_rules.results.notes import FiredItems, RowNotes
 from kpi_rules.results.reasons import Reason, Word
 
@@ -109,21 +112,31 @@ def _entry(policy: Policy, parts: list[PeriodResult], rows: list[tuple[int, int]
     return breakdown
 
 
-def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> PeriodResult:
-    """One entry per employee, from the period results in chronological order.
+def _employees(firsts: list[npt.NDArray[np.intp]]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """Each row's employee, numbered in order of first appearance, from `firsts` (each part's rows'
+    first row of the table with the same employee_id, -1 without one: such a row is an employee
+    of its own); and which rows have no employee_id."""
+    keys = np.concatenate(firsts).astype(np.int64) if firsts else np.zeros(0, dtype=np.int64)
+    alone = keys < 0
+    keys[alone] = int(keys.max(initial=0)) + 1 + np.arange(int(alone.sum()))
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    number = np.empty(len(first), dtype=np.intp)
+    number[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return number[inverse.ravel()], alone
+
+
+def rollup_result(policy: Policy, period: str, parts: list[PeriodResult],
+                  firsts: list[npt.NDArray[np.intp]]) -> PeriodResult:
+    """One entry per employee, from the period results in chronological order; `firsts[p]` are
+    part p's rows' `Table.id_first`.
 
     The rows of every part are grouped by employee once; employees rated in each of their periods
     once and without a veto (nearly all) are combined in whole-column operations, the others one
     by one (`_entry`)."""
     assert policy.rollup is not None
-    keys: list[Any] = []
-    for part in parts:
-        ids = part.employee_id.tolist()
-        keys += ids if None not in ids else [e if e is not None else ("line", part.period, _where(part, i))
-                                             for i, e in enumerate(ids)]
-    codes: dict[Any, int] = {}
-    group = np.array([codes.setdefault(key, len(codes)) for key in keys], dtype=np.intp)
-    n, total = len(codes), len(keys)
+    group, alone = _employees(firsts)
+    total = len(group)
+    n = int(group.max(initial=-1)) + 1
     which = np.repeat(np.arange(len(parts), dtype=np.intp), [part.n for part in parts])  # each row's part
     within = np.arange(total, dtype=np.intp) - np.repeat(np.cumsum([0] + [part.n for part in parts])[:-1],
                                                           [part.n for part in parts]).astype(np.intp)
@@ -141,44 +154,43 @@ def rollup_result(policy: Policy, period: str, parts: list[PeriodResult]) -> Per
     res.veto = obj()
     forced = obj()
     if not n:
-        res.periods = []
+        res.periods = PeriodBreakdown()
     else:
         def cat(column: str) -> npt.NDArray[Any]:
             return np.concatenate([getattr(part, column) for part in parts])
 
+        def at(rows: npt.NDArray[np.intp], values: Callable[[PeriodResult], Sequence[Any]]) -> npt.NDArray[Any]:
+            """values(part) at `rows` of the parts put together, without putting them together."""
+            out = np.empty(len(rows), dtype=object)
+            for p, part in enumerate(parts):
+                mine = which[rows] == p
+                if mine.any():
+                    column, taken = values(part), within[rows[mine]]
+                    out[mine] = column[taken] if isinstance(column, np.ndarray) else \
+                        list(map(column.__getitem__, taken.tolist()))
+            return out
+
         for column in ("employee_id", "name", "role", "team"):
-            getattr(res, column)[:] = cat(column)[last_row]
-        lines = [line for part in parts for line in part.lines]
-        files = [part.files[i] if part.files else None for part in parts for i in range(part.n)]
-        res.lines = [lines[r] for r in first_row.tolist()]
-        res.files = [f for f in (files[r] for r in first_row.tolist()) if f is not None]
-        status, final, grade = cat("status"), cat("final"), cat("grade").tolist()
-        shown_final = shown_column(final, policy.decimals)
+            getattr(res, column)[:] = at(last_row, attrgetter(column))
+        res.lines = at(first_row, attrgetter("lines")).tolist()
+        if any(part.files for part in parts):
+            res.files = [f for f in at(first_row, lambda part: part.files or [None] * part.n).tolist() if f is not None]
+        status, final = cat("status"), cat("final")
         rated = status == "rated"
         special = np.zeros(n, dtype=bool)
         special[group[~rated | ~none_mask(cat("veto"))]] = True
-        special[[codes[key] for key in codes if isinstance(key, tuple) and key[0] == "line"]] = True
+        special[group[alone]] = True
         pairs = np.bincount(group * len(parts) + which, minlength=n * len(parts))
         special[np.flatnonzero(pairs > 1) // len(parts)] = True  # twice in one period
-        names = [part.period for part in parts]
-        row_names = [names[p] for p in which.tolist()]
-        ordered, edges = order.tolist(), bounds.tolist()
-        statuses = status.tolist()
-        if any(f is not None for f in files):
-            entries = [{"status": s, "line": line, **({"file": f} if f is not None else {}), "final": v, "grade": g}
-                       for s, line, f, v, g in zip(statuses, lines, files, shown_final, grade)]
-        else:
-            entries = [{"status": s, "line": line, "final": v, "grade": g}
-                       for s, line, v, g in zip(statuses, lines, shown_final, grade)]
-        periods: list[dict[str, Any]] = []
-        for k, is_special in enumerate(special.tolist()):
-            rows = ordered[edges[k]:edges[k + 1]]
-            if is_special:
-                periods.append(_entry(policy, parts, [(int(which[r]), int(within[r])) for r in rows], k, res,
-                                      forced, raw))
-            else:
-                periods.append({row_names[r]: entries[r] for r in rows})
-        res.periods = periods
+        names = [str(part.period) for part in parts]
+        made: dict[int, dict[str, Any]] = {}  # the breakdowns of the employees taken one by one
+        for k in np.flatnonzero(special).tolist():
+            mine = order[bounds[k]:bounds[k + 1]]
+            made[k] = _entry(policy, parts, list(zip(which[mine].tolist(), within[mine].tolist())), k, res, forced,
+                             raw)
+        columns = PartRows(names, which, status, final, policy.decimals, [part.lines for part in parts],
+                           [part.files for part in parts], [part.grade for part in parts])
+        res.periods = PeriodBreakdown(n, columns, order, bounds, made)
         simple = ~special
         counts = np.diff(bounds)
         width = int(counts[simple].max(initial=0))

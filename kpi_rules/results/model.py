@@ -7,15 +7,21 @@ displayed intermediate values (computation keeps full precision).
 
 from __future__ import annotations
 
-import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from kpi_rules.common.rounding import round_array, round_scalar
+from kpi_rules.results.breakdown import PeriodBreakdown
 from kpi_rules.results.notes import FiredItems, RowNotes
+
+# Their home was here: importers of these from model keep working.
+from kpi_rules.results.shown import SHOWN_DECIMALS as SHOWN_DECIMALS
+from kpi_rules.results.shown import rounded_for_display as rounded_for_display
+from kpi_rules.results.shown import shown as shown
+from kpi_rules.results.shown import shown_column as shown_column
 
 FloatArray = npt.NDArray[np.float64]
 # A row's status: rated, not_rated or error. Fixed-width text, so comparing a column is one C loop.
@@ -23,7 +29,6 @@ STATUS = "<U9"
 # How a missing indicator was treated, as a code per row: TREATMENTS[code].
 TREATMENTS = ("", "zero", "excluded", "error")
 SCORED, ZERO, EXCLUDED, ERROR = range(4)
-SHOWN_DECIMALS = 10  # intermediate values in the results: enough to redo the sums, no float noise
 
 FLAG_WORDS = {1: "missing_input", 2: "div_zero", 3: "overflow", 4: "type_error", 5: "domain_error",
               6: "no_achievement", 7: "no_cap"}
@@ -45,41 +50,6 @@ def flag_words(fail: int, treatment: int, capped: bool) -> list[str]:
     if capped:
         words.append(CAPPED)
     return words
-
-
-def rounded_for_display(values: FloatArray, decimals: int) -> FloatArray:
-    """Policy-level figures (finals, totals: a few decimals) round half-up in decimal, as the
-    policy says; intermediate values shown to many decimals only lose float noise, which
-    numpy's binary rounding does at a fraction of the cost."""
-    if decimals > 6:
-        with np.errstate(all="ignore"):
-            return np.round(values, decimals) + 0.0  # + 0.0: no -0
-    return round_array(values, decimals)
-
-
-def shown(value: float, decimals: int = SHOWN_DECIMALS) -> float | int | None:
-    """A float for people: NaN -> null, 110.00000000000001 -> 110, no -0. The same as
-    `shown_column` of one value, computed without numpy (reports call this for every figure)."""
-    v = float(value)
-    if v != v:
-        return None
-    if decimals > 6:
-        r = float(np.round(np.float64(v), decimals)) + 0.0
-    else:
-        r = round_scalar(v, decimals)
-    if math.isfinite(r) and r == math.floor(r) and abs(r) < 2**53:
-        return int(r)
-    return r
-
-
-def shown_column(values: FloatArray, decimals: int = SHOWN_DECIMALS) -> list[float | int | None]:
-    """`shown` for a whole column, at numpy speed."""
-    rounded = rounded_for_display(np.asarray(values, dtype=np.float64), decimals)
-    out = rounded.astype(object)
-    whole = np.isfinite(rounded) & (rounded == np.floor(rounded)) & (np.abs(rounded) < 2**53)
-    out[whole] = rounded[whole].astype(np.int64).astype(object)
-    out[np.isnan(rounded)] = None
-    return out.tolist()  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -157,7 +127,7 @@ class PeriodResult:
     suggestions: FiredItems = field(default_factory=lambda: FiredItems(0))
     teams: list[dict[str, Any]] = field(default_factory=list)
     distribution: dict[str, Any] = field(default_factory=dict)
-    periods: list[dict[str, Any]] = field(default_factory=list)  # roll-up: per-employee period breakdown
+    periods: PeriodBreakdown = field(default_factory=PeriodBreakdown)  # roll-up: per-employee period breakdown
     # Calibration (a step after forced distribution): empty unless a calibration file was applied, so
     # uncalibrated results keep their exact shape. Row -> its `calibration` record.
     grade_before_calibration: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(0, dtype=object))
@@ -236,8 +206,8 @@ class PeriodResult:
             "name": texts(self.name), "pay_coefficient": numbers("pay_coefficient"),
             "period": [p or self.period for p in texts(self.row_period)],
         })
-        if self.periods:
-            columns["periods"] = self.periods[part]
+        if self.periods:  # copies: the rows are the caller's
+            columns["periods"] = self.periods.rows(start, stop, copies=True)
         columns.update({
             "reasons": self.reasons.lists(start, stop), "role": texts(self.role),
             "status": self.status[part].tolist(),
@@ -249,7 +219,5 @@ class PeriodResult:
 
     def summary(self) -> dict[str, Any]:
         counts = {s: int(np.sum(self.status == s)) for s in ("rated", "not_rated", "error")}
-        grades: dict[str, int] = {}
-        for i in np.flatnonzero(self.status == "rated"):
-            grades[self.grade[i]] = grades.get(self.grade[i], 0) + 1
+        grades = dict(Counter(self.grade[self.status == "rated"].tolist()))  # in order of first appearance
         return {"rows": self.n, **counts, "grades": grades}

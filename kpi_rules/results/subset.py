@@ -48,7 +48,7 @@ def take_rows(result: PeriodResult, rows: npt.NDArray[np.intp],
                     for k, ind in result.indicators.items() if isinstance(ind, IndicatorColumns)},
         teams=[t for t in result.teams if keep_team(t.get("team"))],
         distribution=_distribution(result.distribution, keep_team),
-        periods=[result.periods[i] for i in rows.tolist()] if result.periods else [],
+        periods=result.periods.take(rows),
         calibration={where[i]: dict(c) for i, c in result.calibration.items() if i in where},
     )
     return dataclasses.replace(result, **changes)

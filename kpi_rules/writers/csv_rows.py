@@ -10,6 +10,7 @@ made from `PeriodResult.employee_rows`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -26,15 +27,17 @@ def safe_text(value: str) -> str:
 
 
 def _texts(values: list[Any]) -> list[Any]:
-    """Text cells: None empty, each distinct text escaped once."""
+    """Text cells: None empty, texts escaped. `values` is the caller's to reuse."""
+    try:  # texts only (ids, names: each distinct): one C loop finds the few to escape
+        risky = list(map(str.startswith, values, repeat(DANGEROUS)))
+    except TypeError:  # None or other values among them: each distinct value made once
+        pass
+    else:
+        return [safe_text(v) if r else v for v, r in zip(values, risky)] if True in risky else values
     made: dict[Any, Any] = {}
     for value in set(values):
         made[value] = "" if value is None else safe_text(value) if isinstance(value, str) else value
     return list(map(made.__getitem__, values))
-
-
-def _numbers(values: list[float | int | None]) -> list[Any]:
-    return ["" if v is None else v for v in values]
 
 
 def _lists(n: int, lists: dict[int, list[str]], rows: npt.NDArray[np.bool_] | None = None) -> list[str]:
@@ -52,19 +55,21 @@ def csv_rows(res: PeriodResult, start: int, stop: int, indicator_ids: Sequence[s
     if n <= 0:
         return []
     rated = res.status[part] == "rated"
-    rated_list = rated.tolist()
 
     def numbers(name: str) -> list[Any]:
         values = getattr(res, name)
         if not len(values):
             return [""] * n
-        return _numbers([v if r else None for v, r in zip(shown_column(values[part], d), rated_list)])
+        return shown_column(np.where(rated, values[part], np.nan), d, "")
 
     def texts(values: npt.NDArray[Any], only_rated: bool = False) -> list[Any]:
         if not len(values):
             return [""] * n
-        shown = values[part].tolist()
-        return _texts([v if r else None for v, r in zip(shown, rated_list)] if only_rated else shown)
+        shown = values[part]
+        if only_rated and not rated.all():
+            shown = shown.astype(object)  # a copy
+            shown[~rated] = None
+        return _texts(shown.tolist())
 
     periods = [p or res.period for p in res.row_period[part].tolist()] if len(res.row_period) else [res.period] * n
     columns = [
@@ -77,6 +82,5 @@ def csv_rows(res: PeriodResult, start: int, stop: int, indicator_ids: Sequence[s
     ]
     for ind_id in indicator_ids:
         ind = res.indicators[ind_id]
-        shows = (ind.applies[part] & rated).tolist()
-        columns.append(_numbers([v if s else None for v, s in zip(shown_column(ind.score[part]), shows)]))
+        columns.append(shown_column(np.where(ind.applies[part] & rated, ind.score[part], np.nan), missing=""))
     return list(zip(*columns))

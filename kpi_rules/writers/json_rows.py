@@ -199,7 +199,7 @@ def encode_rows(res: PeriodResult, start: int, stop: int) -> list[bytes]:
         "pay_coefficient": numbers("pay_coefficient"), "period": text_fragments(periods),
     }
     if res.periods:
-        tail["periods"] = [orjson.dumps(p) for p in res.periods[part]]
+        tail["periods"] = [orjson.dumps(p) for p in res.periods.rows(start, stop)]
     tail.update({
         "reasons": list_fragments(n, res.reasons.sparse(start, stop)), "role": texts(res.role),
         "status": text_fragments(res.status[part].tolist()),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Sequence
-from xml.sax.saxutils import escape, quoteattr
 
 from kpi_rules.common.text import visible
 from kpi_rules.policy.problems import Problem
@@ -103,6 +102,8 @@ def github(results: Sequence[Validation]) -> str:
 
 def junit(results: Sequence[Validation], strict: bool = False) -> str:
     """One test case per file; each error is a failure (with --strict, each warning too)."""
+    from xml.sax.saxutils import escape, quoteattr  # imports urllib.request: here, not at every start
+
     failures = sum(1 for r in results if r.errors or (strict and r.warnings))
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',

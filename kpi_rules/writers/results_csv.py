@@ -26,7 +26,7 @@ def write_csv(ev: Evaluation, out: TextIO) -> None:
     res = ev.result
     indicator_ids = [ind.id for ind in ev.policy.indicators if res.indicators.get(ind.id) is not None
                      and res.indicators[ind.id].applies.any()]
-    periods = sorted({label for entry in res.periods for label in entry if " " not in label})
+    periods = sorted(label for label in res.periods.labels() if " " not in label)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS + [f"score_{i}" for i in indicator_ids]
                     + [f"{what}_{p}" for p in periods for what in ("final", "grade")]
@@ -35,7 +35,8 @@ def write_csv(ev: Evaluation, out: TextIO) -> None:
         for start in range(0, res.n, CHUNK_ROWS):
             rows = csv_rows(res, start, start + CHUNK_ROWS, indicator_ids)
             if periods:
-                rows = [row + _period_cells(res.periods[start + k], periods) for k, row in enumerate(rows)]
+                rows = [row + _period_cells(entry, periods)
+                        for row, entry in zip(rows, res.periods.rows(start, start + CHUNK_ROWS))]
             if res.calibrated:
                 rows = [row + _calibration_cells(res, start + k) for k, row in enumerate(rows)]
             writer.writerows(rows)

@@ -53,9 +53,6 @@ def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
     evaluation, its table or any later call."""
     res = ev.result
     rows = res.employee_rows(0, res.n)
-    if res.periods:  # a roll-up's per-period breakdown is the result's own: copy it too
-        for row in rows:
-            row["periods"] = {period: dict(entry) for period, entry in row["periods"].items()}
     return {**copy.deepcopy(results_header(ev)), "employees": rows}
 
 

@@ -18,7 +18,7 @@ from kpi_rules.engine import Evaluation
 from kpi_rules.results.figures import final_figures_of_groups, grade_counts, quota_checks
 from kpi_rules.results.model import shown_column
 from kpi_rules.results.report_words import Labels
-from kpi_rules.writers import xlsx_book
+from kpi_rules.writers import XLSX_MEDIA_TYPE, xlsx_book
 from kpi_rules.writers.xlsx_book import INT, PERCENT, SCORE, Book, Column, Table, text_width, write_value
 from kpi_rules.writers.xlsx_rows import (
     employee_columns,
@@ -33,7 +33,7 @@ from kpi_rules.writers.xlsx_rows import (
     period_rows,
 )
 
-MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPE = XLSX_MEDIA_TYPE
 
 
 def _team_groups(ev: Evaluation) -> list[tuple[Any, list[int]]]:

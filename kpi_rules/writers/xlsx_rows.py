@@ -6,7 +6,8 @@ Errors and, for an annual review, Periods. Values are those of the results JSON
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -166,8 +167,7 @@ def error_rows(ev: Evaluation, t: Labels) -> Rows:
     with its reasons and the line of the data file it comes from."""
     res = ev.result
     troubled = set(np.flatnonzero(res.status != "rated").tolist())
-    troubled |= {i for i, periods in enumerate(res.periods)
-                 if any(p["status"] != "rated" for p in periods.values())}
+    troubled |= res.periods.troubled()
     for i in sorted(troubled):
         who = (res.employee_id[i], res.name[i] if len(res.name) else None, res.team[i] if len(res.team) else None)
         reasons = reason_text(res.reasons.get(i), t)
@@ -180,10 +180,7 @@ def error_rows(ev: Evaluation, t: Labels) -> Rows:
 
 
 def period_names(res: PeriodResult) -> list[str]:
-    seen: dict[str, None] = {}
-    for periods in res.periods:
-        seen.update(dict.fromkeys(periods))
-    return sorted(seen)
+    return sorted(res.periods.labels())
 
 
 def period_columns(periods: Sequence[str], t: Labels) -> list[Column]:
@@ -198,10 +195,10 @@ def period_rows(ev: Evaluation, periods: Sequence[str], t: Labels) -> Rows:
     res = ev.result
     finals = shown_column(res.final, res.decimals) if len(res.final) else [None] * res.n
     word: Callable[[str], str] = t.status
-    for i in range(res.n):
+    breakdowns: Iterable[dict[str, Any]] = res.periods if res.periods else repeat({})
+    for i, mine in zip(range(res.n), breakdowns):
         cells: list[Any] = [res.employee_id[i], res.name[i] if len(res.name) else None,
                             res.team[i] if len(res.team) else None]
-        mine = res.periods[i] if res.periods else {}
         for p in periods:
             entry = mine.get(p)
             if entry is None:
