@@ -38,6 +38,7 @@ ZH: dict[str, str] = {
     "Token not accepted.": "令牌无效。", "The page has expired; try again.": "页面已过期,请重试。",
     "Changed employees": "等级或得分变化的员工", "Delta": "变化", "Status code": "状态码", "Sorted by": "排序方式",
     "Failed to load": "加载失败", "Apply filter": "应用筛选", "Change": "变化",
+    "The first": "前", "filter the table by status for the others.": "其余请在员工表中按状态筛选。",
 }
 
 
