@@ -33,6 +33,7 @@ def test_an_older_database_upgrades_in_place(kind: str, tmp_path: Path) -> None:
             assert {"options", "scope_counts"} <= columns
             indexes = {i["name"] for i in inspect(engine).get_indexes("evaluation_rows")}
             assert {"ix_rows_employee", "ix_rows_team"} <= indexes
+            assert "evaluation_tables" in inspect(engine).get_table_names()  # schema 5
             with engine.connect() as conn:
                 kept = conn.execute(text("SELECT id, options FROM evaluations")).all()
             assert [tuple(r) for r in kept] == [("e1", "{}")]

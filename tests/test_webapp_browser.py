@@ -5,6 +5,7 @@ and on every page: no console error, no failed request, no request to another ho
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 
 from tests.serve_helpers import ROOT
@@ -167,15 +169,53 @@ def test_downloads(browser: Any, server: Server, guard: Guard) -> None:
     page, eid = hr_evaluation(browser, server, guard)
     with server.api("hr") as api:
         as_json = api.get(f"/v1/evaluations/{eid}").content
-    got: dict[str, bytes] = {}
-    for fmt in ("JSON", "CSV", "HTML", "MD"):
-        with page.expect_download() as download:
-            page.get_by_role("link", name=fmt, exact=True).click()
-        got[fmt] = Path(download.value.path()).read_bytes()
-    assert got["JSON"] == as_json
+    got = download_all(page)
+    assert got["JSON"] == as_json and len(workbook_ids(got["XLSX"])) == 40
     assert got["CSV"].decode("utf-8-sig").splitlines()[0].startswith("employee_id")
     assert b"<html" in got["HTML"] and "王建国".encode() in got["HTML"]
     assert got["MD"].decode().lstrip().startswith("#")
+
+
+def download_all(page: Any) -> dict[str, bytes]:
+    """Every download the evaluation page offers, clicked: format -> the file."""
+    links = page.locator(".downloads a").all_inner_texts()
+    assert links == ["JSON", "CSV", "XLSX", "HTML", "MD"]
+    got: dict[str, bytes] = {}
+    for fmt in links:
+        with page.expect_download() as download:
+            page.get_by_role("link", name=fmt, exact=True).click()
+        assert download.value.failure() is None
+        got[fmt] = Path(download.value.path()).read_bytes()
+    return got
+
+
+def workbook_ids(raw: bytes) -> set[str]:
+    """The employee ids (E + 3 digits) anywhere in a workbook's cells."""
+    book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
+    found = {str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row
+             if isinstance(v, str) and re.fullmatch(r"E\d{3}", v)}
+    book.close()
+    return found
+
+
+def test_manager_and_employee_download_only_their_rows(browser: Any, server: Server, guard: Guard,
+                                                       xss_eid: str) -> None:
+    with server.api("hr") as api:
+        everyone = api.get(f"/v1/evaluations/{xss_eid}").json()["employees"]
+    teams = {e["employee_id"]: e["team"] for e in everyone}
+    growth = {i for i, t in teams.items() if t == "growth"}
+    for who, mine in (("mgr", growth), ("emp", {"E001"})):
+        page = open_as(browser, server, guard, who)
+        page.goto(f"/evaluations/{xss_eid}")
+        got = download_all(page)
+        assert {e["employee_id"] for e in json.loads(got["JSON"])["employees"]} == mine, who
+        lines = got["CSV"].decode("utf-8-sig").splitlines()
+        assert lines[0].startswith("employee_id") and {line.split(",")[0] for line in lines[1:]} == mine, who
+        assert workbook_ids(got["XLSX"]) == mine, who
+        for fmt in ("HTML", "MD"):
+            shown = set(re.findall(r"\bE\d{3}\b", got[fmt].decode()))
+            assert shown and shown <= mine, (who, fmt, shown - mine)
+        page.context.close()
 
 
 def test_what_if_matches_kpi_rules_diff(browser: Any, server: Server, guard: Guard, tmp_path: Path) -> None:

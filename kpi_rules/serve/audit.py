@@ -57,6 +57,9 @@ def _entry_of(row: Any) -> dict[str, Any]:
     return entry
 
 
+entry_of = _entry_of  # an audit row as an entry (storage/audit_query.py reads pages of them)
+
+
 def append_in(conn: Connection, event: Event) -> dict[str, Any]:
     """Append within the caller's transaction (which then commits the entry with its own writes)."""
     return append_many_in(conn, [event])[0]
@@ -115,14 +118,16 @@ class Verdict:
     entries: int
     first_bad: int | None
     reason: str | None = None
+    last_hash: str = GENESIS  # the hash of the last entry checked (when ok)
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.entries, "first_bad": self.first_bad}
 
 
-def verify(engine: Engine, batch: int = 5000) -> Verdict:
-    """Walk the chain from seq 1: a gap, a broken link or a changed entry names the first bad seq."""
-    expected, prev, count = 1, GENESIS, 0
+def verify(engine: Engine, batch: int = 5000, start: tuple[int, str] = (0, GENESIS)) -> Verdict:
+    """Walk the chain from seq 1 (or on from `start`: a seq already verified and its hash): a gap, a
+    broken link or a changed entry names the first bad seq."""
+    expected, prev, count = start[0] + 1, start[1], start[0]
     with reading(engine) as conn:
         while True:
             rows = conn.execute(select(audit).where(audit.c.seq >= expected).order_by(audit.c.seq).limit(batch))
@@ -142,4 +147,4 @@ def verify(engine: Engine, batch: int = 5000) -> Verdict:
                     return Verdict(False, count, expected, "its content does not match its hash")
                 prev, expected = entry["hash"], expected + 1
             if got < batch:
-                return Verdict(True, count, None)
+                return Verdict(True, count, None, last_hash=prev)

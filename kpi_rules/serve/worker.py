@@ -22,6 +22,7 @@ from kpi_rules.engine import evaluate as run_evaluation
 from kpi_rules.policy.calibration import CalibrationInvalid, calibration_from_bytes
 from kpi_rules.policy.compiler import compile_policy
 from kpi_rules.policy.validate import validate_bytes
+from kpi_rules.serve.storage import table_index
 from kpi_rules.writers.results_json import results_header, write_json
 
 
@@ -56,6 +57,7 @@ class Outcome:
     meta: list[tuple[str | None, str | None, str]]  # each row's employee_id, team, status
     summary: dict[str, Any]
     scope_counts: dict[str, Any] = field(default_factory=dict)
+    table: bytes | None = None  # the web app's table index (storage/table_index.py), compressed
 
     @property
     def rows(self) -> list[tuple[str | None, str | None, str, bytes]]:
@@ -144,7 +146,8 @@ def evaluate_job(job: Job) -> Outcome | Failure:
         header = results_header(evaluation)
         results = buffer.getvalue()
         return Outcome(results, zlib.compress(results, 1), orjson.dumps(header, option=orjson.OPT_SORT_KEYS), meta,
-                       header["summary"], scope_counts(evaluation))
+                       header["summary"], scope_counts(evaluation),
+                       table_index.encode(table_index.index_of_result(header, res)))
     except KpiRulesError as exc:  # anything the core refuses is the input's fault, said in its words
         return Failure(422, str(exc))
 

@@ -83,7 +83,8 @@ def _save(service: Service, stored: store.Stored, raw: bytes, name: str, outcome
                    "results_sha256": values["results_sha256"], "summary": orjson.dumps(summary).decode()}
     # The new version and its audit entry are one transaction: both or neither.
     with service.engine.begin() as conn:
-        if not store.replace_results(conn, stored.id, stored.version, values, outcome.rows, calibration):
+        if not store.replace_results(conn, stored.id, stored.version, values, outcome.rows, calibration,
+                                     outcome.table):
             return False
         append_in(conn, event)
         return True

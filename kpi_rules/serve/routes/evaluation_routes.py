@@ -122,7 +122,7 @@ def _save(engine: Engine, eid: str, policy: dict[str, Any], policy_file: str, po
         "policy_file": policy_file, "policy_zlib": zlib.compress(policy_source, 6),
     }
     with engine.begin() as conn:
-        store.save(conn, values, outcome.rows)
+        store.save(conn, values, outcome.rows, outcome.table)
         append_in(conn, event)
 
 

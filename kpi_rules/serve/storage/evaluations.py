@@ -13,8 +13,9 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, t
 from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_rules.serve.audit import Event, append_in
+from kpi_rules.serve.storage import table_index
 from kpi_rules.serve.storage.db import reading
-from kpi_rules.serve.storage.schema import evaluation_calibrations, evaluation_rows, evaluations
+from kpi_rules.serve.storage.schema import evaluation_calibrations, evaluation_rows, evaluation_tables, evaluations
 
 BATCH = 5000
 
@@ -51,13 +52,17 @@ def _stored(row: Any) -> Stored:
                   orjson.loads(row.options or "{}"), int(row.version or 1))
 
 
-def save(conn: Connection, values: dict[str, Any], rows: list[tuple[str | None, str | None, str, bytes]]) -> None:
-    """Insert an evaluation and its rows in the caller's transaction: all of it or nothing."""
+def save(conn: Connection, values: dict[str, Any], rows: list[tuple[str | None, str | None, str, bytes]],
+         table: bytes | None = None) -> None:
+    """Insert an evaluation, its rows and its table index (made from the rows unless given) in the
+    caller's transaction: all of it or nothing."""
     conn.execute(insert(evaluations).values(**values))
     for start in range(0, len(rows), BATCH):
         conn.execute(insert(evaluation_rows), [
             {"evaluation_id": values["id"], "position": start + k, "employee_id": e, "team": t, "status": s,
              "row": r} for k, (e, t, s, r) in enumerate(rows[start:start + BATCH])])
+    table_index.put(conn, values["id"], 1, table or table_index.of_rows(orjson.loads(values["header"]),
+                                                                      [r[3] for r in rows]))
 
 
 def get(engine: Engine, eid: str) -> Stored | None:
@@ -142,6 +147,7 @@ def erase(engine: Engine, eid: str, event: Event) -> bool:
     with engine.begin() as conn:
         conn.execute(delete(evaluation_rows).where(evaluation_rows.c.evaluation_id == eid))
         conn.execute(delete(evaluation_calibrations).where(evaluation_calibrations.c.evaluation_id == eid))
+        conn.execute(delete(evaluation_tables).where(evaluation_tables.c.evaluation_id == eid))
         if conn.execute(delete(evaluations).where(evaluations.c.id == eid)).rowcount == 0:
             return False
         append_in(conn, event)
@@ -185,7 +191,8 @@ def calibrations(engine: Engine, eid: str) -> list[dict[str, Any]]:
 
 
 def replace_results(conn: Connection, eid: str, expected_version: int, values: dict[str, Any],
-                    rows: list[tuple[str | None, str | None, str, bytes]], calibration: dict[str, Any]) -> bool:
+                    rows: list[tuple[str | None, str | None, str, bytes]], calibration: dict[str, Any],
+                    table: bytes | None = None) -> bool:
     """Store a new version of an evaluation's results (a calibration applied) in the caller's
     transaction; False when another request made a new version first."""
     changed = conn.execute(update(evaluations).where(and_(evaluations.c.id == eid,
@@ -200,4 +207,6 @@ def replace_results(conn: Connection, eid: str, expected_version: int, values: d
             for k, (e, t, s, r) in enumerate(rows[start:start + BATCH])])
     conn.execute(insert(evaluation_calibrations).values(evaluation_id=eid, version=expected_version + 1,
                                                          **calibration))
+    table_index.put(conn, eid, expected_version + 1,
+                    table or table_index.of_rows(orjson.loads(values["header"]), [r[3] for r in rows]))
     return True

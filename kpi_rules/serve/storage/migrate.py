@@ -102,7 +102,18 @@ def _v4(conn: Connection) -> None:
     conn.execute(text(f"CREATE INDEX ix_evaluations_meta ON evaluations ({', '.join(META_COLUMNS)})"))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(conn: Connection) -> None:
+    """Each evaluation's employee table index (the web app's table, sorted and filtered without
+    decoding the results); evaluations stored before get theirs on their first view."""
+    md = MetaData()
+    Table("evaluations", md, Column("id", Text, primary_key=True))
+    Table("evaluation_tables", md,
+          Column("evaluation_id", Text, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True),
+          Column("version", Integer, nullable=False), Column("table_zlib", LargeBinary, nullable=False))
+    md.tables["evaluation_tables"].create(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 LATEST = len(MIGRATIONS)
 
 

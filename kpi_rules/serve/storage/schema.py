@@ -83,3 +83,10 @@ web_sessions = Table(  # schema 3: the web app's sessions (only the SHA-256 of a
     Column("created", Float, nullable=False),
     Column("seen", Float, nullable=False),
 )
+
+evaluation_tables = Table(  # schema 5: each evaluation's employee table index (storage/table_index.py)
+    "evaluation_tables", metadata,
+    Column("evaluation_id", Text, ForeignKey("evaluations.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, nullable=False),  # the evaluation's version it indexes
+    Column("table_zlib", LargeBinary, nullable=False),
+)

@@ -23,6 +23,10 @@ DOWNLOADS = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html
              "md": "text/markdown; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 TREND_LIMIT = 12
+ERRORS_SHOWN = 200  # rows not rated listed with their reasons (the table filters the rest by status)
+# Every role's downloads: the results JSON and the report route's formats, each filtered by the
+# routes to what the caller may see (a manager's teams, an employee's own review).
+FORMATS = ["json", "csv", "xlsx", "html", "md"]
 
 
 async def _file(request: Request, data: UploadFile) -> tuple[bytes, str, str]:
@@ -95,13 +99,8 @@ async def evaluation(request: Request, eid: str) -> HTMLResponse:
     view = await run_in_threadpool(table_view, found.table, dict(request.query_params))
     return page(request, session, "evaluation.html.j2", locale=found.header["policy"].get("locale"),
                 eid=eid, doc=found.header, view=view,
-                chart=chart(found.header["summary"].get("grades", {}), found.finals), errors=found.unrated,
-                formats=_formats(session.caller.role))
-
-
-def _formats(role: str) -> list[str]:
-    """What the report route serves this role (a manager's or employee's HTML/MD report is not there yet)."""
-    return ["json", "csv", "html", "md"] if role in ("hr", "service") else ["json", "csv"]
+                chart=chart(found.header["summary"].get("grades", {}), found.finals),
+                errors=found.unrated[:ERRORS_SHOWN], errors_total=len(found.unrated), formats=FORMATS)
 
 
 @router.get("/evaluations/{eid}/download/{fmt}")

@@ -38,6 +38,9 @@ ZH: dict[str, str] = {
     "Token not accepted.": "令牌无效。", "The page has expired; try again.": "页面已过期,请重试。",
     "Changed employees": "等级或得分变化的员工", "Delta": "变化", "Status code": "状态码", "Sorted by": "排序方式",
     "Failed to load": "加载失败", "Apply filter": "应用筛选", "Change": "变化",
+    "The first": "前", "Newer": "较新", "Older": "较早", "From": "起始日期", "To": "截止日期",
+    "Object contains": "对象包含", "Verify the whole chain again": "重新校验整条审计链",
+    "filter the table by status for the others.": "其余请在员工表中按状态筛选。",
 }
 
 

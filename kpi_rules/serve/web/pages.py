@@ -14,7 +14,6 @@ from kpi_rules.serve.web.common import (
     check_csrf,
     finish,
     from_api,
-    need,
     page,
     service_of,
     session_of,
@@ -23,7 +22,6 @@ from kpi_rules.serve.web.internal import call
 from kpi_rules.serve.web.sessions import COOKIE, PRE_CSRF, create, csrf_ok, current, end, set_cookie
 
 router = APIRouter(include_in_schema=False)
-AUDIT_PAGE = 100
 
 
 def _next(target: str | None) -> str:
@@ -120,20 +118,3 @@ async def policy(request: Request, policy_id: str) -> HTMLResponse:
                 lines=found["source"].split("\n"),
                 history=history.json()["items"] if history.ok else [], problems=validated.json()["problems"],
                 **_tables(found["document"]))
-
-
-@router.get("/audit")
-async def audit_page(request: Request, after: int = 0, actor: str = "", action: str = "",
-                     status: str = "") -> HTMLResponse:
-    session = await session_of(request)
-    need(session, "audit")
-    verify = await call(request, session.caller, "GET", "/v1/audit/verify")
-    from_api(verify)
-    listed = await call(request, session.caller, "GET", "/v1/audit", query={"after": max(after, 0), "limit": 1000})
-    from_api(listed)
-    items = [e for e in listed.json()["items"]
-             if (not actor or e["actor"] == actor) and (not action or e["action"] == action)
-             and (not status or str(e["status"]) == status)]
-    return page(request, session, "audit.html.j2", verdict=verify.json(), items=items[-AUDIT_PAGE:][::-1],
-                actor=actor, action=action, status_filter=status, after=after,
-                last=listed.json()["items"][-1]["seq"] if listed.json()["items"] else None)

@@ -1,10 +1,13 @@
-"""The employee table of an evaluation page (filter, sort, a page of rows), its grade chart, and the
-periods a data file holds."""
+"""The employee table of an evaluation page (filter, sort, a page of rows) from its table index,
+its grade chart, and the periods a data file holds."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from kpi_rules.data.several import read_sources
 from kpi_rules.report.charts import bar_chart
@@ -13,52 +16,57 @@ PAGE_SIZE = 50
 SORTS = ("employee_id", "name", "team", "role", "grade", "final", "status")
 FILTERS = ("team", "role", "grade", "status")
 KEEP_FILTERED = 16
-
-
-def _key(field: str, row: dict[str, Any]) -> tuple[int, Any]:
-    value = row.get(field)
-    if value is None:
-        return (1, "")
-    return (0, value if isinstance(value, (int, float)) else str(value))
-
-
-def _sorted(rows: list[dict[str, Any]], field: str, descending: bool) -> list[dict[str, Any]]:
-    """The rows by `field`, rows without it last either way."""
-    present = sorted((r for r in rows if r.get(field) is not None), key=lambda r: _key(field, r),
-                     reverse=descending)
-    return present + [r for r in rows if r.get(field) is None]
+Active = tuple[tuple[str, str], ...]
 
 
 class Table:
-    """An evaluation's rows with what every page of them needs computed once: each filter's choices,
-    and each sort order (made when first asked for)."""
+    """An evaluation's table index (storage/table_index.py: each field's values in order and each
+    row's rank among them) with each sort order made when first asked for: a page of 100k rows,
+    sorted and filtered, without a row's JSON."""
 
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows  # filter fields hold text (or None), as index.py makes them
-        self.choices = {f: sorted({str(r.get(f)) for r in rows if r.get(f) is not None}) for f in FILTERS}
-        self._orders: dict[tuple[str, bool], list[dict[str, Any]]] = {}
-        self._filtered: dict[tuple[str, bool, tuple[tuple[str, str], ...]], list[dict[str, Any]]] = {}
+    def __init__(self, index: dict[str, Any]) -> None:
+        fields = index["fields"]
+        self.n = int(index["rows"])
+        self.values: dict[str, list[Any]] = {f: fields[f]["values"] for f in SORTS}
+        self.ranks = {f: np.asarray(fields[f]["ranks"], dtype=np.int64).reshape(self.n) for f in SORTS}
+        self.choices = {f: [str(v) for v in self.values[f]] for f in FILTERS}  # in order, as text
+        self._orders: dict[tuple[str, bool], npt.NDArray[np.int64]] = {}
+        self._filtered: dict[tuple[str, bool, Active], npt.NDArray[np.int64]] = {}
 
-    def ordered(self, field: str, descending: bool) -> list[dict[str, Any]]:
-        """The rows by `field`, rows without it last either way."""
+    def ordered(self, field: str, descending: bool) -> npt.NDArray[np.int64]:
+        """The rows by `field`, rows without it last either way, equal ones in the results' order."""
         if (field, descending) not in self._orders:
-            self._orders[(field, descending)] = _sorted(self.rows, field, descending)
+            rank = self.ranks[field]
+            self._orders[(field, descending)] = np.lexsort((-rank if descending else rank, rank < 0))
         return self._orders[(field, descending)]
 
-    def filtered(self, sort: str, descending: bool, active: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
-        """The rows in this order that every active filter lets through (the last few kept)."""
+    def filtered(self, sort: str, descending: bool, active: Active) -> npt.NDArray[np.int64]:
+        """The rows (positions) in this order that every active filter lets through (the last few kept)."""
         key = (sort, descending, active)
         found = self._filtered.get(key)
         if found is None:
-            found = self.rows
-            for field, value in active:  # each pass one plain comparison: fast on 100k rows
-                found = [r for r in found if r[field] == value]
-            if sort:
-                found = _sorted(found, sort, descending) if active else self.ordered(sort, descending)
+            found = self.ordered(sort, descending) if sort else np.arange(self.n)
+            if active:
+                keep = np.ones(self.n, dtype=bool)
+                for field, value in active:
+                    choices = self.choices[field]
+                    keep &= self.ranks[field] == (choices.index(value) if value in choices else -2)
+                found = found[keep[found]]
             self._filtered[key] = found
             while len(self._filtered) > KEEP_FILTERED:
                 self._filtered.pop(next(iter(self._filtered)))
         return found
+
+    def rows(self, positions: npt.NDArray[np.int64]) -> list[dict[str, Any]]:
+        """These rows' fields."""
+        out = []
+        for i in positions.tolist():
+            row = {}
+            for f in SORTS:
+                rank = int(self.ranks[f][i])
+                row[f] = self.values[f][rank] if rank >= 0 else None
+            out.append(row)
+        return out
 
 
 def table_view(table: Table, query: Mapping[str, str]) -> dict[str, Any]:
@@ -73,7 +81,7 @@ def table_view(table: Table, query: Mapping[str, str]) -> dict[str, Any]:
         number = min(max(int(query.get("page", "1")), 1), pages)
     except ValueError:
         number = 1
-    page_rows = shown[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+    page_rows = table.rows(shown[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
     base = {f: v for f, v in chosen.items() if v}
     if sort:
         base.update(sort=sort, dir="desc" if descending else "asc")
