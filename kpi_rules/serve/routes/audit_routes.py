@@ -11,11 +11,11 @@ from kpi_rules.common.version import __version__
 from kpi_rules.serve import audit
 from kpi_rules.serve.routes import v1_router
 from kpi_rules.serve.service import Service
+from kpi_rules.serve.storage.audit_query import MAX_SEQ
 from kpi_rules.serve.storage.migrate import LATEST, schema_version
 
 router = v1_router()
 MAX_LIMIT = 1000
-MAX_SEQ = 2**63 - 1  # a seq is a 64-bit integer in both databases
 
 
 def _service(request: Request) -> Service:

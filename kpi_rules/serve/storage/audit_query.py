@@ -13,6 +13,8 @@ from kpi_rules.serve.audit import entry_of
 from kpi_rules.serve.storage.db import reading
 from kpi_rules.serve.storage.schema import audit
 
+MAX_SEQ = 2**63 - 1  # a seq is a 64-bit integer in both databases
+
 
 @dataclass(frozen=True)
 class AuditFilter:

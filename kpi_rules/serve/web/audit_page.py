@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from typing import Annotated
 from weakref import WeakKeyDictionary
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from kpi_rules.serve import audit
 from kpi_rules.serve.audit import Event, Verdict
-from kpi_rules.serve.storage.audit_query import AuditFilter, page
+from kpi_rules.serve.storage.audit_query import MAX_SEQ, AuditFilter, page
 from kpi_rules.serve.web.common import WebError, need, service_of, session_of
 from kpi_rules.serve.web.common import page as render
 
@@ -61,8 +62,9 @@ def verify_on(engine: Engine) -> Verdict:
 
 @router.get("/audit")
 async def audit_page(request: Request, actor: str = "", action: str = "", subject: str = "", status: str = "",
-                     since: str = "", until: str = "", before: int | None = None, after: int | None = None,
-                     verify: str = "") -> HTMLResponse:
+                     since: str = "", until: str = "",
+                     before: Annotated[int | None, Query(ge=0, le=MAX_SEQ)] = None,
+                     after: Annotated[int | None, Query(ge=0, le=MAX_SEQ)] = None, verify: str = "") -> HTMLResponse:
     session = await session_of(request)
     need(session, "audit")
     service, caller = service_of(request), session.caller
