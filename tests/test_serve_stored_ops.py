@@ -50,3 +50,16 @@ def test_using_an_evaluation_again_keeps_it_longer() -> None:
     assert isinstance(on_stored("b", None, 2, first_line, "E001"), Miss)
     assert list(stored_ops._HELD) == ["a", "c"]
     assert "2024-Q1" in on_stored("a", None, 2, first_line, "E001")
+
+
+def test_a_policy_is_compiled_once_per_version() -> None:
+    from kpi_rules.serve.worker import Failure, compiled_policy
+
+    source = (POLICIES / "ops-department.yaml").read_bytes()
+    first = compiled_policy(source, "ops-department.yaml")
+    assert compiled_policy(source, "ops-department.yaml") is first
+    changed = compiled_policy(source.replace(b"version: \"2024.1\"", b"version: \"9\"", 1), "ops-department.yaml")
+    assert changed is not first and not isinstance(changed, Failure) and changed.version == "9"
+    broken = compiled_policy(b"kind: Policy\nid: [unclosed\n", "broken.yaml")
+    assert isinstance(broken, Failure) and broken.status == 422
+    assert broken.detail == "the policy broken.yaml is not valid"
