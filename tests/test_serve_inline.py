@@ -41,3 +41,12 @@ def test_small_text_uploads_run_in_the_server_and_the_rest_in_workers(tmp_path: 
             assert response.status_code == 201, response.text
         assert where == ["thread", "thread", "worker", "worker"]
         assert c.get("/healthz").json() == {"status": "ok"}
+
+
+def test_the_server_thread_is_there_again_after_a_restart_of_the_app(tmp_path: Path) -> None:
+    c = client(settings(tmp_path, f"sqlite:///{tmp_path / 'service.db'}"))
+    for _ in range(2):  # the second lifespan reuses the service the first one closed
+        with c:
+            response = c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"},
+                              content=(EXAMPLES / "ops-2024.csv").read_bytes(), headers={"Content-Type": "text/csv"})
+            assert response.status_code == 201, response.text

@@ -41,7 +41,7 @@ class Service:
     _stop: threading.Event = field(default_factory=threading.Event)
     _pool: ProcessPoolExecutor | None = None
     _pool_lock: threading.Lock = field(default_factory=threading.Lock)
-    _inline: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, "kpi-rules-inline"))
+    _inline: ThreadPoolExecutor | None = None
     _watcher: threading.Thread | None = None
     _audit_writer: AuditWriter | None = None
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -118,7 +118,11 @@ class Service:
         """Run small CPU work (a few tens of ms) in a thread of this process: no worker round trip,
         no pickling of its input and result, no queue behind large evaluations. Two threads at
         most, apart from the threads of the request routes; the event loop keeps answering."""
-        return await asyncio.get_running_loop().run_in_executor(self._inline, fn, *args)
+        with self._pool_lock:
+            if self._inline is None:  # made again after close(): a service may serve several app lifespans
+                self._inline = ThreadPoolExecutor(2, "kpi-rules-inline")
+            inline = self._inline
+        return await asyncio.get_running_loop().run_in_executor(inline, fn, *args)
 
     def start_background(self) -> None:
         if self._watcher is None:
@@ -141,7 +145,9 @@ class Service:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
-        self._inline.shutdown(wait=True, cancel_futures=True)
+            inline, self._inline = self._inline, None
+        if inline is not None:
+            inline.shutdown(wait=True, cancel_futures=True)
         if self._audit_writer is not None:
             self._audit_writer.close()
         self.engine.dispose()
