@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 from click.testing import CliRunner
 from serve_helpers import POLICIES, free_port
@@ -100,3 +101,54 @@ def test_token_add_list_revoke(tmp_path: Path) -> None:
 def test_serve_needs_a_policy_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["serve", str(tmp_path / "missing")])
     assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--workers", "0"], "Invalid value for '--workers': 0 is not in the range 1<=x<=64"),
+    (["--workers", "65"], "Invalid value for '--workers': 65 is not in the range 1<=x<=64"),
+    (["--workers", "two"], "Invalid value for '--workers': 'two' is not a valid integer"),
+    (["--keep-evaluations", "0"], "Invalid value for '--keep-evaluations': 0 is not in the range x>=1"),
+    (["--keep-evaluations", "-3"], "Invalid value for '--keep-evaluations': -3 is not in the range x>=1"),
+])
+def test_serve_refuses_bad_workers_and_keep_evaluations(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["serve", str(POLICIES), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_serve_help_documents_workers_and_keep_evaluations() -> None:
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "--workers INTEGER RANGE Worker processes that evaluate uploads" in text
+    assert "[default: 2; 1<=x<=64]" in text
+    assert "--keep-evaluations INTEGER RANGE Evaluations each worker keeps computed" in text
+    assert "[default: 2; x>=1]" in text
+
+
+def test_serve_runs_with_the_workers_and_evaluations_kept_asked_for(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "KPI_RULES_TOKENS"}
+    proc = subprocess.Popen([*KPI, "serve", str(POLICIES), "--port", str(port), "--db",
+                             f"sqlite:///{tmp_path / 'db.sqlite'}", "--workers", "3", "--keep-evaluations", "5"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait_ready(port, proc)
+        base = f"http://127.0.0.1:{port}"
+        status = httpx.get(f"{base}/v1/status").json()["service"]
+        assert (status["workers"], status["keep_evaluations"]) == (3, 5)
+        data = (POLICIES.parent / "examples" / "ops-2024.csv").read_bytes()
+        created = httpx.post(f"{base}/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"},
+                             content=data, headers={"Content-Type": "text/csv"}, timeout=60)
+        assert created.status_code == 201, created.text
+        eid = created.json()["evaluation_id"]
+        explained = httpx.get(f"{base}/v1/evaluations/{eid}/employees/E001/explain", timeout=60)
+        assert explained.status_code == 200
+        cli = CliRunner().invoke(main, ["explain", str(POLICIES / "ops-department.yaml"), "--data",
+                                        str(POLICIES.parent / "examples" / "ops-2024.csv"), "--period", "2024-Q2",
+                                        "--employee", "E001"])
+        assert explained.text == cli.output
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert "Application shutdown complete" in err.decode()

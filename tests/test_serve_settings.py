@@ -38,3 +38,14 @@ def test_settings_are_frozen() -> None:
     s = Settings()
     with pytest.raises(AttributeError):
         s.port = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"workers": 0}, "--workers 0: from 1 to 64"), ({"workers": 65}, "--workers 65: from 1 to 64"),
+    ({"keep_evaluations": 0}, "--keep-evaluations 0: each worker keeps at least 1"),
+])
+def test_workers_and_evaluations_kept_are_checked(changes: dict[str, int], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings(**changes).check()  # type: ignore[arg-type]
+    Settings(workers=1, keep_evaluations=1).check()
+    Settings(workers=64, keep_evaluations=50).check()

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kpi_rules.cli import main
+from kpi_rules.serve.settings import MAX_WORKERS, Settings  # small: no web framework, no database
 
 TOKENS_ENV = "KPI_RULES_TOKENS"
 TOKENS_HELP = f"The identities file (YAML); default: ${TOKENS_ENV}."
@@ -45,8 +46,14 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
 @click.option("--max-rows", default=2_000_000, show_default=True, type=click.IntRange(1), help="Most data rows.")
 @click.option("--session-idle", default="8h", show_default=True, callback=_duration,
               help="The web app signs a session out after this long idle: seconds or 90s, 30m, 8h, 1d.")
+@click.option("--workers", default=Settings.workers, show_default=True, type=click.IntRange(1, MAX_WORKERS),
+              help="Worker processes that evaluate uploads and compute explanations and reports, off the "
+                   "request loop; each may hold a large evaluation in memory.")
+@click.option("--keep-evaluations", default=Settings.keep_evaluations, show_default=True, type=click.IntRange(1),
+              help="Evaluations each worker keeps computed (the ones used last) so that explain and reports "
+                   "do not evaluate again; a 100k-row evaluation holds a few hundred MiB.")
 def serve(policy_dir: Path, host: str, port: int, db_url: str, tokens_file: Path | None, max_upload: int,
-          max_rows: int, session_idle: float) -> None:
+          max_rows: int, session_idle: float, workers: int, keep_evaluations: int) -> None:
     """Serve the policies under POLICY_DIR over HTTP: evaluate, explain, report, audit.
 
     \b
@@ -58,11 +65,12 @@ def serve(policy_dir: Path, host: str, port: int, db_url: str, tokens_file: Path
     import uvicorn
 
     from kpi_rules.serve.app import create_app
-    from kpi_rules.serve.settings import Settings, SettingsError
+    from kpi_rules.serve.settings import SettingsError
     from kpi_rules.serve.storage.db import DatabaseUrlError
 
     settings = Settings(policy_dir=policy_dir, host=host, port=port, db_url=db_url, tokens_file=tokens_file,
-                        max_upload=max_upload, max_rows=max_rows, session_idle=session_idle)
+                        max_upload=max_upload, max_rows=max_rows, session_idle=session_idle, workers=workers,
+                        keep_evaluations=keep_evaluations)
     try:
         settings.check()
     except SettingsError as exc:

@@ -14,6 +14,7 @@ from kpi_rules.common.errors import KpiRulesError
 from kpi_rules.common.periods import parse_period
 from kpi_rules.common.text import visible
 from kpi_rules.engine import Evaluation
+from kpi_rules.explanation.lookup import Lookup
 from kpi_rules.explanation.team import Steps, edged, raw_figure, team_part
 from kpi_rules.explanation.team import num as _n
 from kpi_rules.explanation.team import pct as _pct
@@ -37,19 +38,20 @@ def _code(reason: str) -> str:
 
 
 class _Explainer(Steps):
-    def __init__(self, ev: Evaluation, index: int) -> None:
+    def __init__(self, ev: Evaluation, index: int, lookup: Lookup) -> None:
         super().__init__(ev.policy)
-        self.ev, self.policy, self.res, self.i = ev, ev.policy, ev.result, index
+        self.ev, self.policy, self.res, self.i, self.lookup = ev, ev.policy, ev.result, index, lookup
+        self._names: tuple[dict[str, Any], dict[str, Any]] | None = None
 
     def row_values(self) -> dict[str, Any]:
         """The input row behind this result (inputs and reserved columns)."""
-        table, emp, period = self.ev.table, self.res.employee_id[self.i], self.res.row_period[self.i]
-        for r in range(table.n):
-            if table.text["employee_id"][r] == emp and table.text["period"][r] in (period, None):
-                values = {k: v[r] for k, v in table.text.items()}
-                values.update({k: v[r] for k, v in table.numbers.items()})
-                return values
-        return {}
+        table = self.ev.table
+        r = self.lookup.input_row(self.ev, self.res.employee_id[self.i], self.res.row_period[self.i])
+        if r is None:
+            return {}
+        values = {k: v[r] for k, v in table.text.items()}
+        values.update({k: v[r] for k, v in table.numbers.items()})
+        return values
 
     def run(self) -> list[str]:
         res, i = self.res, self.i
@@ -110,7 +112,7 @@ class _Explainer(Steps):
         total = res.individual[i]
         if team is not None:
             key = values.get(team.key, res.team[i]) if team.key != "team" else res.team[i]
-            entry = next((e for e in res.teams if key is not None and e["team"] == str(key)), None)
+            entry = self.lookup.team(key)
             total = team_part(self, team, entry, res.individual[i], res.team_score[i], res.coefficient_team[i])
         self.lines.append("")
         self.adjustments("bonus", self.policy.bonuses, res.bonuses[i], self.policy.bonus_cap, values)
@@ -149,10 +151,12 @@ class _Explainer(Steps):
         """One formula for this one row (a batch of one)."""
         from kpi_rules.policy.formula import ColumnEvaluator
 
-        names = {k: np.array([v], dtype=object if isinstance(v, str) or v is None else np.float64)
-                 for k, v in values.items()}
-        names.update({k: c.actual[self.i:self.i + 1] for k, c in self.res.indicators.items() if k not in names})
-        return float(ColumnEvaluator().evaluate(formula, names, 1).values[0])
+        if self._names is None or self._names[0] is not values:  # the row's columns, once per row
+            names = {k: np.array([v], dtype=object if isinstance(v, str) or v is None else np.float64)
+                     for k, v in values.items()}
+            names.update({k: c.actual[self.i:self.i + 1] for k, c in self.res.indicators.items() if k not in names})
+            self._names = (values, names)
+        return float(ColumnEvaluator().evaluate(formula, self._names[1], 1).values[0])
 
     def grade(self) -> None:
         res, i = self.res, self.i
@@ -250,10 +254,12 @@ def explain(ev: Evaluation, employee_id: str) -> list[str]:
     return explain_rows(ev, matches)
 
 
-def explain_rows(ev: Evaluation, rows: list[int]) -> list[str]:
-    """`explain`'s lines for these result rows (one employee's, found by the caller, e.g. by an index)."""
+def explain_rows(ev: Evaluation, rows: list[int], lookup: Lookup | None = None) -> list[str]:
+    """`explain`'s lines for these result rows (one employee's, found by the caller, e.g. by an index);
+    `lookup`, the evaluation's `Lookup.of`, when the caller keeps one for many explanations."""
+    lookup = lookup or Lookup.of(ev)
     out: list[str] = []
     for i in rows:
-        out.extend(_Explainer(ev, i).run())
+        out.extend(_Explainer(ev, i, lookup).run())
         out.append("")
     return [visible(line) for line in out]  # names and labels from the data or policy may hold control characters

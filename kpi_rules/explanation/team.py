@@ -7,6 +7,7 @@ Split from explain.py to keep both modules short.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,14 @@ def num(value: Any, decimals: int = DECIMALS) -> str:
         return "—"
     if isinstance(value, str):
         return value
-    s = shown(float(value), decimals)
+    return _figure(float(value), decimals)
+
+
+@lru_cache(maxsize=8192)
+def _figure(value: float, decimals: int) -> str:
+    """A float as `num` writes it. Kept: an explanation writes the policy's own figures (targets,
+    band edges, points) again and again; 0.0 and -0.0, the only equal floats, are written alike."""
+    s = shown(value, decimals)
     return "—" if s is None else f"{s:,}" if abs(s) >= 10000 else str(s)
 
 

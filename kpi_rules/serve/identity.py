@@ -126,12 +126,15 @@ class TokenStore:
         self.error: str | None = None
         self._refresh()
 
-    def _refresh(self) -> None:
+    def _stat(self) -> tuple[int, int, int]:
         try:
             st = self.path.stat()
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+            return (st.st_mtime_ns, st.st_size, st.st_ino)
         except OSError:
-            stamp = (0, 0, 0)
+            return (0, 0, 0)
+
+    def _refresh(self) -> None:
+        stamp = self._stat()
         if stamp == self._stamp:
             return
         try:
@@ -151,9 +154,10 @@ class TokenStore:
 
     def lookup_digest(self, given: str) -> Identity | None:
         """The identity whose token has this SHA-256 (a web session keeps only the digest)."""
-        with self._lock:
-            self._refresh()
-            known = list(self._by_digest.items())
+        if self._stat() != self._stamp:  # changed on disk: read again, one thread at a time
+            with self._lock:
+                self._refresh()
+        known = self._by_digest.items()  # a dict replaced whole by _refresh, never changed in place
         found = None
         for digest, identity in known:
             if hmac.compare_digest(digest, given):

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -41,6 +41,7 @@ class Service:
     _stop: threading.Event = field(default_factory=threading.Event)
     _pool: ProcessPoolExecutor | None = None
     _pool_lock: threading.Lock = field(default_factory=threading.Lock)
+    _inline: ThreadPoolExecutor | None = None
     _watcher: threading.Thread | None = None
     _audit_writer: AuditWriter | None = None
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -113,6 +114,16 @@ class Service:
             raise ProblemError(503, "a worker process stopped during this request; try again",
                                kind="worker-lost") from exc
 
+    async def run_inline(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run small CPU work (a few tens of ms) in a thread of this process: no worker round trip,
+        no pickling of its input and result, no queue behind large evaluations. Two threads at
+        most, apart from the threads of the request routes; the event loop keeps answering."""
+        with self._pool_lock:
+            if self._inline is None:  # made again after close(): a service may serve several app lifespans
+                self._inline = ThreadPoolExecutor(2, "kpi-rules-inline")
+            inline = self._inline
+        return await asyncio.get_running_loop().run_in_executor(inline, fn, *args)
+
     def start_background(self) -> None:
         if self._watcher is None:
             self._watcher = threading.Thread(target=self._watch, name="kpi-rules-policy-watch", daemon=True)
@@ -134,6 +145,9 @@ class Service:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
+            inline, self._inline = self._inline, None
+        if inline is not None:
+            inline.shutdown(wait=True, cancel_futures=True)
         if self._audit_writer is not None:
             self._audit_writer.close()
         self.engine.dispose()

@@ -10,6 +10,7 @@ from pathlib import Path
 DEFAULT_DB = "sqlite:///kpi-rules-service.db"
 DEFAULT_MAX_UPLOAD = 100 * 1024**2
 DEFAULT_MAX_ROWS = 2_000_000
+MAX_WORKERS = 64
 
 _SIZE = re.compile(r"^\s*(\d+)\s*(?:([KMG])(?:i?B)?|B)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -79,3 +80,7 @@ class Settings:
             raise SettingsError(f"--port {self.port} is not a TCP port")
         if self.max_rows <= 0:
             raise SettingsError("--max-rows must be more than 0")
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise SettingsError(f"--workers {self.workers}: from 1 to {MAX_WORKERS} worker processes")
+        if self.keep_evaluations < 1:
+            raise SettingsError(f"--keep-evaluations {self.keep_evaluations}: each worker keeps at least 1")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from kpi_rules.engine import Evaluation
+from kpi_rules.explanation.lookup import Lookup
 from kpi_rules.explanation.person import explain_rows
 from kpi_rules.results.subset import take_rows
 from kpi_rules.serve.visibility import View, scoped_counts
@@ -29,7 +30,7 @@ class Miss:
 @dataclass
 class Held:
     evaluation: Evaluation
-    index: dict[str, list[int]]  # employee id -> result rows
+    lookup: Lookup  # employee id -> result rows, input rows; team -> its entry
 
 
 _HELD: OrderedDict[str, Held] = OrderedDict()
@@ -45,11 +46,7 @@ def on_stored(key: str, job: Job | None, keep: int, op: Callable[..., Any], *arg
         ev = evaluation_of(job)
         if isinstance(ev, Failure):
             return ev
-        index: dict[str, list[int]] = {}
-        for i, emp in enumerate(ev.result.employee_id.tolist()):
-            if emp is not None:
-                index.setdefault(str(emp), []).append(i)
-        held = Held(ev, index)
+        held = Held(ev, Lookup.of(ev))
         _HELD[key] = held
         while len(_HELD) > max(keep, 1):
             _HELD.popitem(last=False)
@@ -76,10 +73,10 @@ def narrow(ev: Evaluation, view: View) -> Evaluation:
 
 
 def explain_op(held: Held, employee_id: str) -> list[str] | Failure:
-    rows = held.index.get(employee_id)
+    rows = held.lookup.results.get(employee_id)
     if not rows:
         return Failure(404, f"no employee {employee_id} in this evaluation")
-    return explain_rows(held.evaluation, rows)
+    return explain_rows(held.evaluation, rows, held.lookup)
 
 
 def report_op(held: Held, fmt: str, view: View, employee_id: str | None) -> bytes | Failure:

@@ -8,6 +8,7 @@ import hashlib
 import io
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from kpi_rules.engine import Evaluation, PeriodChoiceError, row_periods
 from kpi_rules.engine import evaluate as run_evaluation
 from kpi_rules.policy.calibration import CalibrationInvalid, calibration_from_bytes
 from kpi_rules.policy.compiler import compile_policy
+from kpi_rules.policy.model import Policy
 from kpi_rules.policy.validate import validate_bytes
 from kpi_rules.serve.storage import table_index
 from kpi_rules.writers.results_json import results_header, write_json
@@ -83,12 +85,22 @@ def _problems(problems: list[Any]) -> list[dict[str, Any]]:
     return [{**p.to_dict(), "column": p.col} for p in problems]
 
 
+@lru_cache(maxsize=16)
+def compiled_policy(source: bytes, file: str) -> Policy | Failure:
+    """The policy validated and compiled as `kpi-rules evaluate` does, or why not. Kept for the
+    next job: a served policy changes rarely, and parsing and checking it costs more than
+    evaluating 1,000 rows. A policy is a function of its bytes and file name alone, and frozen."""
+    validation = validate_bytes(source, file)
+    if validation.errors:
+        return Failure(422, f"the policy {file} is not valid", _problems(validation.problems))
+    return compile_policy(validation)
+
+
 def evaluation_of(job: Job) -> Evaluation | Failure:
     """The job evaluated as `kpi-rules evaluate` does, or why not (a status and the problems)."""
-    validation = validate_bytes(job.policy_source, job.policy_file)
-    if validation.errors:
-        return Failure(422, f"the policy {job.policy_file} is not valid", _problems(validation.problems))
-    policy = compile_policy(validation)
+    policy = compiled_policy(job.policy_source, job.policy_file)
+    if isinstance(policy, Failure):
+        return policy
     try:
         raw = _raw(job)
         if raw.n > job.max_rows:

@@ -30,6 +30,12 @@ from kpi_rules.serve.worker import Failure, Job, Outcome, evaluate_job, sha256
 
 router = v1_router()
 JSON = "application/json"
+# Uploads evaluated in a thread of the server rather than a worker process: text formats (their size
+# bounds their rows: 256 KiB is about 2,000 rows of the example data) whose evaluation takes tens of
+# ms, less than a worker's round trip and queue. Larger ones and XLSX (a small zip may hold many
+# rows) go to the worker processes, off the request loop.
+INLINE_FORMATS = frozenset({"csv", "json", "jsonl", "yaml"})
+INLINE_BYTES = 256 * 1024
 EXPLAINED: Lru[tuple[str, str, str], list[str]] = Lru(10_000)  # explanations served last, by version
 
 
@@ -84,7 +90,8 @@ async def create_evaluation(request: Request, response: Response, policy_id: str
     audited.data_sha256 = sha256(upload.data)
     job = Job(served.source, str(served.path), upload.data, upload.name, upload.fmt, period, encoding, sheet,
               tuple(columns), service.settings.max_rows, header_row)
-    outcome = await service.run_cpu(evaluate_job, job)
+    small = upload.fmt in INLINE_FORMATS and len(upload.data) <= INLINE_BYTES
+    outcome = await (service.run_inline if small else service.run_cpu)(evaluate_job, job)
     if isinstance(outcome, Failure):
         raise _failed(outcome)
     eid = uuid.uuid4().hex
@@ -173,11 +180,14 @@ def get_evaluation(request: Request, eid: str) -> Response:
             responses={200: {"content": {JSON: {"schema": {"type": "object"}}}}})
 def get_employee(request: Request, eid: str, employee_id: str) -> Response:
     """One employee's result, as in the results' `employees`."""
-    visible(request, eid)
     view = view_of(_caller(request))
-    rows = store.rows(_service(request).engine, eid, store.scope_filter(view.teams, view.employee_id), employee_id)
-    if not rows:
+    scope = store.scope_filter(view.teams, view.employee_id)
+    stored, rows = store.get_with_rows(_service(request).engine, eid, scope, employee_id)
+    if stored is None or not rows:
+        visible(request, eid)  # 404 for the evaluation when the caller may see none of it, as every route
         raise ProblemError(404, f"no employee {employee_id} in evaluation {eid}")
+    # the employee's row in the caller's scope: the evaluation is visible to them
+    _audited(request).policy, _audited(request).data_sha256 = stored.policy, stored.data_sha256
     return Response(rows[0][3], media_type=JSON)
 
 
@@ -187,11 +197,14 @@ async def explain_employee(request: Request, eid: str, employee_id: str,
                            format: Annotated[str, Query(pattern="^(text|json)$")] = "text") -> Any:
     """The calculation step by step: the same text as `kpi-rules explain`."""
     service = _service(request)
-    stored = await run_in_threadpool(visible, request, eid)
     view = view_of(_caller(request))
     scope = store.scope_filter(view.teams, view.employee_id)
-    if not await run_in_threadpool(store.rows, service.engine, eid, scope, employee_id):
+    found, rows = await run_in_threadpool(store.get_with_rows, service.engine, eid, scope, employee_id)
+    if found is None or not rows:
+        await run_in_threadpool(visible, request, eid)  # 404 for the evaluation, if the caller sees none of it
         raise ProblemError(404, f"no employee {employee_id} in evaluation {eid}")
+    stored = found
+    _audited(request).policy, _audited(request).data_sha256 = stored.policy, stored.data_sha256
     key = (stored.id, stored.results_sha256, employee_id)  # a new version (calibration) is a new key
     lines = EXPLAINED.get(key)
     if lines is None:

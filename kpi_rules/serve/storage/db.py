@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 READ_ONLY = "kpi_rules_read_only"
+SQLITE_POOL = 40
 
 
 def reading(engine: Engine) -> Connection:
@@ -38,7 +39,10 @@ def open_engine(url: str) -> Engine:
     if kind == "postgresql":
         engine = create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
         return engine
-    engine = create_engine(parsed.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 60})
+    # As many pooled connections as request threads (anyio's 40) may read at once: past the pool's
+    # size each checkout would open a new connection (and set its pragmas) and close it after.
+    engine = create_engine(parsed.set(drivername="sqlite+pysqlite"), connect_args={"timeout": 60},
+                           pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL)
     _sqlite_transactions(engine)
     return engine
 
@@ -60,4 +64,5 @@ def _sqlite_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # On the driver's connection: the statement needs none of SQLAlchemy's execution machinery.
+        conn.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")

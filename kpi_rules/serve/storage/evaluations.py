@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from kpi_rules.serve.audit import Event, append_in
@@ -65,17 +65,29 @@ def save(conn: Connection, values: dict[str, Any], rows: list[tuple[str | None, 
                                                                       [r[3] for r in rows]))
 
 
+# From the covering index: SQLite's planner would take the primary key and then read the row's
+# columns behind the compressed data and results through their overflow pages.
+_META_SQLITE = text(f"SELECT {', '.join(c.name for c in META)} FROM evaluations INDEXED BY ix_evaluations_meta "
+                    "WHERE id = :id")
+_META_BY_ID = select(*META).where(evaluations.c.id == bindparam("id"))
+
+
 def get(engine: Engine, eid: str) -> Stored | None:
     with reading(engine) as conn:
-        if conn.dialect.name == "sqlite":
-            # From the covering index: SQLite's planner would take the primary key and then read the
-            # row's columns behind the compressed data and results through their overflow pages.
-            names = ", ".join(c.name for c in META)
-            row = conn.execute(text(f"SELECT {names} FROM evaluations INDEXED BY ix_evaluations_meta "
-                                    "WHERE id = :id"), {"id": eid}).first()
-        else:
-            row = conn.execute(select(*META).where(evaluations.c.id == eid)).first()
+        return _get(conn, eid)
+
+
+def _get(conn: Connection, eid: str) -> Stored | None:
+    row = conn.execute(_META_SQLITE if conn.dialect.name == "sqlite" else _META_BY_ID, {"id": eid}).first()
     return _stored(row) if row else None
+
+
+def get_with_rows(engine: Engine, eid: str, scope: ColumnElement[bool] | None,
+                  employee_id: str) -> tuple[Stored | None, list[tuple[str | None, str | None, str, bytes]]]:
+    """An evaluation's metadata and one employee's rows in scope, read on one connection."""
+    with reading(engine) as conn:
+        stored = _get(conn, eid)
+        return stored, _rows(conn, eid, scope, employee_id) if stored is not None else []
 
 
 def blob(engine: Engine, eid: str, column: str) -> bytes | None:
@@ -104,6 +116,12 @@ def scope_filter(teams: Iterable[str] | None, employee_id: str | None) -> Column
 def rows(engine: Engine, eid: str, scope: ColumnElement[bool] | None,
          employee_id: str | None = None) -> list[tuple[str | None, str | None, str, bytes]]:
     """The rows of an evaluation the scope lets through, in the results' order."""
+    with reading(engine) as conn:
+        return _rows(conn, eid, scope, employee_id)
+
+
+def _rows(conn: Connection, eid: str, scope: ColumnElement[bool] | None,
+          employee_id: str | None = None) -> list[tuple[str | None, str | None, str, bytes]]:
     where = [evaluation_rows.c.evaluation_id == eid]
     if scope is not None:
         where.append(scope)
@@ -113,8 +131,7 @@ def rows(engine: Engine, eid: str, scope: ColumnElement[bool] | None,
     # order, the whole evaluation, rather than the employee or team index and a sort of a few rows.
     query = select(evaluation_rows.c.position, evaluation_rows.c.employee_id, evaluation_rows.c.team,
                    evaluation_rows.c.status, evaluation_rows.c.row).where(and_(*where))
-    with reading(engine) as conn:
-        found = sorted(conn.execute(query), key=lambda r: int(r.position))
+    found = sorted(conn.execute(query), key=lambda r: int(r.position))
     return [(r.employee_id, r.team, r.status, bytes(r.row)) for r in found]
 
 
