@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from itertools import repeat
 from typing import Any
 
@@ -105,6 +106,7 @@ def _group(dist: Distribution, order: list[str], key: str, members: list[int], f
         cut = finals[holders[allowed]]
         tie = allowed > 0 and finals[holders[allowed - 1]] == cut
         below = order[position + 1]
+        ascending = [-float(finals[j]) for j in holders]  # the holders' finals, negated: sorted ascending
         for i in holders:
             if finals[i] > cut:
                 continue
@@ -114,7 +116,7 @@ def _group(dist: Distribution, order: list[str], key: str, members: list[int], f
                                     "final": shown6.final(i), "tied_at_cut": bool(tie and finals[i] == cut)})
             tied = bool(tie and finals[i] == cut)
             # rank among the grade's holders, holders, group and scope: for `explain` (the text is unchanged)
-            rank = 1 + sum(1 for j in holders if finals[j] > finals[i])
+            rank = 1 + bisect_left(ascending, -float(finals[i]))  # holders above this final
             reasons[i] = Reason("distribution_tie" if tied else "distribution_move", allowed=allowed, size=n,
                                 grade=name, rank=rank, holders=len(holders), group=key, scope=dist.scope,
                                 **({"cut": shown6.value(float(cut))} if tied else {}))
