@@ -1,0 +1,41 @@
+"""The web app's journeys the issue names that the main browser tests do not walk: a person who types
+or pastes the wrong thing (an overlong token, a mistyped address, a bad query, a bad data file) gets a
+page with a plain message, never a JSON document or an error in the browser's console."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.test_webapp_browser import browser_type_launch_args, open_as  # noqa: F401 (a fixture, a helper)
+from tests.webapp_helpers import CHROMIUM, Guard, Server, running
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install "
+                                                         "chromium); the browser tests need it")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from running(tmp_path_factory.mktemp("webapp-journeys"))
+
+
+@pytest.fixture
+def guard(server: Server) -> Iterator[Guard]:
+    found = Guard(server.url)
+    yield found
+    assert found.problems == []
+
+
+def test_an_overlong_token_is_refused_on_the_sign_in_page(browser: Any, server: Server, guard: Guard) -> None:
+    """Sign-in with a token: a wrong token gets a clear message, not a crash (here: a pasted paragraph)."""
+    page = open_as(browser, server, guard, None)
+    page.goto("/signin?lang=en")
+    page.get_by_label("Token").fill("x" * 600)
+    guard.downloads.add(f"{server.url}/signin")
+    with page.expect_response(f"{server.url}/signin") as answer:
+        page.get_by_role("button", name="Sign in").click()
+    assert answer.value.status == 401
+    assert page.get_by_role("alert").inner_text() == "Token not accepted."
+    guard.problems = [p for p in guard.problems if "status of 401" not in p]
