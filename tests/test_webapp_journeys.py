@@ -39,3 +39,20 @@ def test_an_overlong_token_is_refused_on_the_sign_in_page(browser: Any, server: 
     assert answer.value.status == 401
     assert page.get_by_role("alert").inner_text() == "Token not accepted."
     guard.problems = [p for p in guard.problems if "status of 401" not in p]
+
+
+def test_a_mistyped_address_or_query_gets_a_page(browser: Any, server: Server, guard: Guard) -> None:
+    """No JSON document or traceback reaches a person in a browser: a wrong address is the 404 page, a bad
+    query a page that says what is wrong; the API keeps answering problem documents."""
+    page = open_as(browser, server, guard, "hr")
+    for path, status in (("/no-such-page?lang=en", 404), ("/audit?after=yesterday&lang=en", 422)):
+        answer = page.goto(path)
+        assert answer is not None and answer.status == status, path
+        assert answer.headers["content-type"].startswith("text/html"), path
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert page.get_by_role("link", name="Back to the start").count() == 1
+    assert "after" in page.locator(".problem").inner_text()
+    guard.problems = [p for p in guard.problems if "status of 404" not in p and "status of 422" not in p]
+    with server.api("hr") as api:
+        assert api.get("/v1/no-such-thing", headers={"Accept": "text/html"}).headers["content-type"] == \
+            "application/problem+json"
