@@ -5,6 +5,7 @@ page with a plain message, never a JSON document or an error in the browser's co
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,3 +57,22 @@ def test_a_mistyped_address_or_query_gets_a_page(browser: Any, server: Server, g
     with server.api("hr") as api:
         assert api.get("/v1/no-such-thing", headers={"Accept": "text/html"}).headers["content-type"] == \
             "application/problem+json"
+
+
+def test_a_bad_data_file_is_named_with_its_line_and_no_console_error(browser: Any, server: Server, guard: Guard,
+                                                                    tmp_path: Path) -> None:
+    """Upload data: a bad file gives a clear message naming the line; on every page no console error."""
+    bad = tmp_path / "ops.json"
+    bad.write_text('[{"employee_id": "E1",', encoding="utf-8")
+    page = open_as(browser, server, guard, "hr")
+    page.goto("/run?lang=en")
+    page.get_by_label("Policy").select_option("ops-department")
+    with page.expect_response(f"{server.url}/run/periods") as answer:
+        page.get_by_label("Data file (CSV, XLSX, JSON)").set_input_files(str(bad))
+    assert answer.value.status == 200  # the file was read: what it holds is the answer
+    status = page.get_by_role("status")
+    assert status.inner_text().startswith("ops.json:1:23: not valid JSON")
+    page.get_by_role("button", name="Evaluate").click()
+    assert status.inner_text().startswith("ops.json:1:23: not valid JSON")
+    assert page.url.endswith("/run?lang=en") and page.locator("#run-progress").is_hidden()
+    assert page.locator("#run-progress").get_attribute("aria-label") == "Progress"

@@ -58,7 +58,7 @@ async def run_periods(request: Request, data: UploadFile | None = None,
     try:
         found = await run_in_threadpool(periods_in, raw, name)
     except ValueError as exc:
-        return JSONResponse({"periods": [], "problem": str(exc)}, status_code=422)
+        return JSONResponse({"periods": [], "problem": str(exc)})  # the file was read: this is what it holds
     return JSONResponse({"periods": found})
 
 

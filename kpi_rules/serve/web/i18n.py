@@ -14,6 +14,7 @@ ZH: dict[str, str] = {
     "Roles": "岗位", "Weights": "权重", "History": "历史版本", "Commit": "提交", "Date": "日期",
     "Author": "作者", "Subject": "说明", "Source": "源文件", "Policy": "方案", "Period": "考核周期",
     "Data file": "数据文件", "Read periods": "读取周期", "Evaluate": "开始考核", "Evaluating…": "正在计算…",
+    "Progress": "进度",
     "Uploading…": "正在上传…", "Summary": "概况", "Rated": "已评级", "Not rated": "未评级", "Errors": "错误",
     "Rows": "行数", "Grade distribution": "等级分布", "Quota checks": "配额检查", "Teams": "团队",
     "Team": "团队", "Role": "岗位", "Grade": "等级", "Status": "状态", "Final": "最终得分",
