@@ -1,6 +1,7 @@
 """The web app's journeys the issue names that the main browser tests do not walk: a person who types
 or pastes the wrong thing (an overlong token, a mistyped address, a bad query, a bad data file) gets a
-page with a plain message, never a JSON document or an error in the browser's console."""
+page with a plain message, never a JSON document or an error in the browser's console; and pages that say
+everything in the chosen language."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.serve_helpers import ROOT
 from tests.test_webapp_browser import browser_type_launch_args, open_as  # noqa: F401 (a fixture, a helper)
 from tests.webapp_helpers import CHROMIUM, Guard, Server, running
 
@@ -76,3 +78,26 @@ def test_a_bad_data_file_is_named_with_its_line_and_no_console_error(browser: An
     assert status.inner_text().startswith("ops.json:1:23: not valid JSON")
     assert page.url.endswith("/run?lang=en") and page.locator("#run-progress").is_hidden()
     assert page.locator("#run-progress").get_attribute("aria-label") == "Progress"
+
+
+def test_statuses_are_words_in_the_page_language(browser: Any, server: Server, guard: Guard, tmp_path: Path) -> None:
+    """Every page in zh-CN and en: a row's status (rated, not rated, error) is a word of the page's language in
+    the employee table, its filter, the error rows and the employee page, not the results' code."""
+    text = (ROOT / "examples" / "ops-2024.csv").read_text(encoding="utf-8")
+    bad = tmp_path / "ops.csv"
+    bad.write_text(text.replace(",4.11,", ",abc,", 1), encoding="utf-8")
+    with server.api("hr") as api:
+        answer = api.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q1"},
+                          content=bad.read_bytes(), headers={"Content-Type": "text/csv"})
+    assert answer.status_code == 201, answer.text
+    eid = answer.json()["evaluation_id"]
+    page = open_as(browser, server, guard, "hr")
+    page.goto(f"/evaluations/{eid}?team=growth&lang=zh-CN")
+    assert set(page.locator("#employees tbody tr td:nth-child(7)").all_inner_texts()) == {"已评级", "错误"}
+    assert page.locator("#f-status option").all_inner_texts() == ["全部", "错误", "已评级"]
+    assert page.locator("#f-status option").nth(1).get_attribute("value") == "error"
+    assert page.locator("#errors tbody tr td:nth-child(2)").all_inner_texts() == ["错误"]
+    page.goto(f"/evaluations/{eid}/employees/E005")
+    assert page.locator("#status").inner_text() == "错误"
+    page.goto(f"/evaluations/{eid}?team=growth&lang=en")
+    assert set(page.locator("#employees tbody tr td:nth-child(7)").all_inner_texts()) == {"Rated", "Error"}

@@ -49,6 +49,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = i18n.number
     env.filters["pct"] = i18n.percent
+    env.filters["status"] = i18n.status
     return env
 
 
