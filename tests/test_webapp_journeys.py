@@ -101,3 +101,23 @@ def test_statuses_are_words_in_the_page_language(browser: Any, server: Server, g
     assert page.locator("#status").inner_text() == "错误"
     page.goto(f"/evaluations/{eid}?team=growth&lang=en")
     assert set(page.locator("#employees tbody tr td:nth-child(7)").all_inner_texts()) == {"Rated", "Error"}
+
+
+def test_a_policy_files_problems_read_at_375_px(browser: Any, server: Server, guard: Guard) -> None:
+    """Readable at 375 px wide: the policies page's problems with `line:col` (a long field path in a message)
+    wrap inside the page instead of widening it."""
+    source = (server.folder / "policies" / "ops-department.yaml").read_text(encoding="utf-8")
+    broken = server.folder / "policies" / "ops-typo.yaml"
+    broken.write_text(source.replace("id: ops-department", "id: ops-typo", 1)
+                      .replace("{weight: 10%, floor: 800000", "{weight: 10%%, floor: 800000", 1), encoding="utf-8")
+    try:
+        page = open_as(browser, server, guard, "hr", width=375)
+        for _ in range(50):  # the server looks for changed files every 2 s
+            page.goto("/policies?lang=en")
+            if page.locator(".problems").count():
+                break
+            page.wait_for_timeout(200)
+        assert page.locator(".problems .where").all_inner_texts() == ["ops-typo.yaml:209:33"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    finally:
+        broken.unlink()
