@@ -121,3 +121,20 @@ def test_a_policy_files_problems_read_at_375_px(browser: Any, server: Server, gu
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
     finally:
         broken.unlink()
+
+
+def test_a_file_of_another_kind_is_named_when_chosen(browser: Any, server: Server, guard: Guard,
+                                                     tmp_path: Path) -> None:
+    """Upload data: a file that is not CSV, XLSX or JSON is said so as soon as it is chosen, in a sentence,
+    and Evaluate sends nothing."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("employee_id,period\nE001,2024-Q1\n", encoding="utf-8")
+    page = open_as(browser, server, guard, "hr")
+    page.goto("/run?lang=en")
+    with page.expect_response(f"{server.url}/run/periods") as answer:
+        page.get_by_label("Data file (CSV, XLSX, JSON)").set_input_files(str(notes))
+    assert answer.value.status == 200
+    said = "notes.txt: the data file must be CSV, XLSX, JSON or JSON lines (.csv, .xlsx, .json, .jsonl)"
+    assert page.get_by_role("status").inner_text() == said
+    page.get_by_role("button", name="Evaluate").click()
+    assert page.get_by_role("status").inner_text() == said and page.url.endswith("/run?lang=en")
