@@ -138,3 +138,20 @@ def test_a_file_of_another_kind_is_named_when_chosen(browser: Any, server: Serve
     assert page.get_by_role("status").inner_text() == said
     page.get_by_role("button", name="Evaluate").click()
     assert page.get_by_role("status").inner_text() == said and page.url.endswith("/run?lang=en")
+
+
+def test_a_refused_evaluation_says_why_in_words(browser: Any, server: Server, guard: Guard) -> None:
+    """Upload data: a file the policy cannot evaluate (another department's columns) gets the reason as a
+    sentence naming the file and the column, not an HTTP status number."""
+    page = open_as(browser, server, guard, "hr")
+    page.goto("/run?lang=en")
+    page.get_by_label("Policy").select_option("customer-support")
+    page.get_by_label("Data file (CSV, XLSX, JSON)").set_input_files(str(ROOT / "examples" / "ops-2024.csv"))
+    page.get_by_label("Period").locator("option").nth(4).wait_for(state="attached")
+    with page.expect_response(f"{server.url}/run") as answer:
+        page.get_by_role("button", name="Evaluate").click()
+    assert answer.value.status == 422
+    status = page.get_by_role("status")
+    status.filter(has_text="ops-2024.csv").wait_for()
+    assert status.inner_text().startswith("ops-2024.csv: the required column `escalations` is not in the file")
+    guard.problems = [p for p in guard.problems if "status of 422" not in p]

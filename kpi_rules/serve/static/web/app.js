@@ -63,7 +63,7 @@ function runForm(form) {
       bar.hidden = true;
       const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
       const said = page.querySelector(".problem");
-      status.textContent = `${xhr.status} ${said ? said.textContent : ""}`;
+      status.textContent = said ? said.textContent : `${xhr.status} ${xhr.statusText}`;
     });
     xhr.send(new FormData(form));
   });
