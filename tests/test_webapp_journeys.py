@@ -155,3 +155,22 @@ def test_a_refused_evaluation_says_why_in_words(browser: Any, server: Server, gu
     status.filter(has_text="ops-2024.csv").wait_for()
     assert status.inner_text().startswith("ops-2024.csv: the required column `escalations` is not in the file")
     guard.problems = [p for p in guard.problems if "status of 422" not in p]
+
+
+def test_the_transition_matrix_speaks_the_page_language(browser: Any, server: Server, guard: Guard) -> None:
+    """What-if in zh-CN: the transition matrix's rows and columns for people without a grade are words
+    (未评级, 错误, 不在数据中), while each cell keeps the codes the diff uses."""
+    with server.api("hr") as api:
+        answer = api.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2"},
+                          content=(ROOT / "examples" / "ops-2024.csv").read_bytes(),
+                          headers={"Content-Type": "text/csv"})
+    assert answer.status_code == 201, answer.text
+    page = open_as(browser, server, guard, "hr")
+    page.goto(f"/whatif?policy=ops-department&evaluation={answer.json()['evaluation_id']}&lang=zh-CN")
+    page.locator("input[name='set:grades.B.min']").fill("90")
+    page.get_by_role("button", name="比较").click()
+    page.wait_for_selector("#matrix")
+    heads = page.locator("#matrix thead th").all_inner_texts()[1:]
+    assert heads == ["S", "A", "B", "C", "D", "未评级", "错误", "不在数据中"]
+    assert page.locator("#matrix tbody th").all_inner_texts()[-1] == "未评级"
+    assert page.locator("#matrix tbody tr").last.locator("td").nth(5).get_attribute("data-from") == "not_rated"

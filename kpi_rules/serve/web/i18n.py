@@ -16,7 +16,7 @@ ZH: dict[str, str] = {
     "Data file": "数据文件", "Read periods": "读取周期", "Evaluate": "开始考核", "Evaluating…": "正在计算…",
     "Progress": "进度",
     "Uploading…": "正在上传…", "Summary": "概况", "Rated": "已评级", "Not rated": "未评级", "Errors": "错误",
-    "Error": "错误",
+    "Error": "错误", "Absent": "不在数据中",
     "Rows": "行数", "Grade distribution": "等级分布", "Quota checks": "配额检查", "Teams": "团队",
     "Team": "团队", "Role": "岗位", "Grade": "等级", "Status": "状态", "Final": "最终得分",
     "Employee": "员工", "Name": "姓名", "Employees": "员工", "Filter": "筛选", "All": "全部",
@@ -50,7 +50,8 @@ def pick(requested: str | None, cookie: str | None, default: str | None) -> str:
     return "en"
 
 
-STATUS = {"rated": "Rated", "not_rated": "Not rated", "error": "Error"}  # a row's status code, as a word
+STATUS = {"rated": "Rated", "not_rated": "Not rated", "error": "Error",  # a row's status code, as a word
+          "absent": "Absent"}  # (a what-if's row missing from one side's data)
 
 
 def status(code: object) -> str:
