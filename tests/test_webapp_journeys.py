@@ -174,3 +174,15 @@ def test_the_transition_matrix_speaks_the_page_language(browser: Any, server: Se
     assert heads == ["S", "A", "B", "C", "D", "未评级", "错误", "不在数据中"]
     assert page.locator("#matrix tbody th").all_inner_texts()[-1] == "未评级"
     assert page.locator("#matrix tbody tr").last.locator("td").nth(5).get_attribute("data-from") == "not_rated"
+
+
+def test_the_policy_page_tables_speak_the_page_language(browser: Any, server: Server, guard: Guard) -> None:
+    """Every page in zh-CN and en: the policy page's indicator and weight tables have every column heading
+    in the page's language."""
+    page = open_as(browser, server, guard, "mgr")
+    page.goto("/policies/ops-department?lang=zh-CN")
+    heads = page.locator("table thead th").all_inner_texts()
+    assert heads[:8] == ["ID", "名称", "公式", "岗位", "指标", "权重", "目标值", "计分方式"]
+    page.goto("/policies/ops-department?lang=en")
+    assert page.locator("table thead th").all_inner_texts()[:8] == \
+        ["ID", "Label", "Formula", "Role", "Indicator", "Weight", "Target", "Scale"]

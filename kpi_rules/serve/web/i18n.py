@@ -23,6 +23,7 @@ ZH: dict[str, str] = {
     "Previous": "上一页", "Next": "下一页", "Page": "页", "of": "/", "Downloads": "下载",
     "Reasons": "原因", "Members": "人数", "Team score": "团队得分", "Coefficient": "系数",
     "Indicator": "指标", "Actual": "实际值", "Target": "目标值", "Achievement": "达成率", "Score": "得分",
+    "Label": "名称", "Formula": "公式", "Scale": "计分方式",
     "Weight": "权重", "Points": "加权得分", "Bonuses": "加分项", "Deductions": "减分项", "Veto": "否决项",
     "Individual": "个人得分", "Pay coefficient": "绩效系数", "Explanation": "计算过程", "Trend": "历次结果",
     "Created": "创建时间", "By": "创建人", "Open": "打开", "Nothing here yet.": "暂无内容。",
