@@ -65,7 +65,7 @@ async def _problem(request: Request, exc: Exception) -> JSONResponse:
                             headers=exc.headers)
 
 
-async def _http(request: Request, exc: Exception) -> JSONResponse:
+async def http_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404 and detail == "Not Found":
@@ -75,7 +75,7 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, detail, headers=dict(exc.headers or {}) or None)
 
 
-async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+async def invalid_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [{"path": ".".join(str(p) for p in err.get("loc", ())), "message": str(err.get("msg", ""))}
                 for err in exc.errors()]
@@ -91,6 +91,6 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem)
-    app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(StarletteHTTPException, http_problem)
+    app.add_exception_handler(RequestValidationError, invalid_problem)
     app.add_exception_handler(Exception, _unexpected)

@@ -10,10 +10,13 @@ from urllib.parse import urlencode
 
 import jinja2
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kpi_rules.common.resources import resource_dir
 from kpi_rules.serve.access import PERMISSIONS
+from kpi_rules.serve.problems import http_problem, invalid_problem
 from kpi_rules.serve.service import Service
 from kpi_rules.serve.web import i18n
 from kpi_rules.serve.web.internal import Answer
@@ -46,6 +49,7 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = i18n.number
     env.filters["pct"] = i18n.percent
+    env.filters["status"] = i18n.status
     return env
 
 
@@ -147,3 +151,22 @@ def install_errors(app: FastAPI) -> None:
         session = current(service_of(request), request)
         return page(request, session, "error.html.j2", status=exc.status,
                     title=titles.get(exc.status, "Something went wrong"), message=exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _browser(request):
+            return await http_problem(request, exc)
+        return await web_error(request, WebError(exc.status_code))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not _browser(request):
+            return await invalid_problem(request, exc)
+        said = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}" for e in exc.errors())
+        return await web_error(request, WebError(422, said))
+
+
+def _browser(request: Request) -> bool:
+    """A browser's page request outside the API (a mistyped address, a bad query): it gets a page, not JSON."""
+    path = request.url.path
+    return "text/html" in request.headers.get("accept", "") and not path.startswith(("/v1/", "/docs", "/openapi"))

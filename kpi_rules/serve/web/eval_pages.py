@@ -33,11 +33,11 @@ async def _file(request: Request, data: UploadFile) -> tuple[bytes, str, str]:
     name = PurePath(data.filename or "upload").name
     kind = TYPES.get(PurePath(name).suffix.lower())
     if kind is None:
-        raise WebError(415, "CSV, XLSX, JSON or JSON lines")
+        raise WebError(415, "the data file must be CSV, XLSX, JSON or JSON lines (.csv, .xlsx, .json, .jsonl)")
     limit = service_of(request).settings.max_upload
     raw = await data.read(limit + 1)
     if len(raw) > limit:
-        raise WebError(413, f"larger than {limit} bytes")
+        raise WebError(413, f"the data file is larger than this server accepts ({limit:,} bytes)")
     return raw, name, kind
 
 
@@ -58,11 +58,14 @@ async def run_periods(request: Request, data: UploadFile | None = None,
     need(session, "evaluate")
     if data is None:
         raise WebError(422, "choose a data file")
-    raw, name, _ = await _file(request, data)
+    try:
+        raw, name, _ = await _file(request, data)
+    except WebError as exc:  # the file was looked at: what is wrong with it is the answer
+        return JSONResponse({"periods": [], "problem": f"{PurePath(data.filename or 'upload').name}: {exc.message}"})
     try:
         found = await run_in_threadpool(periods_in, raw, name)
     except ValueError as exc:
-        return JSONResponse({"periods": [], "problem": str(exc)}, status_code=422)
+        return JSONResponse({"periods": [], "problem": str(exc)})  # the file was read: this is what it holds
     return JSONResponse({"periods": found})
 
 

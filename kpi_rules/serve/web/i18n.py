@@ -14,13 +14,16 @@ ZH: dict[str, str] = {
     "Roles": "岗位", "Weights": "权重", "History": "历史版本", "Commit": "提交", "Date": "日期",
     "Author": "作者", "Subject": "说明", "Source": "源文件", "Policy": "方案", "Period": "考核周期",
     "Data file": "数据文件", "Read periods": "读取周期", "Evaluate": "开始考核", "Evaluating…": "正在计算…",
+    "Progress": "进度",
     "Uploading…": "正在上传…", "Summary": "概况", "Rated": "已评级", "Not rated": "未评级", "Errors": "错误",
+    "Error": "错误", "Absent": "不在数据中",
     "Rows": "行数", "Grade distribution": "等级分布", "Quota checks": "配额检查", "Teams": "团队",
     "Team": "团队", "Role": "岗位", "Grade": "等级", "Status": "状态", "Final": "最终得分",
     "Employee": "员工", "Name": "姓名", "Employees": "员工", "Filter": "筛选", "All": "全部",
     "Previous": "上一页", "Next": "下一页", "Page": "页", "of": "/", "Downloads": "下载",
     "Reasons": "原因", "Members": "人数", "Team score": "团队得分", "Coefficient": "系数",
     "Indicator": "指标", "Actual": "实际值", "Target": "目标值", "Achievement": "达成率", "Score": "得分",
+    "Label": "名称", "Formula": "公式", "Scale": "计分方式",
     "Weight": "权重", "Points": "加权得分", "Bonuses": "加分项", "Deductions": "减分项", "Veto": "否决项",
     "Individual": "个人得分", "Pay coefficient": "绩效系数", "Explanation": "计算过程", "Trend": "历次结果",
     "Created": "创建时间", "By": "创建人", "Open": "打开", "Nothing here yet.": "暂无内容。",
@@ -49,6 +52,14 @@ def pick(requested: str | None, cookie: str | None, default: str | None) -> str:
         if lang in LANGS:
             return str(lang)
     return "en"
+
+
+STATUS = {"rated": "Rated", "not_rated": "Not rated", "error": "Error",  # a row's status code, as a word
+          "absent": "Absent"}  # (a what-if's row missing from one side's data)
+
+
+def status(code: object) -> str:
+    return STATUS.get(str(code), str(code))
 
 
 def translate(lang: str, text: str) -> str:

@@ -42,20 +42,24 @@ def signin_form(request: Request, next: str | None = None) -> Response:
     return response
 
 
+TOKEN_MAX = 500  # a longer "token" (a pasted paragraph) is refused like any wrong one, on the sign-in page
+
+
 @router.post("/signin")
-def signin(request: Request, token: Annotated[str, Form(max_length=500)] = "",
+def signin(request: Request, token: Annotated[str, Form()] = "",
            csrf: Annotated[str, Form(max_length=200)] = "", next: Annotated[str, Form(max_length=500)] = "/"
            ) -> Response:
     service = service_of(request)
     if not csrf_ok(request.cookies.get(PRE_CSRF, ""), csrf):
         raise WebError(403, "The page has expired; try again.")
-    caller = service.tokens.lookup(token.strip()) if service.tokens is not None and token.strip() else None
+    token = token.strip()
+    caller = service.tokens.lookup(token) if service.tokens is not None and 0 < len(token) <= TOKEN_MAX else None
     if service.tokens is not None and caller is None:
         fresh = secrets.token_urlsafe(32)
         refused = page(request, None, "signin.html.j2", status=401, csrf=fresh, next=_next(next), failed=True)
         set_cookie(refused, PRE_CSRF, fresh, request.url.scheme == "https", max_age=3600)
         return refused
-    sid, _ = create(service.engine, token_digest(token.strip()) if caller else None)
+    sid, _ = create(service.engine, token_digest(token) if caller else None)
     response = RedirectResponse(_next(next), status_code=303)
     set_cookie(response, COOKIE, sid, request.url.scheme == "https")
     response.delete_cookie(PRE_CSRF, path="/")

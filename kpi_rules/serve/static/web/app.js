@@ -24,6 +24,7 @@ function runForm(form) {
   const bar = form.querySelector("#run-progress");
   const csrf = form.querySelector("input[name=csrf]").value;
   file.addEventListener("change", async () => {
+    form.dataset.problem = "";
     if (!file.files.length) return;
     const body = new FormData();
     body.append("csrf", csrf);
@@ -34,9 +35,14 @@ function runForm(form) {
     for (const p of found.periods || []) period.append(new Option(p, p));
     if ((found.periods || []).length) period.value = found.periods[found.periods.length - 1];
     status.textContent = found.problem || "";
+    form.dataset.problem = found.problem || "";
   });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    if (form.dataset.problem) {  // the file is known to be unreadable: say so again, send nothing
+      status.textContent = form.dataset.problem;
+      return;
+    }
     const xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
     bar.hidden = false;
@@ -57,7 +63,7 @@ function runForm(form) {
       bar.hidden = true;
       const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
       const said = page.querySelector(".problem");
-      status.textContent = `${xhr.status} ${said ? said.textContent : ""}`;
+      status.textContent = said ? said.textContent : `${xhr.status} ${xhr.statusText}`;
     });
     xhr.send(new FormData(form));
   });
