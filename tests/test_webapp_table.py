@@ -116,3 +116,23 @@ def test_an_evaluation_stored_before_schema_5_gets_its_index_on_first_view(tmp_p
         again = table_index.get(engine, eid, 1)
         assert made and again and table_index.decode(again) == table_index.decode(made)  # as made at upload
     engine.dispose()
+
+
+def test_the_trend_shows_each_period_once_the_one_read_or_the_newest(tmp_path: Path) -> None:
+    tokens = tokens_for(tmp_path / "t.yaml")
+    with client(settings(tmp_path, f"sqlite:///{tmp_path / 'db'}", tmp_path / "t.yaml")) as c:
+        hr = bearer(tokens["hr"])
+        ids = {}
+        for period in ("2024-Q1", "2024-Q2", "2024-Q2", "2024-Q3"):
+            answer = c.post(f"/v1/policies/ops-department/evaluations?period={period}", content=DATA.read_bytes(),
+                            headers={**hr, "Content-Type": "text/csv"})
+            assert answer.status_code == 201
+            ids.setdefault(period, []).append(answer.json()["evaluation_id"])
+        sign_in(c, tokens["hr"])
+        trend_row = re.compile(r'<tr(?: aria-current="true")?><td><a href="/evaluations/([0-9a-f]+)/employees/E002">'
+                               r'(2024-Q\d)</a>')
+        for viewed, q2 in ((ids["2024-Q2"][0], ids["2024-Q2"][0]), (ids["2024-Q3"][0], ids["2024-Q2"][1])):
+            page = c.get(f"/evaluations/{viewed}/employees/E002")
+            assert page.status_code == 200
+            assert trend_row.findall(page.text) == [(ids["2024-Q1"][0], "2024-Q1"), (q2, "2024-Q2"),
+                                                    (ids["2024-Q3"][0], "2024-Q3")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Form, Request, UploadFile
@@ -130,8 +130,9 @@ async def employee(request: Request, eid: str, employee_id: str) -> HTMLResponse
                            f"/v1/evaluations/{eid}/employees/{employee_id}/explain", query={"format": "text"})
     from_api(explained)
     meta = await call(request, session.caller, "GET", "/v1/evaluations")
+    current = next((i for i in meta.json()["items"] if i["evaluation_id"] == eid), None)
     trend = []
-    for item in meta.json()["items"][:TREND_LIMIT]:
+    for item in _one_per_period(meta.json()["items"], current)[:TREND_LIMIT]:
         other = item["evaluation_id"]
         found = row if other == eid else None
         if found is None:
@@ -139,11 +140,20 @@ async def employee(request: Request, eid: str, employee_id: str) -> HTMLResponse
             found = orjson.loads(got.body) if got.ok else None
         if found is not None:
             trend.append({"evaluation_id": other, "period": item["period"], "policy": item["policy"]["id"],
-                          "final": found.get("final"), "grade": found.get("grade"), "status": found.get("status")})
-    current = next((i for i in meta.json()["items"] if i["evaluation_id"] == eid), None)
+                          "created_at": item["created_at"], "final": found.get("final"),
+                          "grade": found.get("grade"), "status": found.get("status")})
     served = service_of(request).policies.get(current["policy"]["id"]) if current else None
     return page(request, session, "employee.html.j2", locale=served.policy.locale if served else None,
                 eid=eid, row=row, explanation=explained.body.decode(),
                 trend=sorted(trend, key=lambda t: (t["period"] or "", t["evaluation_id"])), current=current)
 
 
+def _one_per_period(items: list[dict[str, Any]], current: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The evaluations of a trend, one per policy and period: the one being read, else the newest
+    (a period evaluated again replaces its earlier run, as it would in the review)."""
+    chosen: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for item in items:  # newest first
+        chosen.setdefault((item["policy"]["id"], item["period"]), item)
+    if current is not None:
+        chosen[(current["policy"]["id"], current["period"])] = current
+    return list(chosen.values())
