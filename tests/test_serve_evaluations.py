@@ -8,8 +8,8 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -216,7 +216,7 @@ def _post(c: TestClient, data: bytes, **query: object) -> Any:
 
 
 def test_a_title_row_is_named_as_the_request_gives_it_and_header_row_reads_past_it(tmp_path: Path) -> None:
-    data = "2024 ops appraisal export\n".encode() + (EXAMPLES / "ops-2024.csv").read_bytes()
+    data = b"2024 ops appraisal export\n" + (EXAMPLES / "ops-2024.csv").read_bytes()
     with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
         refused = _post(c, data)
         assert refused.status_code == 422, refused.text
