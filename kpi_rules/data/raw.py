@@ -47,6 +47,9 @@ class DataFileError(KpiRulesError):
         super().__init__(told(message, "command line"))
         self.message = message
 
+    def __reduce__(self) -> tuple[type[DataFileError], tuple[str]]:  # a worker process's error keeps its options
+        return type(self), (self.message,)
+
     def names(self, name: str) -> bool:
         """Whether the message names the option `name` (e.g. "header_row")."""
         return any(m[1] == name for m in _OPTION.finditer(self.message))
