@@ -431,3 +431,18 @@ def test_xlsx_without_openpyxl_names_the_extra(tmp_path: Path, monkeypatch: pyte
     path.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(DataFileError, match=r"kpi-rules\[xlsx\]"):
         read_table(path)
+
+
+def test_a_data_file_error_names_its_options_as_the_caller_gives_them() -> None:
+    """str() and told("command line") say the CLI's option; told("request") the service's query
+    parameter; the error keeps both across a worker process (pickle)."""
+    import pickle
+
+    from kpi_rules.data.several import read_sources
+
+    with pytest.raises(DataFileError) as caught:
+        read_sources([("q.csv", b"employee_id,role\nE1,r\n")], header_row=9)
+    for exc in (caught.value, pickle.loads(pickle.dumps(caught.value))):
+        assert str(exc) == exc.told("command line") == "q.csv: --header-row 9: the file has fewer rows than that"
+        assert exc.told("request") == "q.csv: header_row=9: the file has fewer rows than that"
+        assert exc.names("header_row") and not exc.names("column")

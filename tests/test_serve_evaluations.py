@@ -9,6 +9,7 @@ import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -207,3 +208,43 @@ def test_a_missing_period_is_named_as_the_request_gives_it(tmp_path: Path) -> No
         assert response.status_code == 422, response.text
         assert response.json()["detail"] == ("the data holds 4 periods (2024-Q1, 2024-Q2, 2024-Q3, 2024-Q4); "
                                              "choose one with period=")
+
+
+def _post(c: TestClient, data: bytes, **query: object) -> Any:
+    return c.post("/v1/policies/ops-department/evaluations", params={"period": "2024-Q2", **query}, content=data,
+                  headers={"Content-Type": "text/csv", "Content-Disposition": 'attachment; filename="ops.csv"'})
+
+
+def test_a_title_row_is_named_as_the_request_gives_it_and_header_row_reads_past_it(tmp_path: Path) -> None:
+    data = b"2024 ops appraisal export\n" + (EXAMPLES / "ops-2024.csv").read_bytes()
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
+        refused = _post(c, data)
+        assert refused.status_code == 422, refused.text
+        detail = refused.json()["detail"]
+        assert detail == (
+            "ops.csv: none of the policy's columns (employee_id, role, visits, active_users, registrations, "
+            "paid_users, ...) is in the file, whose header reads: 2024 ops appraisal export; if the column names "
+            "are on a later row (a title above them), pass header_row=N; if they are named differently, map each "
+            "with column=NAME=HEADER")
+        assert refused.json()["problems"] == [{"message": detail, "file": "ops.csv"}]
+        assert _post(c, data, header_row=1).json()["detail"] == detail
+        past = _post(c, data, header_row=40_000)
+        assert past.json()["detail"] == "ops.csv: header_row=40000: the file has fewer rows than that"
+        read = _post(c, data, header_row=2)
+        assert read.status_code == 201, read.text
+        assert read.json()["summary"]["rows"] == 40
+
+
+def test_a_renamed_column_is_named_as_the_request_gives_it_and_column_maps_it(tmp_path: Path) -> None:
+    header, rest = (EXAMPLES / "ops-2024.csv").read_bytes().split(b"\n", 1)
+    data = header.replace(b"paid_users", b"Paid Users") + b"\n" + rest
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
+        refused = _post(c, data)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"] == ("ops.csv: the required column `paid_users` is not in the file, but "
+                                            "`Paid Users` is: if it is the same, pass column=paid_users=Paid Users")
+        missing = _post(c, data, column="paid_users=Paid users")
+        assert missing.json()["detail"] == "ops.csv: column=paid_users=Paid users: there is no column `Paid users`"
+        read = _post(c, data, column="paid_users=Paid Users")
+        assert read.status_code == 201, read.text
+        assert read.json()["summary"]["rows"] == 40

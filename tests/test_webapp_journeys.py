@@ -186,3 +186,60 @@ def test_the_policy_page_tables_speak_the_page_language(browser: Any, server: Se
     page.goto("/policies/ops-department?lang=en")
     assert page.locator("table thead th").all_inner_texts()[:8] == \
         ["ID", "Label", "Formula", "Role", "Indicator", "Weight", "Target", "Scale"]
+
+
+def test_more_options_read_a_title_row_and_a_renamed_column(browser: Any, server: Server, guard: Guard,
+                                                            tmp_path: Path) -> None:
+    """Upload data with a title above the header and a column named differently: each message names the
+    request's option and says which field under More options fixes it, in the page's language; filled in,
+    the periods are read past the title and the file is evaluated. Readable at 375 px."""
+    header, rest = (ROOT / "examples" / "ops-2024.csv").read_text(encoding="utf-8").split("\n", 1)
+    data = tmp_path / "ops-export.csv"
+    data.write_text("2024 运营考核导出\n" + header.replace("paid_users", "Paid Users") + "\n" + rest, encoding="utf-8")
+    page = open_as(browser, server, guard, "hr", width=375)
+    page.goto("/run?lang=zh-CN")
+    page.get_by_label("方案", exact=True).select_option("ops-department")
+    with page.expect_response(f"{server.url}/run/periods"):
+        page.get_by_label("数据文件 (CSV, XLSX, JSON)").set_input_files(str(data))
+    period, status = page.get_by_label("考核周期"), page.get_by_role("status")
+    assert period.locator("option").all_inner_texts() == ["—"]  # the title row is no header with a period
+    assert page.get_by_label("表头所在行").is_hidden()  # More options start closed
+
+    with page.expect_response(f"{server.url}/run") as answer:
+        page.get_by_role("button", name="开始考核").click()
+    assert answer.value.status == 422
+    status.filter(has_text="header_row=N").wait_for()
+    said = status.inner_text()
+    assert "whose header reads: 2024 运营考核导出" in said and "--header-row" not in said
+    assert said.endswith("; if they are named differently, map each with column=NAME=HEADER — "
+                         "请在“更多选项”中把“表头所在行”设为列名所在的行。 "
+                         "请在“更多选项”的“列名对应”中填写,每行一条 NAME=HEADER。")
+
+    page.locator("summary", has_text="更多选项").click()
+    assert page.get_by_label("表头所在行").input_value() == "1"
+    assert page.get_by_label("文件编码").locator("option:checked").inner_text() == "自动识别"
+    assert page.locator("#columns-help").inner_text().startswith("每行一条 NAME=HEADER")
+    with page.expect_response(f"{server.url}/run/periods"):
+        page.get_by_label("表头所在行").fill("2")
+        page.get_by_label("表头所在行").press("Tab")
+    period.locator("option").nth(4).wait_for(state="attached")  # read past the title now
+    assert period.locator("option").all_inner_texts() == ["—", "2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    period.select_option("2024-Q2")
+    with page.expect_response(f"{server.url}/run") as answer:
+        page.get_by_role("button", name="开始考核").click()
+    assert answer.value.status == 422
+    status.filter(has_text="column=paid_users=Paid Users").wait_for()
+    assert status.inner_text() == (
+        "ops-export.csv: the required column `paid_users` is not in the file, but `Paid Users` is: if it is the "
+        "same, pass column=paid_users=Paid Users — 请在“更多选项”的“列名对应”中填写,每行一条 NAME=HEADER。")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    with page.expect_response(f"{server.url}/run/periods"):
+        page.get_by_label("列名对应").fill("paid_users=Paid Users\n")
+        page.get_by_label("列名对应").press("Tab")
+    assert period.input_value() == "2024-Q2"  # the period chosen is kept when the file is read again
+    page.get_by_role("button", name="开始考核").click()
+    page.wait_for_url("**/evaluations/*")
+    assert page.locator("h1").inner_text().endswith("· 2024-Q2")
+    assert page.locator("#employees tbody tr").count() > 0
+    guard.problems = [p for p in guard.problems if "status of 422" not in p]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from kpi_rules.data.raw import DataFileError
+from kpi_rules.data.raw import DataFileError, option
 
 UTF8 = ("utf-8", "utf-8-sig")
 SAMPLE = 1 << 18  # bytes looked at to choose between the legacy encodings
@@ -109,4 +109,4 @@ def _decode(raw: bytes, file: str, name: str, given: str | None = None) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise DataFileError(f"{file}: line {line}: cannot be read as {given or name}: the bytes "
                             f"{raw[exc.start:exc.end].hex(' ')} are not {given or name} text; "
-                            f"pass another --encoding ({KNOWN}) or save the file as UTF-8") from exc
+                            f"pass another {option('encoding')} ({KNOWN}) or save the file as UTF-8") from exc

@@ -6,9 +6,10 @@ No typing happens here (that is `table.py`); a reader only gets the cells out fa
 
 from __future__ import annotations
 
+import re
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from kpi_rules.common.errors import KpiRulesError
 from kpi_rules.data.csvbytes import FloatArray, LazyColumns
@@ -17,8 +18,45 @@ from kpi_rules.results.reasons import Reason
 MAX_CELL = 10 * 1024 * 1024  # characters in one CSV cell (Python's csv stops at 131072)
 
 
+Style = Literal["command line", "request"]
+_OPTION = re.compile("\x00([a-z_]+)(=?)\x00")
+
+
+def option(name: str, value: object = None) -> str:
+    """A reader's option named in a DataFileError's message, e.g. `option("header_row", 2)`:
+    `--header-row 2` as the command line gives it, `header_row=2` as a service request does."""
+    return f"\x00{name}\x00" if value is None else f"\x00{name}=\x00{value}"
+
+
+def told(message: str, style: Style) -> str:
+    """The message with its options named in the style of the caller's user."""
+    if style == "request":
+        return _OPTION.sub(lambda m: f"{m[1]}=", message)
+    return _OPTION.sub(lambda m: "--" + m[1].replace("_", "-") + (" " if m[2] else ""), message)
+
+
 class DataFileError(KpiRulesError):
-    """The data file cannot be read at all (not a row problem)."""
+    """The data file cannot be read at all (not a row problem).
+
+    The message names the reader's options with `option()`: `str()` and `told("command line")`
+    name them as the command line does (`--header-row 2`), `told("request")` as the service's
+    request does (`header_row=2`).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(told(message, "command line"))
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[DataFileError], tuple[str]]:  # a worker process's error keeps its options
+        return type(self), (self.message,)
+
+    def names(self, name: str) -> bool:
+        """Whether the message names the option `name` (e.g. "header_row")."""
+        return any(m[1] == name for m in _OPTION.finditer(self.message))
+
+    def told(self, style: Style) -> str:
+        """The message naming the options the way the caller's user gives them."""
+        return told(self.message, style)
 
 
 @dataclass(frozen=True)
@@ -79,7 +117,8 @@ class RawTable:
         """Use the file's column HEADER as NAME, for each NAME -> HEADER in `mapping`."""
         for name, header in mapping.items():
             if header not in self.columns:
-                raise DataFileError(f"{self.file}: --column {name}={header}: there is no column `{header}`")
+                raise DataFileError(f"{self.file}: {option('column', f'{name}={header}')}: "
+                                    f"there is no column `{header}`")
             if isinstance(self.columns, LazyColumns):
                 self.columns.rename(header, name)
             else:

@@ -9,7 +9,15 @@ import io
 import re
 from typing import Any
 
-from kpi_rules.data.raw import MAX_CELL, DataFileError, RawTable, check_header, escape_nul_cells, headerless_notes
+from kpi_rules.data.raw import (
+    MAX_CELL,
+    DataFileError,
+    RawTable,
+    check_header,
+    escape_nul_cells,
+    headerless_notes,
+    option,
+)
 from kpi_rules.results.reasons import Reason
 
 SEPARATORS = {",": "`,`", ";": "`;` (as European Excel saves CSV)", "\t": "tabs"}
@@ -98,7 +106,8 @@ def read_csv(text: str, file: str, digest: str, header_row: int = 1) -> RawTable
         header = [h.strip() for h in next(reader)]
     except StopIteration as exc:
         if header_row > 1:
-            raise DataFileError(f"{file}: --header-row {header_row}: the file has fewer rows than that") from exc
+            raise DataFileError(f"{file}: {option('header_row', header_row)}: "
+                                "the file has fewer rows than that") from exc
         raise DataFileError(f"{file}: the file is empty") from exc
     except csv.Error as exc:
         raise DataFileError(f"{file}: line {reader.line_num}: not readable as CSV: {exc}") from exc

@@ -7,7 +7,7 @@ import zipfile
 from collections.abc import Sequence
 from typing import Any
 
-from kpi_rules.data.raw import DataFileError, RawTable, check_header, headerless_notes, records_table
+from kpi_rules.data.raw import DataFileError, RawTable, check_header, headerless_notes, option, records_table
 from kpi_rules.data.read_csv import blank_rows_note
 
 # A real workbook's parts unpack to 5-30 times their packed size; a zip bomb to hundreds or more.
@@ -48,7 +48,7 @@ def read_xlsx(raw: bytes, file: str, digest: str, sheet: str | None, header_row:
         rows = ws.iter_rows(values_only=True)
         for _ in range(header_row - 1):
             if next(rows, None) is None:
-                raise DataFileError(f"{file}: --header-row {header_row}: the sheet has fewer rows than that")
+                raise DataFileError(f"{file}: {option('header_row', header_row)}: the sheet has fewer rows than that")
         header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
         records: list[Sequence[Any]] = []
         lines: list[int] = []

@@ -11,7 +11,7 @@ from pathlib import Path
 from kpi_rules.common.perf import no_gc_pauses
 from kpi_rules.data.csvbytes import LazyColumns, plain_csv
 from kpi_rules.data.encodings import UTF8, decode_text
-from kpi_rules.data.raw import MAX_CELL, DataFileError, RawTable, check_header
+from kpi_rules.data.raw import MAX_CELL, DataFileError, RawTable, check_header, option
 from kpi_rules.data.read_csv import read_csv
 from kpi_rules.data.read_json import read_json, read_jsonl
 from kpi_rules.data.read_xlsx import read_xlsx
@@ -58,9 +58,9 @@ def read_bytes(raw: bytes, file: str, *, fmt: str | None = None, encoding: str |
                                 f"or say which with --data-format {'|'.join(FORMATS)}")
         raise DataFileError(f"{file}: unknown data format {fmt!r}; the formats are {known}")
     if header_row < 1:
-        raise DataFileError(f"{file}: --header-row {header_row}: rows are counted from 1")
+        raise DataFileError(f"{file}: {option('header_row', header_row)}: rows are counted from 1")
     if header_row != 1 and fmt not in ("csv", "xlsx"):
-        raise DataFileError(f"{file}: --header-row is for CSV files and Excel workbooks; "
+        raise DataFileError(f"{file}: {option('header_row')} is for CSV files and Excel workbooks; "
                             f"a {fmt} file names its fields in each record")
     digest = hashlib.sha256(raw).hexdigest()
     if fmt == "xlsx":

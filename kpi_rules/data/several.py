@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kpi_rules.data.raw import DataFileError, RawTable, Source
+from kpi_rules.data.raw import DataFileError, RawTable, Source, option
 from kpi_rules.data.readers import read_bytes
 from kpi_rules.results.reasons import Reason
 
@@ -38,10 +38,10 @@ def read_sources(sources: Sequence[DataSource], *, fmt: str | None = None, encod
         try:
             table = read_bytes(raw, name, fmt=fmt, encoding=encoding, sheet=sheet, header_row=row)
         except DataFileError as exc:
-            if row == 1 or "--header-row" in str(exc):
+            if row == 1 or exc.names("header_row"):
                 raise
-            raise DataFileError(f"{exc}; --header-row {row} reads the column names of {name} from its row {row}: "
-                                "is that the row that holds them?") from exc
+            raise DataFileError(f"{exc.message}; {option('header_row', row)} reads the column names of {name} "
+                                f"from its row {row}: is that the row that holds them?") from exc
         mapping = dict(columns or {})
         if len(sources) > 1:  # a file that already names the column NAME needs no renaming
             mapping = {k: v for k, v in mapping.items() if v in table.columns or k not in table.columns}

@@ -23,7 +23,7 @@ from kpi_rules.common.periods import Period, PeriodError, parse_period
 from kpi_rules.common.suggest import closest, did_you_mean
 from kpi_rules.data.cells import FloatArray, text_column, typed_column
 from kpi_rules.data.csvbytes import LazyColumns
-from kpi_rules.data.raw import DataFileError, RawTable, Source, where
+from kpi_rules.data.raw import DataFileError, RawTable, Source, option, where
 from kpi_rules.policy.model import Input, Policy
 from kpi_rules.results.notes import RowNotes
 from kpi_rules.results.reasons import Reason, Word
@@ -175,8 +175,8 @@ def _check_header(policy: Policy, file: str, names: list[str]) -> None:
         raise DataFileError(
             f"{file}: none of the policy's columns ({', '.join(needed[:6])}{', ...' if len(needed) > 6 else ''}) "
             f"is in the file, whose header reads: {shown or '(nothing)'}; if the column names are on a later "
-            "row (a title above them), pass --header-row N; if they are named differently, map each with "
-            "--column NAME=HEADER")
+            f"row (a title above them), pass {option('header_row', 'N')}; if they are named differently, "
+            f"map each with {option('column', 'NAME=HEADER')}")
     hints = []
     known = {*RESERVED, *policy.inputs}
     unknown = [h for h in names if h not in known]
@@ -189,7 +189,7 @@ def _check_header(policy: Policy, file: str, names: list[str]) -> None:
             if close is not None:
                 what = "the required column" if name in needed else "the column"
                 hints.append(f"{what} `{name}` is not in the file, but `{close}` is: if it is the "
-                             f"same, pass --column {name}={close}")
+                             f"same, pass {option('column', f'{name}={close}')}")
     if hints:
         raise DataFileError(f"{file}: " + "; ".join(hints))
 

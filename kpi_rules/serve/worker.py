@@ -106,8 +106,9 @@ def evaluation_of(job: Job) -> Evaluation | Failure:
         if raw.n > job.max_rows:
             return Failure(413, f"the data has {raw.n} rows, more than the server's --max-rows {job.max_rows}")
         table = type_table(policy, raw)
-    except DataFileError as exc:
-        return Failure(422, str(exc), [{"message": str(exc), "file": job.data_file}])
+    except DataFileError as exc:  # the options named as the request gives them: header_row=2, not --header-row 2
+        said = exc.told("request")
+        return Failure(422, said, [{"message": said, "file": job.data_file}])
     try:
         calibrations = [calibration_from_bytes(raw, name) for raw, name in job.calibrations]
         return run_evaluation(policy, table, job.period, calibrations)
@@ -181,5 +182,7 @@ def diff_job(base: tuple[bytes, str], head: tuple[bytes, str], job: Job) -> str 
     try:
         raw = _raw(job)
         return RENDERERS["json"](diff_policies(versions[0], versions[1], raw, job.period), 0)
+    except DataFileError as exc:
+        return Failure(422, exc.told("request"))
     except KpiRulesError as exc:
         return Failure(422, str(exc))

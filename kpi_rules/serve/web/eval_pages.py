@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from kpi_rules.serve.web import index
-from kpi_rules.serve.web.common import WebError, check_csrf, from_api, need, page, service_of, session_of
+from kpi_rules.serve.web.common import WebError, check_csrf, from_api, language, need, page, service_of, session_of
 from kpi_rules.serve.web.internal import call
+from kpi_rules.serve.web.run_options import options_of, with_hint
 from kpi_rules.serve.web.tables import chart, periods_in, table_view
 
 router = APIRouter(include_in_schema=False)
@@ -49,10 +50,15 @@ async def run_form(request: Request) -> HTMLResponse:
     return page(request, session, "run.html.j2", policies=listed.json()["items"], csrf=session.csrf)
 
 
+Option = Annotated[str, Form(max_length=64)]
+Columns = Annotated[str, Form(max_length=20_000)]
+
+
 @router.post("/run/periods")
 async def run_periods(request: Request, data: UploadFile | None = None,
-                      csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
-    """The periods a data file holds: the choices of the run form."""
+                      csrf: Annotated[str, Form(max_length=200)] = "", header_row: Option = "1", sheet: Option = "",
+                      encoding: Option = "", columns: Columns = "") -> Response:
+    """The periods a data file holds, read with the form's More options: the choices of the run form."""
     session = await session_of(request)
     check_csrf(session, csrf)
     need(session, "evaluate")
@@ -63,27 +69,37 @@ async def run_periods(request: Request, data: UploadFile | None = None,
     except WebError as exc:  # the file was looked at: what is wrong with it is the answer
         return JSONResponse({"periods": [], "problem": f"{PurePath(data.filename or 'upload').name}: {exc.message}"})
     try:
-        found = await run_in_threadpool(periods_in, raw, name)
-    except ValueError as exc:
-        return JSONResponse({"periods": [], "problem": str(exc)})  # the file was read: this is what it holds
+        options = options_of(header_row, sheet, encoding, columns)
+        found = await run_in_threadpool(periods_in, raw, name, options)
+    except ValueError as exc:  # the file was read: this is what it holds
+        return JSONResponse({"periods": [], "problem": with_hint(language(request), str(exc))})
     return JSONResponse({"periods": found})
 
 
 @router.post("/run")
 async def run(request: Request, data: UploadFile | None = None, policy: Annotated[str, Form(max_length=128)] = "",
-              period: Annotated[str, Form(max_length=64)] = "", csrf: Annotated[str, Form(max_length=200)] = ""
+              period: Annotated[str, Form(max_length=64)] = "", csrf: Annotated[str, Form(max_length=200)] = "",
+              header_row: Option = "1", sheet: Option = "", encoding: Option = "", columns: Columns = ""
               ) -> Response:
     session = await session_of(request)
     check_csrf(session, csrf)
     need(session, "evaluate")
     if data is None or not policy:
         raise WebError(422, "choose a policy and a data file")
+    try:
+        options = options_of(header_row, sheet, encoding, columns)
+    except ValueError as exc:
+        raise WebError(422, with_hint(language(request), str(exc))) from exc
     raw, name, kind = await _file(request, data)
     query = {"period": period} if period else {}
-    answer = await call(request, session.caller, "POST", f"/v1/policies/{policy}/evaluations", query=query,
-                        body=raw, content_type=kind,
+    answer = await call(request, session.caller, "POST", f"/v1/policies/{policy}/evaluations",
+                        query={**query, **options.query()}, body=raw, content_type=kind,
                         headers={"content-disposition": f"attachment; filename=\"{name}\""})
-    from_api(answer)
+    try:
+        from_api(answer)
+    except WebError as exc:  # the data file as read: say where on the form to fix it, if there
+        raise WebError(exc.status, with_hint(language(request), exc.message) if exc.status == 422 else exc.message
+                       ) from exc
     return RedirectResponse(f"/evaluations/{answer.json()['evaluation_id']}", status_code=303)
 
 

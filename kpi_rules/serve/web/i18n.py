@@ -44,6 +44,20 @@ ZH: dict[str, str] = {
     "The first": "前", "Newer": "较新", "Older": "较早", "From": "起始日期", "To": "截止日期",
     "Object contains": "对象包含", "Verify the whole chain again": "重新校验整条审计链",
     "filter the table by status for the others.": "其余请在员工表中按状态筛选。",
+    "More options": "更多选项", "Header row": "表头所在行", "Sheet": "工作表", "Encoding": "文件编码",
+    "Automatic": "自动识别", "Column mappings": "列名对应",
+    "How to read the data file, when its first row does not hold the column names the policy uses.":
+        "数据文件的第一行不是方案所用的列名时,在这里说明如何读取。",
+    "The row that holds the column names (2 when a title is above them).": "列名所在的行(上方有标题行时填 2)。",
+    "XLSX only: the sheet to read; empty for the first sheet.": "仅用于 XLSX:要读取的工作表;留空则读取第一个工作表。",
+    "CSV only: the file's text encoding; Automatic reads UTF-8, else the usual Chinese and Windows encodings.":
+        "仅用于 CSV:文件的文字编码;自动识别先按 UTF-8 读取,否则按常见的中文和 Windows 编码读取。",
+    "One NAME=HEADER per line: the policy's column name, then the file's header, e.g. paid_users=付费用户.":
+        "每行一条 NAME=HEADER:先写方案中的列名,再写文件中的表头,例如 paid_users=付费用户。",
+    "Fill Column mappings under More options: one NAME=HEADER per line.":
+        "请在“更多选项”的“列名对应”中填写,每行一条 NAME=HEADER。",
+    "Set Header row under More options to the row that holds the column names.":
+        "请在“更多选项”中把“表头所在行”设为列名所在的行。",
 }
 
 

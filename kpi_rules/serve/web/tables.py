@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from kpi_rules.data.raw import DataFileError
 from kpi_rules.data.several import read_sources
 from kpi_rules.report.charts import bar_chart
+from kpi_rules.serve.web.run_options import RunOptions
 
 PAGE_SIZE = 50
 SORTS = ("employee_id", "name", "team", "role", "grade", "final", "status")
@@ -95,10 +97,17 @@ def chart(grades: Mapping[str, int], finals: Mapping[str, float]) -> dict[str, A
     return bar_chart([(g, grades[g], g) for g in order], "count")
 
 
-def periods_in(raw: bytes, name: str) -> list[str]:
-    """The values of the file's `period` column, in the order they first appear."""
+def periods_in(raw: bytes, name: str, options: RunOptions | None = None) -> list[str]:
+    """The values of the file's `period` column (the file read with the run form's options), in the
+    order they first appear; ValueError saying why not, its options named as the service's request does."""
+    options = options or RunOptions()
+    mapping = options.mapping()  # a line that is not NAME=HEADER: ValueError, as the service says it
     try:
-        table = read_sources([(name, raw)])
+        table = read_sources([(name, raw)], encoding=options.encoding.strip() or None,
+                             sheet=options.sheet.strip() or None, header_row=options.header_row,
+                             columns=mapping)
+    except DataFileError as exc:
+        raise ValueError(exc.told("request")) from exc
     except Exception as exc:  # a reader's error, said in its words
         raise ValueError(str(exc)) from exc
     column = table.columns.get("period") or []

@@ -25,6 +25,7 @@ MAX_SOURCE = 1024 * 1024
 def markdown_job(base: tuple[bytes, str], head: tuple[bytes, str], job: Job) -> str | Failure:
     """`kpi-rules diff --format md`, as the service's diff_job does the JSON (a worker process runs it)."""
     from kpi_rules.common.errors import KpiRulesError
+    from kpi_rules.data.raw import DataFileError
     from kpi_rules.diff.compare import diff_policies, read_version
     from kpi_rules.diff.render import RENDERERS
     from kpi_rules.serve.worker import _raw
@@ -34,6 +35,8 @@ def markdown_job(base: tuple[bytes, str], head: tuple[bytes, str], job: Job) -> 
         return Failure(422, "not a valid policy")
     try:
         return RENDERERS["md"](diff_policies(versions[0], versions[1], _raw(job), job.period), 50)
+    except DataFileError as exc:  # as the service says it: column=NAME=HEADER, not --column
+        return Failure(422, exc.told("request"))
     except KpiRulesError as exc:
         return Failure(422, str(exc))
 

@@ -23,20 +23,27 @@ function runForm(form) {
   const status = form.querySelector("#run-status");
   const bar = form.querySelector("#run-progress");
   const csrf = form.querySelector("input[name=csrf]").value;
-  file.addEventListener("change", async () => {
+  const options = ["header_row", "sheet", "encoding", "columns"].map((n) => form.elements.namedItem(n));
+  const readPeriods = async () => {
     form.dataset.problem = "";
+    status.textContent = "";
     if (!file.files.length) return;
     const body = new FormData();
     body.append("csrf", csrf);
     body.append("data", file.files[0]);
+    for (const o of options) body.append(o.name, o.value);  // the periods as the upload will read them
     const answer = await fetch("/run/periods", { method: "POST", body, credentials: "same-origin" });
     const found = await answer.json().catch(() => ({ periods: [] }));
+    const chosen = period.value;  // kept when the file, read again with other options, still holds it
+    const periods = found.periods || [];
     period.replaceChildren(new Option("—", ""));
-    for (const p of found.periods || []) period.append(new Option(p, p));
-    if ((found.periods || []).length) period.value = found.periods[found.periods.length - 1];
+    for (const p of periods) period.append(new Option(p, p));
+    if (periods.length) period.value = periods.includes(chosen) ? chosen : periods[periods.length - 1];
     status.textContent = found.problem || "";
     form.dataset.problem = found.problem || "";
-  });
+  };
+  file.addEventListener("change", readPeriods);
+  for (const o of options) o.addEventListener("change", readPeriods);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (form.dataset.problem) {  // the file is known to be unreadable: say so again, send nothing
