@@ -159,7 +159,6 @@ def score_plan(actual: FloatArray, actual_fail: npt.NDArray[np.int8], plan: Plan
     if isinstance(plan, Plan):
         plan = ColumnPlan.of(plan, actual.shape[0])
     ach, impossible, best = achievement(actual, plan)
-    needed = needs_achievement(plan, actual.shape[0])
     scale = plan.scale
     if scale.type == "bands":
         x = ach if scale.basis == "achievement" else actual
@@ -172,13 +171,24 @@ def score_plan(actual: FloatArray, actual_fail: npt.NDArray[np.int8], plan: Plan
                  "stretch": plan.stretch}
         outcome = evaluator.evaluate(scale.formula, names, actual.shape[0])
         score, step = outcome.values, np.zeros(actual.shape, dtype=np.int8)
-    fail = actual_fail.copy()
-    fail[(fail == Fail.OK) & impossible & needed] = NO_ACHIEVEMENT
-    if scale.cap is None:  # the best achievement has no finite value: shown as none
+    fail = actual_fail.astype(np.int8)  # a copy
+    ok = fail == Fail.OK  # kept equal to it below: each mark takes rows still OK
+
+    def mark(rows: npt.NDArray[np.bool_], code: int) -> None:
+        hit = ok & rows
+        if hit.any():  # usually none: two passes saved
+            fail[hit] = code
+            ok[hit] = False
+
+    # Rows that cannot have an achievement or whose best one has no value are usually none: the
+    # rows needing the achievement are only found when there are some.
+    if impossible.any():
+        mark(impossible & needs_achievement(plan, actual.shape[0]), NO_ACHIEVEMENT)
+    if scale.cap is None and best.any():  # the best achievement has no finite value: shown as none
         if scale.type != "bands":
-            fail[(fail == Fail.OK) & best & needed] = NO_CAP
+            mark(best & needs_achievement(plan, actual.shape[0]), NO_CAP)
         ach = np.where(best, np.nan, ach)
-    fail[(fail == Fail.OK) & np.isnan(score)] = Fail.MISSING
-    score = np.where(fail == Fail.OK, score, np.nan)
-    capped = best & (fail == Fail.OK) & (scale.cap is not None)
-    return Scored(ach, score, fail.astype(np.int8), step, capped)
+    mark(np.isnan(score), Fail.MISSING)
+    score = np.where(ok, score, np.nan)
+    capped = best & ok if scale.cap is not None else np.zeros(ok.shape, dtype=bool)
+    return Scored(ach, score, fail, step, capped)
