@@ -15,7 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpi_rules.results.model import shown_column
-from kpi_rules.writers.json_rows import encode_rows, list_fragments, number_fragments, text_fragments
+from kpi_rules.results.notes import FiredItems
+from kpi_rules.writers.json_rows import (
+    encode_rows,
+    fired_fragments,
+    list_fragments,
+    number_fragments,
+    text_fragments,
+)
 from kpi_rules.writers.results_json import to_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,3 +83,21 @@ def test_every_row_is_written_whatever_the_slices(tmp_path: Path, monkeypatch: p
     data = write_rows(tmp_path, [row(f"E{i}", x=90 + i) for i in range(rows)])
     doc = json.loads(to_json(run_files(policy, data, "2024-Q1")))
     assert [(e["employee_id"], e["final"]) for e in doc["employees"]] == [(f"E{i}", 90 + i) for i in range(rows)]
+
+
+def test_fired_items_grouped_by_combination_and_encoded_once_each() -> None:
+    fired = FiredItems(6)
+    fired.record("a", np.array([True, True, False, False, True, False]))
+    fired.record("b", np.array([True, False, True, False, True, True]))
+    rows = np.array([True, True, True, True, False, True])
+    grouped = fired.combinations(0, 6, rows)
+    assert grouped is not None
+    lists, which = grouped
+    assert [lists[k] for k in which.tolist()] == [["a", "b"], ["a"], ["b"], [], [], ["b"]]
+    assert fired_fragments(fired, 1, 6, rows[1:]) == [b'["a"]', b'["b"]', b"[]", b"[]", b'["b"]']
+    assert fired_fragments(fired, 0, 6, rows) == list_fragments(6, fired.sparse(0, 6), rows)
+    many = FiredItems(2)
+    for k in range(63):
+        many.record(f"i{k}", np.array([True, k % 2 == 0]))
+    assert many.combinations(0, 2, np.array([True, True])) is None  # more items than bits: the row by row way
+    assert fired_fragments(many, 0, 2, np.array([True, True])) == list_fragments(2, many.sparse(0, 2))
