@@ -175,7 +175,7 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
             cols[ind.id] = IndicatorColumns(
                 ind.id, ind.label, ind.group, ind.unit, on, actuals[ind.id], target, floor, stretch,
                 _off(s.achievement, on, np.nan), _off(s.score, on, np.nan), weight,
-                scores.effective_weight[k], scores.weighted[k], np.where(on, s.fail, 0).astype(np.int8),
+                scores.effective_weight[k], scores.weighted[k], np.where(on, s.fail, np.int8(0)),
                 scores.treatment[k], s.step, np.where(on, s.capped, False))
         else:
             c = cols[plan.indicator]

@@ -87,18 +87,22 @@ def achievement(actual: FloatArray, plan: ColumnPlan) -> tuple[FloatArray, npt.N
     it is the best possible one (actual 0 with direction lower, POLICY_FORMAT 2.3 as amended): the
     scale's cap there, or +inf when the scale has none. Without a target there is no achievement."""
     target = plan.target
-    has_target = ~np.isnan(target)
-    best = np.zeros(actual.shape, dtype=bool)
     with np.errstate(all="ignore"):
         if plan.direction == "lower":
-            best = (actual == 0) & has_target
+            best = (actual == 0) & ~np.isnan(target)
             ratio = np.where(best, np.inf, target / np.where(actual == 0, np.nan, actual))
             impossible = np.zeros(actual.shape, dtype=bool)
         else:
-            impossible = target == 0
-            ratio = actual / np.where(target == 0, np.nan, target)
+            best = np.zeros(actual.shape, dtype=bool)
+            zero = target == 0
+            if zero.any():
+                ratio = actual / np.where(zero, np.nan, target)
+                impossible = zero & ~np.isnan(actual)
+            else:  # the usual case: no temporary arrays for a divisor without zeros
+                ratio = actual / target
+                impossible = best  # all False, as `best`; neither is changed in place
     upper = plan.scale.cap if plan.scale.cap is not None else np.inf
-    return np.clip(ratio, 0.0, upper), impossible & ~np.isnan(actual), best
+    return np.clip(ratio, 0.0, upper, out=ratio), impossible, best
 
 
 def needs_achievement(plan: ColumnPlan, n: int) -> npt.NDArray[np.bool_]:
