@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -47,6 +48,14 @@ def test_numbers_are_encoded_as_the_dicts_show_them(values: list[float], decimal
 @given(st.lists(st.one_of(st.none(), st.text()), min_size=1, max_size=20))
 def test_texts_are_encoded_one_by_one(values: list[str | None]) -> None:
     assert text_fragments(values) == [orjson.dumps(v) for v in values]
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1), st.text(alphabet='",\\\0\n aé')), max_size=20))
+def test_texts_of_quotes_commas_and_backslashes_are_cut_between_values(values: list[Any]) -> None:
+    assert text_fragments(values) == [orjson.dumps(v) for v in values]
+    assert text_fragments([",", ""]) == [b'","', b'""']
+    assert text_fragments(['"', "\\", "a b", None]) == [b'"\\""', b'"\\\\"', b'"a b"', b"null"]
+    assert text_fragments(["a", 7, "b"]) == [b'"a"', b"7", b'"b"']  # not all text: each on its own
 
 
 def test_lists_show_only_for_the_rows_asked() -> None:
