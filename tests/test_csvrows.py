@@ -57,3 +57,21 @@ def test_dangerous_text_and_unrated_rows(tmp_path: Path) -> None:
     assert got == _reference(ev.result, ["s"])
     assert got[0][1] == "'=HYPERLINK(1)" and got[0][16] == "big" and got[1][0] == "'-E2" and got[2][3] == "'+t"
     assert got[1][5] == "error" and got[1][11] == "" and got[1][-1] == ""  # an error row: no final, no score
+
+
+def test_bonus_combinations_in_item_order_and_only_for_rated_rows(tmp_path: Path) -> None:
+    body = """
+    inputs: {s: {type: number}}
+    indicators: {s: {formula: s}}
+    scales: {v: {type: formula, formula: value}}
+    roles: {r: {indicators: {s: {weight: 100%, scale: v}}}}
+    bonuses: {items: [{id: high, when: s >= 80, points: 1}, {id: odd, when: s % 2 == 1, points: 1},
+                      {id: low, when: s < 50, points: 1}]}
+    """
+    rows = [row("E1", s=81), row("E2", s=90), row("E3", s=41), row("E4", s=40), row("E5", s="bad"),
+            row("E6", s=61), row("E7", s=83)]
+    ev = run(tmp_path, body, rows)
+    got = csv_rows(ev.result, 0, ev.result.n, ["s"])
+    assert got == _reference(ev.result, ["s"])
+    assert [r[16] for r in got] == ["high; odd", "high", "odd; low", "low", "", "odd", "high; odd"]
+    assert [r[16] for r in csv_rows(ev.result, 2, 5, ["s"])] == ["odd; low", "low", ""]

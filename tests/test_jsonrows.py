@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -15,7 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpi_rules.results.model import shown_column
-from kpi_rules.writers.json_rows import encode_rows, list_fragments, number_fragments, text_fragments
+from kpi_rules.results.notes import FiredItems
+from kpi_rules.writers.json_rows import (
+    encode_rows,
+    fired_fragments,
+    list_fragments,
+    number_fragments,
+    text_fragments,
+)
 from kpi_rules.writers.results_json import to_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +48,14 @@ def test_numbers_are_encoded_as_the_dicts_show_them(values: list[float], decimal
 @given(st.lists(st.one_of(st.none(), st.text()), min_size=1, max_size=20))
 def test_texts_are_encoded_one_by_one(values: list[str | None]) -> None:
     assert text_fragments(values) == [orjson.dumps(v) for v in values]
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1), st.text(alphabet='",\\\0\n aé')), max_size=20))
+def test_texts_of_quotes_commas_and_backslashes_are_cut_between_values(values: list[Any]) -> None:
+    assert text_fragments(values) == [orjson.dumps(v) for v in values]
+    assert text_fragments([",", ""]) == [b'","', b'""']
+    assert text_fragments(['"', "\\", "a b", None]) == [b'"\\""', b'"\\\\"', b'"a b"', b"null"]
+    assert text_fragments(["a", 7, "b"]) == [b'"a"', b"7", b'"b"']  # not all text: each on its own
 
 
 def test_lists_show_only_for_the_rows_asked() -> None:
@@ -76,3 +92,21 @@ def test_every_row_is_written_whatever_the_slices(tmp_path: Path, monkeypatch: p
     data = write_rows(tmp_path, [row(f"E{i}", x=90 + i) for i in range(rows)])
     doc = json.loads(to_json(run_files(policy, data, "2024-Q1")))
     assert [(e["employee_id"], e["final"]) for e in doc["employees"]] == [(f"E{i}", 90 + i) for i in range(rows)]
+
+
+def test_fired_items_grouped_by_combination_and_encoded_once_each() -> None:
+    fired = FiredItems(6)
+    fired.record("a", np.array([True, True, False, False, True, False]))
+    fired.record("b", np.array([True, False, True, False, True, True]))
+    rows = np.array([True, True, True, True, False, True])
+    grouped = fired.combinations(0, 6, rows)
+    assert grouped is not None
+    lists, which = grouped
+    assert [lists[k] for k in which.tolist()] == [["a", "b"], ["a"], ["b"], [], [], ["b"]]
+    assert fired_fragments(fired, 1, 6, rows[1:]) == [b'["a"]', b'["b"]', b"[]", b"[]", b'["b"]']
+    assert fired_fragments(fired, 0, 6, rows) == list_fragments(6, fired.sparse(0, 6), rows)
+    many = FiredItems(2)
+    for k in range(63):
+        many.record(f"i{k}", np.array([True, k % 2 == 0]))
+    assert many.combinations(0, 2, np.array([True, True])) is None  # more items than bits: the row by row way
+    assert fired_fragments(many, 0, 2, np.array([True, True])) == list_fragments(2, many.sparse(0, 2))

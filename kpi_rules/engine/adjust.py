@@ -32,12 +32,16 @@ def _fires(evaluator: ColumnEvaluator, when: Formula, env: Mapping[str, Any], n:
 
 def _say_unknown(reasons: RowNotes, rows: npt.NDArray[np.bool_], why: npt.NDArray[np.int8], missing: str,
                  failed: str, **params: Any) -> None:
-    """A reason for each row in `rows` whose rule could not be decided: a missing value, or why not."""
-    for i in np.flatnonzero(rows & (why != Fail.OK)).tolist():
-        if why[i] == Fail.MISSING:
-            reasons[i].append(Reason(missing, **params))
-        else:
-            reasons[i].append(Reason(failed, why=Word(_WHY.get(Fail(int(why[i])), "overflow")), **params))
+    """A reason for each row in `rows` whose rule could not be decided: a missing value, or why not.
+    One Reason per kind of failure, shared by its rows (a reason is an immutable string)."""
+    undecided = np.flatnonzero(rows & (why != Fail.OK))
+    made: dict[int, Reason] = {}
+    for i, code in zip(undecided.tolist(), why[undecided].tolist()):
+        reason = made.get(code)
+        if reason is None:
+            reason = made[code] = (Reason(missing, **params) if code == Fail.MISSING else
+                                   Reason(failed, why=Word(_WHY.get(Fail(code), "overflow")), **params))
+        reasons[i].append(reason)
 
 
 def apply_adjustments(items: Sequence[Adjustment], cap: float | None, kind: str, env: Mapping[str, Any], n: int,

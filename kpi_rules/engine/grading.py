@@ -16,14 +16,31 @@ from kpi_rules.results.model import shown, shown_column
 from kpi_rules.results.reasons import Reason
 
 
+def grade_codes(grades: tuple[Grade, ...], finals: FloatArray) -> npt.NDArray[np.intp]:
+    """Each row's grade as its index in `grades` (-1: none). Top-down, first match wins, `min`
+    inclusive (with the 1e-9 tolerance)."""
+    codes: npt.NDArray[np.intp] = first_reached(finals, [(g.min, k) for k, g in enumerate(grades)],
+                                                np.intp(-1))
+    return codes
+
+
+def named_grades(grades: tuple[Grade, ...], codes: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
+    """The grades of `grade_codes`: names, None for -1."""
+    return np.array([g.grade for g in grades] + [None], dtype=object).take(codes)
+
+
 def grade_of(grades: tuple[Grade, ...], finals: FloatArray) -> npt.NDArray[Any]:
     """Top-down, first match wins, `min` inclusive (with the 1e-9 tolerance)."""
-    return first_reached(finals, [(g.min, g.grade) for g in grades], None)
+    return named_grades(grades, grade_codes(grades, finals))
 
 
-def pay_coefficients(policy: Policy, grades: npt.NDArray[Any]) -> FloatArray:
-    """Each row's pay coefficient: the coefficient of its (final) grade; NaN without a grade."""
+def pay_coefficients(policy: Policy, grades: npt.NDArray[Any], codes: npt.NDArray[np.intp] | None = None
+                     ) -> FloatArray:
+    """Each row's pay coefficient: the coefficient of its (final) grade; NaN without a grade.
+    `codes`: the grades as `grade_codes` (a lookup per row by index, not by text), when known."""
     coefficient = {g.grade: g.coefficient for g in policy.grades}
+    if codes is not None:
+        return np.array([coefficient[g.grade] for g in policy.grades] + [np.nan], dtype=np.float64).take(codes)
     return np.fromiter(map(coefficient.get, grades.tolist(), repeat(np.nan)), dtype=np.float64, count=len(grades))
 
 

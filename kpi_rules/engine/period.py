@@ -13,7 +13,7 @@ from kpi_rules.common.arrays import none_mask
 from kpi_rules.common.rounding import round_array
 from kpi_rules.data.table import Table
 from kpi_rules.engine.adjust import apply_adjustments, apply_vetoes, suggestions_for
-from kpi_rules.engine.grading import distribute, grade_of, pay_coefficients
+from kpi_rules.engine.grading import distribute, grade_codes, named_grades, pay_coefficients
 from kpi_rules.engine.plans import score_plans
 from kpi_rules.engine.scoring import ColumnPlan, FloatArray
 from kpi_rules.engine.team import evaluate_team, mark_team_errors, team_rows
@@ -37,7 +37,8 @@ def _take(table: Table, rows: npt.NDArray[np.intp]) -> Callable[[Any], Any]:
 
 def _new_result(policy: Policy, table: Table, rows: npt.NDArray[np.intp], period: str | None) -> PeriodResult:
     reasons = table.errors.take(rows)
-    status = np.where(reasons.mask(), "error", "rated").astype(STATUS)
+    status = np.full(len(rows), "rated", dtype=STATUS)
+    status[reasons.mask()] = "error"
     take = _take(table, rows)
     text = {k: take(v) for k, v in table.text.items()}
     return PeriodResult(
@@ -174,7 +175,7 @@ def _role_scores(policy: Policy, res: PeriodResult, role_code: npt.NDArray[np.in
             cols[ind.id] = IndicatorColumns(
                 ind.id, ind.label, ind.group, ind.unit, on, actuals[ind.id], target, floor, stretch,
                 _off(s.achievement, on, np.nan), _off(s.score, on, np.nan), weight,
-                scores.effective_weight[k], scores.weighted[k], np.where(on, s.fail, 0).astype(np.int8),
+                scores.effective_weight[k], scores.weighted[k], np.where(on, s.fail, np.int8(0)),
                 scores.treatment[k], s.step, np.where(on, s.capped, False))
         else:
             c = cols[plan.indicator]
@@ -236,28 +237,35 @@ def evaluate_period(policy: Policy, table: Table, rows: npt.NDArray[np.intp], pe
         raw_final = (total + res.bonus - res.deduction) * res.coefficient_team
     for row in np.flatnonzero(rated & np.isinf(raw_final) & ~huge_bonus & ~huge_deduction).tolist():
         res.reasons[row].append(Reason("result_too_large"))
-    res.status[rated & (huge_bonus | huge_deduction | np.isinf(raw_final))] = "error"
-    rated = res.status == "rated"
+    too_large = huge_bonus | huge_deduction | np.isinf(raw_final)
+    res.status[rated & too_large] = "error"
+    rated = rated & ~too_large  # `rated` was the rows whose status is rated: still so, without a text compare
     res.final = round_array(np.where(rated, raw_final, np.nan), policy.decimals, policy.rounding_mode)
     res.veto, forced, huge_veto = apply_vetoes(policy.vetoes, env, n, ev, res.reasons, rated)
     if huge_veto.any():
         res.status[huge_veto] = "error"
         rated = res.status == "rated"
         res.final = np.where(rated, res.final, np.nan)
-    res.grade = grade_of(policy.grades, res.final)
-    res.grade = np.where(none_mask(forced), res.grade, forced)
-    for i in np.flatnonzero(~none_mask(res.veto) & rated):
+    codes = grade_codes(policy.grades, res.final)
+    res.grade = graded = named_grades(policy.grades, codes)
+    vetoed = np.zeros(n, dtype=bool)
+    if policy.vetoes:  # else no row has a veto: two element-wise compares of object arrays saved
+        res.grade = np.where(none_mask(forced), res.grade, forced)
+        vetoed = ~none_mask(res.veto)
+    for i in np.flatnonzero(vetoed & rated):
         res.reasons[i].append(Reason("veto_sets_grade", id=res.veto[i], grade=forced[i]))
     res.grade_before_distribution = res.grade.copy()
     if policy.distribution:
         res.grade, res.distribution, moved = distribute(
-            policy.distribution, policy.grades, res.team, res.final, res.grade, ~none_mask(res.veto), rated,
+            policy.distribution, policy.grades, res.team, res.final, res.grade, vetoed, rated,
             res.employee_id)
         for row, why in moved.items():
             res.reasons[row].append(why)
     if calibrate is not None:
         calibrate(res)
-    res.pay_coefficient = pay_coefficients(policy, res.grade)
+    # Vetoes, distribution and calibration give a new array when they change a grade: untouched,
+    # the grades are still their codes.
+    res.pay_coefficient = pay_coefficients(policy, res.grade, codes if res.grade is graded else None)
     _suggest(policy, res, env, actuals, ev)
     return res
 

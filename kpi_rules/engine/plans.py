@@ -73,8 +73,10 @@ def score_plans(plans: Sequence[ColumnPlan | Plan], actuals: Sequence[FloatArray
     errors = np.zeros(n, dtype=bool)
     for plan, s in zip(columns, scored):
         missing = plan.applies & (s.fail != Fail.OK)
-        treatment.append(missing.astype(np.int8) * np.int8(_CODES[plan.missing]))
-        if plan.missing == "zero":
+        treat = missing.astype(np.int8)
+        treat *= np.int8(_CODES[plan.missing])
+        treatment.append(treat)
+        if plan.missing == "zero" and missing.any():
             s.score[missing] = 0.0  # POLICY_FORMAT 2.3: `missing: zero` scores it 0
         if plan.missing == "exclude":
             any_excluded |= missing

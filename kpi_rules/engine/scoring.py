@@ -87,18 +87,22 @@ def achievement(actual: FloatArray, plan: ColumnPlan) -> tuple[FloatArray, npt.N
     it is the best possible one (actual 0 with direction lower, POLICY_FORMAT 2.3 as amended): the
     scale's cap there, or +inf when the scale has none. Without a target there is no achievement."""
     target = plan.target
-    has_target = ~np.isnan(target)
-    best = np.zeros(actual.shape, dtype=bool)
     with np.errstate(all="ignore"):
         if plan.direction == "lower":
-            best = (actual == 0) & has_target
+            best = (actual == 0) & ~np.isnan(target)
             ratio = np.where(best, np.inf, target / np.where(actual == 0, np.nan, actual))
             impossible = np.zeros(actual.shape, dtype=bool)
         else:
-            impossible = target == 0
-            ratio = actual / np.where(target == 0, np.nan, target)
+            best = np.zeros(actual.shape, dtype=bool)
+            zero = target == 0
+            if zero.any():
+                ratio = actual / np.where(zero, np.nan, target)
+                impossible = zero & ~np.isnan(actual)
+            else:  # the usual case: no temporary arrays for a divisor without zeros
+                ratio = actual / target
+                impossible = best  # all False, as `best`; neither is changed in place
     upper = plan.scale.cap if plan.scale.cap is not None else np.inf
-    return np.clip(ratio, 0.0, upper), impossible & ~np.isnan(actual), best
+    return np.clip(ratio, 0.0, upper, out=ratio), impossible, best
 
 
 def needs_achievement(plan: ColumnPlan, n: int) -> npt.NDArray[np.bool_]:
@@ -159,7 +163,6 @@ def score_plan(actual: FloatArray, actual_fail: npt.NDArray[np.int8], plan: Plan
     if isinstance(plan, Plan):
         plan = ColumnPlan.of(plan, actual.shape[0])
     ach, impossible, best = achievement(actual, plan)
-    needed = needs_achievement(plan, actual.shape[0])
     scale = plan.scale
     if scale.type == "bands":
         x = ach if scale.basis == "achievement" else actual
@@ -172,13 +175,24 @@ def score_plan(actual: FloatArray, actual_fail: npt.NDArray[np.int8], plan: Plan
                  "stretch": plan.stretch}
         outcome = evaluator.evaluate(scale.formula, names, actual.shape[0])
         score, step = outcome.values, np.zeros(actual.shape, dtype=np.int8)
-    fail = actual_fail.copy()
-    fail[(fail == Fail.OK) & impossible & needed] = NO_ACHIEVEMENT
-    if scale.cap is None:  # the best achievement has no finite value: shown as none
+    fail = actual_fail.astype(np.int8)  # a copy
+    ok = fail == Fail.OK  # kept equal to it below: each mark takes rows still OK
+
+    def mark(rows: npt.NDArray[np.bool_], code: int) -> None:
+        hit = ok & rows
+        if hit.any():  # usually none: two passes saved
+            fail[hit] = code
+            ok[hit] = False
+
+    # Rows that cannot have an achievement or whose best one has no value are usually none: the
+    # rows needing the achievement are only found when there are some.
+    if impossible.any():
+        mark(impossible & needs_achievement(plan, actual.shape[0]), NO_ACHIEVEMENT)
+    if scale.cap is None and best.any():  # the best achievement has no finite value: shown as none
         if scale.type != "bands":
-            fail[(fail == Fail.OK) & best & needed] = NO_CAP
+            mark(best & needs_achievement(plan, actual.shape[0]), NO_CAP)
         ach = np.where(best, np.nan, ach)
-    fail[(fail == Fail.OK) & np.isnan(score)] = Fail.MISSING
-    score = np.where(fail == Fail.OK, score, np.nan)
-    capped = best & (fail == Fail.OK) & (scale.cap is not None)
-    return Scored(ach, score, fail.astype(np.int8), step, capped)
+    mark(np.isnan(score), Fail.MISSING)
+    score = np.where(ok, score, np.nan)
+    capped = best & ok if scale.cap is not None else np.zeros(ok.shape, dtype=bool)
+    return Scored(ach, score, fail, step, capped)

@@ -109,6 +109,22 @@ class FiredItems:
                 out.setdefault(i, []).append(item)
         return out
 
+    def combinations(self, start: int, stop: int, rows: npt.NDArray[np.bool_]
+                     ) -> tuple[list[list[str]], npt.NDArray[np.intp]] | None:
+        """Rows start..stop-1 (`rows`: which of them count; the others have none) grouped by the ids
+        that fired for them: the distinct lists (in item order; [] for none) and each row's index
+        in them. A writer then makes each list's text once, not once per row. None past 62 items
+        (one bit per item in a row's code)."""
+        if len(self.items) > 62:
+            return None
+        code = np.zeros(stop - start, dtype=np.int64)
+        for k, (_, fires) in enumerate(self.items):
+            code |= fires[start:stop].astype(np.int64) << k
+        code[~rows] = 0
+        distinct, which = np.unique(code, return_inverse=True)
+        lists = [[item for k, (item, _) in enumerate(self.items) if c >> k & 1] for c in distinct.tolist()]
+        return lists, which
+
     def lists(self, start: int = 0, stop: int | None = None) -> list[list[str]]:
         """A new list per row start..stop-1 of the ids that fired for it, in item order."""
         return _dense(self.sparse(start, stop), self.n, start, stop)

@@ -42,8 +42,23 @@ def shown(value: float, decimals: int = SHOWN_DECIMALS) -> float | int | None:
 def shown_column(values: FloatArray, decimals: int = SHOWN_DECIMALS, missing: Any = None) -> list[Any]:
     """`shown` for a whole column, at numpy speed; NaN as `missing` (None, or "" for a CSV cell)."""
     rounded = rounded_for_display(np.asarray(values, dtype=np.float64), decimals)
-    out = rounded.astype(object)
-    whole = np.isfinite(rounded) & (rounded == np.floor(rounded)) & (np.abs(rounded) < 2**53)
-    out[whole] = rounded[whole].astype(np.int64).astype(object)
-    out[np.isnan(rounded)] = missing
-    return out.tolist()  # type: ignore[no-any-return]
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(rounded) & (rounded == np.floor(rounded)) & (np.abs(rounded) < 2**53)
+    others = np.flatnonzero(~whole)
+    if len(others) * 8 <= len(rounded):  # mostly whole numbers (scores, points): ints, then the few others
+        out: list[Any] = np.where(whole, rounded, 0.0).astype(np.int64).tolist()
+        for i, value in zip(others.tolist(), rounded[others].tolist()):
+            out[i] = missing if value != value else value
+        return out
+    wholes = np.flatnonzero(whole)
+    if len(wholes) * 8 <= len(rounded):  # mostly fractions (finals): floats, then the few others
+        out = rounded.tolist()
+        for i, value in zip(wholes.tolist(), rounded[wholes].astype(np.int64).tolist()):
+            out[i] = value
+        for i in np.flatnonzero(np.isnan(rounded)).tolist():
+            out[i] = missing
+        return out
+    mixed = rounded.astype(object)
+    mixed[whole] = rounded[whole].astype(np.int64).astype(object)
+    mixed[np.isnan(rounded)] = missing
+    return mixed.tolist()  # type: ignore[no-any-return]

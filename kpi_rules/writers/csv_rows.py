@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpi_rules.results.model import PeriodResult, shown_column
+from kpi_rules.results.notes import FiredItems
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -48,6 +49,17 @@ def _lists(n: int, lists: dict[int, list[str]], rows: npt.NDArray[np.bool_] | No
     return out
 
 
+def _fired(fired: FiredItems, start: int, stop: int, rows: npt.NDArray[np.bool_]) -> list[str]:
+    """`_lists` of the ids that fired: each combination of ids that occurs is joined once."""
+    grouped = fired.combinations(start, stop, rows)
+    if grouped is None:
+        return _lists(stop - start, fired.sparse(start, stop), rows)
+    lists, which = grouped
+    texts = [safe_text("; ".join(map(str, items))) if items else "" for items in lists]
+    shown: list[str] = np.array(texts, dtype=object).take(which).tolist()
+    return shown
+
+
 def csv_rows(res: PeriodResult, start: int, stop: int, indicator_ids: Sequence[str]) -> list[tuple[Any, ...]]:
     """Rows start..stop-1 of the results CSV (without the header)."""
     stop = min(stop, res.n)
@@ -77,7 +89,7 @@ def csv_rows(res: PeriodResult, start: int, stop: int, indicator_ids: Sequence[s
         res.status[part].tolist(), numbers("individual"), numbers("team_score"), numbers("bonus"),
         numbers("deduction"), numbers("coefficient_team"), numbers("final"), texts(res.grade, True),
         texts(res.grade_before_distribution, True), numbers("pay_coefficient"), texts(res.veto, True),
-        _lists(n, res.bonuses.sparse(start, stop), rated), _lists(n, res.deductions.sparse(start, stop), rated),
+        _fired(res.bonuses, start, stop, rated), _fired(res.deductions, start, stop, rated),
         _lists(n, res.reasons.sparse(start, stop)),
     ]
     for ind_id in indicator_ids:

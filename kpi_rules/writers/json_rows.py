@@ -28,6 +28,7 @@ from kpi_rules.results.model import (
     flag_words,
     rounded_for_display,
 )
+from kpi_rules.results.notes import FiredItems
 
 _OPT = orjson.OPT_SERIALIZE_NUMPY
 _WHOLE_LIMIT = 2.0**53
@@ -65,7 +66,11 @@ def _merged(shown: npt.NDArray[np.float64], whole: npt.NDArray[np.bool_]) -> lis
 
 
 def text_fragments(values: list[Any]) -> list[bytes]:
-    """Strings (or None) encoded once per distinct value."""
+    """Strings (or None) encoded: by one dump of the list cut at its commas when every comma in it
+    is one between values (no text holds one: ids, names), else each distinct value once."""
+    inner = orjson.dumps(values)[1:-1]
+    if inner.count(b",") == len(values) - 1:
+        return inner.split(b",")
     encoded = {value: orjson.dumps(value) for value in set(values)}
     return list(map(encoded.__getitem__, values))
 
@@ -76,6 +81,17 @@ def list_fragments(n: int, lists: dict[int, list[Any]], rows: npt.NDArray[np.boo
     for i, items in lists.items():
         if rows is None or rows[i]:
             out[i] = orjson.dumps(items)
+    return out
+
+
+def fired_fragments(fired: FiredItems, start: int, stop: int, rows: npt.NDArray[np.bool_]) -> list[bytes]:
+    """`list_fragments` of the ids that fired: each combination of ids that occurs is dumped once."""
+    grouped = fired.combinations(start, stop, rows)
+    if grouped is None:
+        return list_fragments(stop - start, fired.sparse(start, stop), rows)
+    lists, which = grouped
+    fragments = [orjson.dumps(items) if items else _EMPTY_LIST for items in lists]
+    out: list[bytes] = np.array(fragments, dtype=object).take(which).tolist()
     return out
 
 
@@ -179,13 +195,13 @@ def encode_rows(res: PeriodResult, start: int, stop: int) -> list[bytes]:
         shown = values[part].tolist()
         return text_fragments([v if r else None for v, r in zip(shown, rated_list)] if only_rated else shown)
 
-    head = {"bonus": numbers("bonus"), "bonuses": list_fragments(n, res.bonuses.sparse(start, stop), rated)}
+    head = {"bonus": numbers("bonus"), "bonuses": fired_fragments(res.bonuses, start, stop, rated)}
     if res.calibrated:
         head["calibration"] = [orjson.dumps(res.calibration.get(i), option=orjson.OPT_SORT_KEYS)
                                for i in range(start, stop)]
     head.update({
         "coefficient_team": numbers("coefficient_team"), "deduction": numbers("deduction"),
-        "deductions": list_fragments(n, res.deductions.sparse(start, stop), rated),
+        "deductions": fired_fragments(res.deductions, start, stop, rated),
         "employee_id": texts(res.employee_id),
         **({"file": text_fragments(res.files[part])} if res.files else {}),
         "final": numbers("final"), "grade": texts(res.grade, True),
@@ -203,7 +219,7 @@ def encode_rows(res: PeriodResult, start: int, stop: int) -> list[bytes]:
     tail.update({
         "reasons": list_fragments(n, res.reasons.sparse(start, stop)), "role": texts(res.role),
         "status": text_fragments(res.status[part].tolist()),
-        "suggestions": list_fragments(n, res.suggestions.sparse(start, stop), rated),
+        "suggestions": fired_fragments(res.suggestions, start, stop, rated),
         "team": texts(res.team), "team_score": numbers("team_score"), "veto": texts(res.veto, True),
     })
     ids = sorted(res.indicators)
