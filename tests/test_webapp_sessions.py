@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from serve_helpers import client, settings, tokens_for
+from serve_helpers import POLICIES, client, settings, tokens_for
 
 from kpi_rules.serve.identity import revoke_token
 from kpi_rules.serve.settings import SettingsError, parse_duration
@@ -106,6 +106,21 @@ def test_what_if_controls_edit_the_yaml_in_place() -> None:
     edited = apply(source, {"grades.A.min": "95", "roles.r.indicators.x.weight": "70%"})
     assert edited == source.replace("min: 100", "min: 95").replace("60%", "70%")
     assert controls("a: [") == []
+
+
+def test_what_if_controls_are_named_in_the_policys_words(tmp_path: Path) -> None:
+    found = {c.key: (c.names, c.field) for c in controls((POLICIES / "ops-department.yaml").read_text("utf-8"))}
+    assert found["roles.ops_manager.indicators.visits.weight"] == (("运营经理", "网站访问量"), "Weight")
+    assert found["grades.B.min"] == (("B 良好",), "Lowest final score")
+    assert found["distribution.quotas.D.min"] == (("D 不合格",), "Smallest share")
+    assert found["bonuses.cross_dept.points"] == (("跨部门协作",), "Points to add")
+    assert all(field for _, field in found.values())
+    tokens = tokens_for(tmp_path / "t.yaml")
+    with client(settings(tmp_path, f"sqlite:///{tmp_path / 'db'}", tmp_path / "t.yaml")) as c:
+        sign_in(c, tokens["hr"])
+        for lang, words in (("zh-CN", "运营经理 · 网站访问量 · 权重"), ("en", "运营经理 · 网站访问量 · Weight")):
+            page = c.get("/whatif", params={"policy": "ops-department", "lang": lang})
+            assert page.status_code == 200 and words in page.text, lang
 
 
 def test_every_page_view_is_audited_and_an_erased_evaluation_is_gone(tmp_path: Path) -> None:

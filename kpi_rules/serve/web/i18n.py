@@ -58,6 +58,10 @@ ZH: dict[str, str] = {
         "请在“更多选项”的“列名对应”中填写,每行一条 NAME=HEADER。",
     "Set Header row under More options to the row that holds the column names.":
         "请在“更多选项”中把“表头所在行”设为列名所在的行。",
+    # the what-if page's simple controls
+    "Floor": "保底值", "Stretch": "挑战值", "Lowest final score": "最低最终得分", "Largest share": "最高占比",
+    "Smallest share": "最低占比", "Band from": "档位起点", "Band score": "档位得分", "Points to add": "加分分值",
+    "Points to take off": "扣分分值",
 }
 
 
