@@ -323,6 +323,10 @@ def test_language_switch_and_narrow_screen(browser: Any, server: Server, guard: 
     assert page.locator("h1").inner_text() == "Policies"
     page.goto(f"/evaluations/{xss_eid}")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.goto("/whatif?policy=ops-department")  # the simple controls' long names wrap
+    assert page.get_by_label("运营经理 · 网站访问量 · Weight", exact=False).first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.goto(f"/evaluations/{xss_eid}")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
 
