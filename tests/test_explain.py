@@ -357,3 +357,42 @@ def test_explain_never_rounds_an_actual_across_its_target() -> None:
     assert result.exit_code == 0, result.output
     assert "   实际值 = paid_users / registrations = 0.02496\n" in result.output
     assert "   达成率 = 实际值 ÷ 目标值 = 0.02496 ÷ 0.025 = 0.9986(限制在0到1.5之间)\n" in result.output
+
+
+# ---------------------------------------------------------------------------
+# --lang: the catalogue's words, whatever the policy's locale; the policy's labels as written
+# ---------------------------------------------------------------------------
+
+def ops_q2() -> object:
+    policy = load_policy(OPS)
+    return evaluate(policy, load_data(policy, OPS_DATA), "2024-Q2")
+
+
+def test_an_english_explanation_of_a_zh_cn_policy() -> None:
+    ev = ops_q2()
+    assert explain(ev, "E025", "en") == [  # name, role label and eligibility message are the policy's and data's
+        "韩梅 (E025) — 运营专员, team channel, 2024-Q2",
+        "Status: not rated",
+        "  - 本季度在岗不足45天,本期不参与考核 (eligibility could not be decided: a value it reads is missing)",
+        "",
+    ]
+    assert explain(ev, "E025") == explain(ev, "E025", "zh-CN") == [
+        "韩梅(E025)— 运营专员,团队 channel,2024-Q2",
+        "状态:未评定",
+        "  - 本季度在岗不足45天,本期不参与考核(无法判断参与资格:所需数据缺失)",
+        "",
+    ]
+    rated = explain(ev, "E001", "en")
+    assert rated[:2] == ["王建国 (E001) — 运营经理, team growth, 2024-Q2", "Status: rated"]
+    assert rated[3:5] == ["Indicators", "1. 网站访问量 [visits], weight 10%"]
+    assert "   achievement = actual / target = 882,070 / 1,000,000 = 0.8821" in rated
+
+
+def test_cli_lang_is_the_library_s_and_checked() -> None:
+    args = ["explain", str(OPS), "--data", str(OPS_DATA), "--period", "2024-Q2", "--employee", "E025"]
+    result = CliRunner().invoke(main, [*args, "--lang", "en"])
+    assert result.exit_code == 0
+    assert result.output == "\n".join(explain(ops_q2(), "E025", "en")).rstrip("\n") + "\n"
+    assert CliRunner().invoke(main, args).output == "\n".join(explain(ops_q2(), "E025")).rstrip("\n") + "\n"
+    wrong = CliRunner().invoke(main, [*args, "--lang", "fr"])
+    assert wrong.exit_code == 2 and "'fr' is not one of 'en', 'zh-CN'" in wrong.output

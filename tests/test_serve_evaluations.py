@@ -82,6 +82,25 @@ def test_explain_and_one_employee(tmp_path: Path) -> None:
         assert c.get(f"/v1/evaluations/{eid}/employees/E001/explain", params={"format": "pdf"}).status_code == 422
 
 
+def test_explain_in_the_language_asked_never_the_other_s_from_the_cache(tmp_path: Path) -> None:
+    args = ("explain", str(POLICIES / "ops-department.yaml"), "--data", str(EXAMPLES / "ops-2024.csv"),
+            "--period", "2024-Q2", "--employee", "E025")
+    zh, en = cli(*args), cli(*args, "--lang", "en")
+    assert en.startswith("韩梅 (E025) — 运营专员, team channel, 2024-Q2\nStatus: not rated\n".encode())
+    assert zh.startswith("韩梅(E025)— 运营专员,团队 channel,2024-Q2\n状态:未评定\n".encode())
+    with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
+        eid = upload(c, "ops-department", "ops-2024.csv", "text/csv", "2024-Q2")
+        url = f"/v1/evaluations/{eid}/employees/E025/explain"
+        # the same employee, zh then en then zh: each served (the second time from the cache) in its own words
+        assert [c.get(url, params=p).content for p in ({}, {"lang": "en"}, {"lang": "zh-CN"}, {}, {"lang": "en"})] \
+            == [zh, en, zh, zh, en]
+        as_json = c.get(url, params={"lang": "en", "format": "json"}).json()
+        assert "\n".join(as_json["lines"]) + "\n" == en.decode()
+        wrong = c.get(url, params={"lang": "xx"})
+        assert wrong.status_code == 422 and wrong.headers["content-type"] == "application/problem+json"
+        assert wrong.json()["status"] == 422
+
+
 def test_multipart_and_file_names(tmp_path: Path) -> None:
     with TestClient(create(tmp_path, f"sqlite:///{tmp_path / 'db'}")) as c:
         data = (EXAMPLES / "ops-2024.csv").read_bytes()

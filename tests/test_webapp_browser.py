@@ -145,7 +145,7 @@ def test_hr_runs_a_period_and_reads_an_employee(browser: Any, server: Server, gu
     page, eid = hr_evaluation(browser, server, guard)
     with server.api("hr") as api:
         results = api.get(f"/v1/evaluations/{eid}").json()
-        explained = api.get(f"/v1/evaluations/{eid}/employees/E001/explain").text
+        explained = api.get(f"/v1/evaluations/{eid}/employees/E001/explain", params={"lang": "en"}).text
     assert page.locator("#n-rated").inner_text() == str(results["summary"]["rated"])
     assert page.locator("#n-not-rated").inner_text() == str(results["summary"]["not_rated"])
     assert page.locator("svg.chart rect").count() == len(results["summary"]["grades"])
@@ -160,6 +160,9 @@ def test_hr_runs_a_period_and_reads_an_employee(browser: Any, server: Server, gu
     assert finals == sorted(finals) and len(finals) == len(growth)
     page.get_by_role("link", name="E001", exact=True).click()
     assert page.locator("#explanation").inner_text().strip() == explained.strip()
+    # the page's language, not the zh-CN policy's: the English heading, with the policy's role label
+    assert page.locator("#explanation").inner_text().split("\n")[:2] == \
+        ["王建国 (E001) — 运营经理, team growth, 2024-Q2", "Status: rated"]
     row = next(e for e in results["employees"] if e["employee_id"] == "E001")
     assert page.locator("#indicators tbody tr").count() == len(row["indicators"])
     assert page.locator("#grade").inner_text().startswith(row["grade"])

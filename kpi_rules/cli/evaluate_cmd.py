@@ -188,14 +188,19 @@ def _evaluate(policy: Path, data: DataArgs, period: str | None, calibration_file
 @click.option("--employee", "employee_id", required=True, help="The employee id to explain, e.g. E001.")
 @click.option("--period", help="The period, e.g. 2024-Q2 (or 2024 for the annual review).")
 @calibration_option
+@click.option("--lang", "lang", type=click.Choice(["en", "zh-CN"]), default=None,
+              help="The explanation's language, en or zh-CN (default: the policy's); labels stay as the policy "
+                   "writes them.")
 def explain(policy: Path, data_files: tuple[Path, ...], data_format: str | None, encoding: str | None,
             sheet: str | None, header_rows: tuple[int, ...], columns: tuple[str, ...], employee_id: str,
-            period: str | None, calibration_files: tuple[Path, ...] = ()) -> None:
-    """Show one employee's calculation step by step, in the policy's language.
+            period: str | None, calibration_files: tuple[Path, ...] = (), lang: str | None = None) -> None:
+    """Show one employee's calculation step by step, in the policy's language (or --lang's).
 
     \b
-    Example:
+    Examples:
       kpi-rules explain policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 --employee E001
+      kpi-rules explain policies/ops-department.yaml --data examples/ops-2024.csv --period 2024-Q2 \\
+        --employee E025 --lang en
     """
     from kpi_rules.explanation.person import EmployeeNotFound
     from kpi_rules.explanation.person import explain as explain_lines
@@ -203,7 +208,7 @@ def explain(policy: Path, data_files: tuple[Path, ...], data_format: str | None,
     evaluation = _evaluate(policy, read_data_args(data_files, data_format, encoding, sheet, header_rows, columns),
                            period, calibration_files)
     try:
-        lines = explain_lines(evaluation, employee_id)
+        lines = explain_lines(evaluation, employee_id, lang)
     except EmployeeNotFound as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo("\n".join(lines).rstrip("\n"))

@@ -1,4 +1,5 @@
-"""The whole calculation for one employee, in plain words, in the policy's locale.
+"""The whole calculation for one employee, in plain words, in the policy's
+locale or another catalogue's (`locale`, "en" or "zh-CN"); labels stay as the policy writes them.
 
 Built from the evaluation's columns, so it shows exactly what the engine
 computed; an HR analyst can redo every sum from it by hand.
@@ -38,8 +39,8 @@ def _code(reason: str) -> str:
 
 
 class _Explainer(Steps):
-    def __init__(self, ev: Evaluation, index: int, lookup: Lookup) -> None:
-        super().__init__(ev.policy)
+    def __init__(self, ev: Evaluation, index: int, lookup: Lookup, locale: str | None = None) -> None:
+        super().__init__(ev.policy, locale)
         self.ev, self.policy, self.res, self.i, self.lookup = ev, ev.policy, ev.result, index, lookup
         self._names: tuple[dict[str, Any], dict[str, Any]] | None = None
 
@@ -241,8 +242,9 @@ def _combined(method: str, weights: dict[str, float], rated: list[tuple[str, flo
     return sum(f for _, f in rated) / len(rated)
 
 
-def explain(ev: Evaluation, employee_id: str) -> list[str]:
-    """The lines of the calculation for every row of `employee_id`, control characters shown as escapes."""
+def explain(ev: Evaluation, employee_id: str, locale: str | None = None) -> list[str]:
+    """The lines of the calculation for every row of `employee_id`, control characters shown as escapes,
+    in `locale`'s words ("en" or "zh-CN"; None: the policy's locale)."""
     matches = [i for i in range(ev.result.n) if ev.result.employee_id[i] == employee_id]
     if not matches:
         known = [str(e) for e in ev.result.employee_id if e is not None]
@@ -251,15 +253,17 @@ def explain(ev: Evaluation, employee_id: str) -> list[str]:
         hint = did_you_mean(employee_id, known)
         where = f" in {ev.period}" if ev.period else ""
         raise EmployeeNotFound(visible(f"no row for employee {employee_id}{where}" + (f"; {hint}" if hint else "")))
-    return explain_rows(ev, matches)
+    return explain_rows(ev, matches, locale=locale)
 
 
-def explain_rows(ev: Evaluation, rows: list[int], lookup: Lookup | None = None) -> list[str]:
+def explain_rows(ev: Evaluation, rows: list[int], lookup: Lookup | None = None,
+                 locale: str | None = None) -> list[str]:
     """`explain`'s lines for these result rows (one employee's, found by the caller, e.g. by an index);
-    `lookup`, the evaluation's `Lookup.of`, when the caller keeps one for many explanations."""
+    `lookup`, the evaluation's `Lookup.of`, when the caller keeps one for many explanations;
+    `locale` as in `explain`."""
     lookup = lookup or Lookup.of(ev)
     out: list[str] = []
     for i in rows:
-        out.extend(_Explainer(ev, i, lookup).run())
+        out.extend(_Explainer(ev, i, lookup, locale).run())
         out.append("")
     return [visible(line) for line in out]  # names and labels from the data or policy may hold control characters

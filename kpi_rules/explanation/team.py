@@ -62,11 +62,11 @@ def raw_figure(value: float, final: float, decimals: int, mode: str) -> str:
 
 
 class Steps:
-    """Lines of one explanation, in the policy's locale."""
+    """Lines of one explanation, in `locale`'s words (None: the policy's locale)."""
 
-    def __init__(self, policy: Policy) -> None:
-        self.locale = policy.locale
-        self.m = messages(policy.locale)
+    def __init__(self, policy: Policy, locale: str | None = None) -> None:
+        self.locale = locale or policy.locale
+        self.m = messages(self.locale)
         self.lines: list[str] = []
 
     def say(self, key: str, **values: Any) -> None:

@@ -72,11 +72,11 @@ def narrow(ev: Evaluation, view: View) -> Evaluation:
     return dataclasses.replace(ev, result=result, other_periods=others, table=table, calibrations=())
 
 
-def explain_op(held: Held, employee_id: str) -> list[str] | Failure:
+def explain_op(held: Held, employee_id: str, locale: str | None = None) -> list[str] | Failure:
     rows = held.lookup.results.get(employee_id)
     if not rows:
         return Failure(404, f"no employee {employee_id} in this evaluation")
-    return explain_rows(held.evaluation, rows, held.lookup)
+    return explain_rows(held.evaluation, rows, held.lookup, locale)
 
 
 def report_op(held: Held, fmt: str, view: View, employee_id: str | None) -> bytes | Failure:

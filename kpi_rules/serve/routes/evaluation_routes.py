@@ -36,7 +36,7 @@ JSON = "application/json"
 # rows) go to the worker processes, off the request loop.
 INLINE_FORMATS = frozenset({"csv", "json", "jsonl", "yaml"})
 INLINE_BYTES = 256 * 1024
-EXPLAINED: Lru[tuple[str, str, str], list[str]] = Lru(10_000)  # explanations served last, by version
+EXPLAINED: Lru[tuple[str, str, str, str], list[str]] = Lru(10_000)  # explanations served last, by version, language
 
 
 def _service(request: Request) -> Service:
@@ -194,8 +194,10 @@ def get_employee(request: Request, eid: str, employee_id: str) -> Response:
 @router.get("/evaluations/{eid}/employees/{employee_id}/explain", tags=["evaluations"],
             responses={200: {"content": {"text/plain": {}, JSON: {}}}})
 async def explain_employee(request: Request, eid: str, employee_id: str,
-                           format: Annotated[str, Query(pattern="^(text|json)$")] = "text") -> Any:
-    """The calculation step by step: the same text as `kpi-rules explain`."""
+                           format: Annotated[str, Query(pattern="^(text|json)$")] = "text",
+                           lang: Annotated[str | None, Query(pattern="^(en|zh-CN)$")] = None) -> Any:
+    """The calculation step by step: the same text as `kpi-rules explain` (`lang`, en or zh-CN, as
+    its `--lang`; default: the policy's language)."""
     service = _service(request)
     view = view_of(_caller(request))
     scope = store.scope_filter(view.teams, view.employee_id)
@@ -205,10 +207,10 @@ async def explain_employee(request: Request, eid: str, employee_id: str,
         raise ProblemError(404, f"no employee {employee_id} in evaluation {eid}")
     stored = found
     _audited(request).policy, _audited(request).data_sha256 = stored.policy, stored.data_sha256
-    key = (stored.id, stored.results_sha256, employee_id)  # a new version (calibration) is a new key
+    key = (stored.id, stored.results_sha256, employee_id, lang or "")  # a new version (calibration) is a new key
     lines = EXPLAINED.get(key)
     if lines is None:
-        lines = await run_stored(service, stored, explain_op, employee_id)
+        lines = await run_stored(service, stored, explain_op, employee_id, lang)
         if isinstance(lines, list):
             EXPLAINED.put(key, lines)
     if isinstance(lines, Failure):

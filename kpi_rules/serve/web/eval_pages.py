@@ -142,11 +142,13 @@ async def employee(request: Request, eid: str, employee_id: str) -> HTMLResponse
     answer = await call(request, session.caller, "GET", f"/v1/evaluations/{eid}/employees/{employee_id}")
     from_api(answer)
     row = answer.json()
-    explained = await call(request, session.caller, "GET",
-                           f"/v1/evaluations/{eid}/employees/{employee_id}/explain", query={"format": "text"})
-    from_api(explained)
     meta = await call(request, session.caller, "GET", "/v1/evaluations")
     current = next((i for i in meta.json()["items"] if i["evaluation_id"] == eid), None)
+    served = service_of(request).policies.get(current["policy"]["id"]) if current else None
+    locale = served.policy.locale if served else None
+    explained = await call(request, session.caller, "GET", f"/v1/evaluations/{eid}/employees/{employee_id}/explain",
+                           query={"format": "text", "lang": language(request, locale)})  # in the page's language
+    from_api(explained)
     trend = []
     for item in _one_per_period(meta.json()["items"], current)[:TREND_LIMIT]:
         other = item["evaluation_id"]
@@ -158,8 +160,7 @@ async def employee(request: Request, eid: str, employee_id: str) -> HTMLResponse
             trend.append({"evaluation_id": other, "period": item["period"], "policy": item["policy"]["id"],
                           "created_at": item["created_at"], "final": found.get("final"),
                           "grade": found.get("grade"), "status": found.get("status")})
-    served = service_of(request).policies.get(current["policy"]["id"]) if current else None
-    return page(request, session, "employee.html.j2", locale=served.policy.locale if served else None,
+    return page(request, session, "employee.html.j2", locale=locale,
                 eid=eid, row=row, explanation=explained.body.decode(),
                 trend=sorted(trend, key=lambda t: (t["period"] or "", t["evaluation_id"])), current=current)
 
