@@ -56,7 +56,7 @@ def test_the_employee_page_shows_small_targets_as_they_are(web: tuple[TestClient
     c, made, eid = web
     sign_in(c, made["hr"])
     page = c.get(f"/evaluations/{eid}/employees/E002?lang=en").text
-    row = re.search(r"<tr><td><code>paid_conversion</code></td>(.*?)</tr>", page)
+    row = re.search(r"<tr><td>付费转化率 <small><code>paid_conversion</code></small></td>(.*?)</tr>", page)
     assert row is not None
     cells = re.findall(r"<td>(.*?)</td>", row.group(1))
     assert cells[:2] == ["0.0238", "0.025"]

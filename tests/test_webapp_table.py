@@ -136,3 +136,15 @@ def test_the_trend_shows_each_period_once_the_one_read_or_the_newest(tmp_path: P
             assert page.status_code == 200
             assert trend_row.findall(page.text) == [(ids["2024-Q1"][0], "2024-Q1"), (q2, "2024-Q2"),
                                                     (ids["2024-Q3"][0], "2024-Q3")]
+
+
+def test_the_employee_page_names_indicators_roles_and_items_in_the_policys_words(tmp_path: Path) -> None:
+    tokens = tokens_for(tmp_path / "t.yaml")
+    with client(settings(tmp_path, f"sqlite:///{tmp_path / 'db'}", tmp_path / "t.yaml")) as c:
+        eid = _upload(c, bearer(tokens["hr"]))
+        sign_in(c, tokens["hr"])
+        page = c.get(f"/evaluations/{eid}/employees/E001", params={"lang": "en"}).text
+        assert "<dt>Role</dt><dd>运营经理</dd>" in page
+        assert "<td>用户活跃度 <small><code>active_users</code></small></td>" in page
+        assert "<dt>Bonuses</dt><dd>1 (知识分享)</dd>" in page
+        assert "<dt>Deductions</dt><dd>2 (数据报告延迟)</dd>" in page

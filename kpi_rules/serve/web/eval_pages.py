@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from kpi_rules.policy.model import Policy
 from kpi_rules.serve.web import index
 from kpi_rules.serve.web.common import WebError, check_csrf, from_api, language, need, page, service_of, session_of
 from kpi_rules.serve.web.internal import call
@@ -160,8 +161,8 @@ async def employee(request: Request, eid: str, employee_id: str) -> HTMLResponse
             trend.append({"evaluation_id": other, "period": item["period"], "policy": item["policy"]["id"],
                           "created_at": item["created_at"], "final": found.get("final"),
                           "grade": found.get("grade"), "status": found.get("status")})
-    return page(request, session, "employee.html.j2", locale=locale,
-                eid=eid, row=row, explanation=explained.body.decode(),
+    return page(request, session, "employee.html.j2", locale=locale, eid=eid, row=row,
+                labels=_labels(served.policy if served else None), explanation=explained.body.decode(),
                 trend=sorted(trend, key=lambda t: (t["period"] or "", t["evaluation_id"])), current=current)
 
 
@@ -174,3 +175,14 @@ def _one_per_period(items: list[dict[str, Any]], current: dict[str, Any] | None)
     if current is not None:
         chosen[(current["policy"]["id"], current["period"])] = current
     return list(chosen.values())
+
+
+def _labels(policy: Policy | None) -> dict[str, dict[str, str]]:
+    """The policy's own words for the ids an employee's row holds (indicators, role, bonuses,
+    deductions, vetoes); an id the policy no longer has is shown as it is."""
+    if policy is None:
+        return {"indicator": {}, "role": {}, "item": {}}
+    items = {a.id: a.label for a in (*policy.bonuses, *policy.deductions) if a.label}
+    items.update({v.id: v.label for v in policy.vetoes if v.label})
+    return {"indicator": {i.id: i.label for i in policy.indicators if i.label},
+            "role": {r.id: r.label for r in policy.roles.values() if r.label}, "item": items}
