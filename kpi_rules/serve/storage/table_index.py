@@ -23,17 +23,28 @@ FIELDS = ("employee_id", "name", "team", "role", "grade", "final", "status")
 TEXT = frozenset({"team", "role", "grade", "status"})  # the filter fields: compared as text
 
 
-def _cell(field: str, value: Any) -> Any:
-    if value is None:
-        return None
-    return str(value) if field in TEXT else value
-
-
 def _key(value: Any) -> tuple[int, Any]:
     """The table's order: numbers by value, anything else as text (numbers first if a column mixes)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return (0, value)
     return (1, str(value))
+
+
+def _ranked(cells: list[Any]) -> dict[str, Any]:
+    """A field's distinct values in the table's order and each cell's rank among them (-1: empty).
+    Keyed once per distinct value, not per cell (100k rows, 7 fields)."""
+    if any(c.__class__ is bool for c in cells):  # True == 1 in a set: the careful way, a key per cell
+        keyed: dict[tuple[int, Any], Any] = {}
+        for cell in cells:
+            if cell is not None:
+                keyed.setdefault(_key(cell), cell)
+        by_key = {k: i for i, k in enumerate(sorted(keyed))}
+        return {"values": [keyed[k] for k in sorted(keyed)],
+                "ranks": [-1 if c is None else by_key[_key(c)] for c in cells]}
+    distinct = dict.fromkeys(c for c in cells if c is not None)  # the first of equal values kept, as before
+    order = sorted(distinct, key=_key)
+    rank = {v: i for i, v in enumerate(order)}
+    return {"values": order, "ranks": [-1 if c is None else rank[c] for c in cells]}
 
 
 def index_of(header: dict[str, Any], employees: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -72,15 +83,8 @@ def index_of_result(header: dict[str, Any], res: PeriodResult) -> dict[str, Any]
 def _index(header: dict[str, Any], columns: dict[str, list[Any]], unrated: list[dict[str, Any]]) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for field in FIELDS:
-        cells = [_cell(field, v) for v in columns[field]]
-        keyed: dict[tuple[int, Any], Any] = {}
-        for cell in cells:
-            if cell is not None:
-                keyed.setdefault(_key(cell), cell)
-        order = sorted(keyed)
-        rank = {k: i for i, k in enumerate(order)}
-        fields[field] = {"values": [keyed[k] for k in order],
-                         "ranks": [-1 if c is None else rank[_key(c)] for c in cells]}
+        cells = [None if v is None else str(v) for v in columns[field]] if field in TEXT else columns[field]
+        fields[field] = _ranked(cells)
     sums: dict[str, list[float]] = {}
     for status, grade, final in zip(columns["status"], columns["grade"], columns["final"]):
         if status == "rated" and isinstance(final, (int, float)):
