@@ -52,15 +52,25 @@ def _stored(row: Any) -> Stored:
                   orjson.loads(row.options or "{}"), int(row.version or 1))
 
 
+def insert_rows(conn: Connection, eid: str, rows: list[tuple[str | None, str | None, str, bytes]]) -> None:
+    """An evaluation's rows (positions from 0), by the driver's own executemany: 100k rows through
+    SQLAlchemy's per-row parameter processing cost 1.5 s of CPU before the database saw them."""
+    quote = conn.dialect.identifier_preparer.quote
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    columns = ("evaluation_id", "position", "employee_id", "team", "status", "row")
+    sql = (f"INSERT INTO {quote(evaluation_rows.name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join([mark] * len(columns))})")
+    for start in range(0, len(rows), BATCH):
+        conn.exec_driver_sql(sql, [(eid, start + k, e, t, s, r)
+                                   for k, (e, t, s, r) in enumerate(rows[start:start + BATCH])])
+
+
 def save(conn: Connection, values: dict[str, Any], rows: list[tuple[str | None, str | None, str, bytes]],
          table: bytes | None = None) -> None:
     """Insert an evaluation, its rows and its table index (made from the rows unless given) in the
     caller's transaction: all of it or nothing."""
     conn.execute(insert(evaluations).values(**values))
-    for start in range(0, len(rows), BATCH):
-        conn.execute(insert(evaluation_rows), [
-            {"evaluation_id": values["id"], "position": start + k, "employee_id": e, "team": t, "status": s,
-             "row": r} for k, (e, t, s, r) in enumerate(rows[start:start + BATCH])])
+    insert_rows(conn, values["id"], rows)
     table_index.put(conn, values["id"], 1, table or table_index.of_rows(orjson.loads(values["header"]),
                                                                       [r[3] for r in rows]))
 
@@ -218,10 +228,7 @@ def replace_results(conn: Connection, eid: str, expected_version: int, values: d
     if changed != 1:
         return False
     conn.execute(delete(evaluation_rows).where(evaluation_rows.c.evaluation_id == eid))
-    for start in range(0, len(rows), BATCH):
-        conn.execute(insert(evaluation_rows), [
-            {"evaluation_id": eid, "position": start + k, "employee_id": e, "team": t, "status": s, "row": r}
-            for k, (e, t, s, r) in enumerate(rows[start:start + BATCH])])
+    insert_rows(conn, eid, rows)
     conn.execute(insert(evaluation_calibrations).values(evaluation_id=eid, version=expected_version + 1,
                                                          **calibration))
     table_index.put(conn, eid, expected_version + 1,
