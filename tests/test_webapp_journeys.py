@@ -73,6 +73,7 @@ def test_a_bad_data_file_is_named_with_its_line_and_no_console_error(browser: An
         page.get_by_label("Data file (CSV, XLSX, JSON)").set_input_files(str(bad))
     assert answer.value.status == 200  # the file was read: what it holds is the answer
     status = page.get_by_role("status")
+    status.filter(has_text="ops.json:1:23").wait_for()  # set once the answer's body is read: no race with it
     assert status.inner_text().startswith("ops.json:1:23: not valid JSON")
     page.get_by_role("button", name="Evaluate").click()
     assert status.inner_text().startswith("ops.json:1:23: not valid JSON")
@@ -135,6 +136,7 @@ def test_a_file_of_another_kind_is_named_when_chosen(browser: Any, server: Serve
         page.get_by_label("Data file (CSV, XLSX, JSON)").set_input_files(str(notes))
     assert answer.value.status == 200
     said = "notes.txt: the data file must be CSV, XLSX, JSON or JSON lines (.csv, .xlsx, .json, .jsonl)"
+    page.get_by_role("status").filter(has_text="notes.txt").wait_for()
     assert page.get_by_role("status").inner_text() == said
     page.get_by_role("button", name="Evaluate").click()
     assert page.get_by_role("status").inner_text() == said and page.url.endswith("/run?lang=en")
